@@ -1,0 +1,42 @@
+# Two commands do all the set-up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install proto lint typecheck test demo bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+proto: install
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python proto/generate.py
+
+lint: install proto/node_modules
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	cd proto && npx --no-install buf lint
+
+typecheck: install
+	$(BIN)/mypy -p graven -p graven.control_plane -p graven.data_plane
+
+test: lint typecheck
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest
+
+demo: install
+	PATH=$(CURDIR)/$(BIN):$$PATH bash examples/demo.sh
+
+bench: install
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+
+proto/node_modules: proto/package.json
+	cd proto && npm ci --no-audit --no-fund
+	touch proto/node_modules

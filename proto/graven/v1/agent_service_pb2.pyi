@@ -1,0 +1,64 @@
+import datetime
+
+from google.protobuf import duration_pb2 as _duration_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from graven.v1 import execution_pb2 as _execution_pb2
+from graven.v1 import identifier_pb2 as _identifier_pb2
+from graven.v1 import workflow_pb2 as _workflow_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class ClaimExecutionRequest(_message.Message):
+    __slots__ = ("agent_id", "wait_for")
+    AGENT_ID_FIELD_NUMBER: _ClassVar[int]
+    WAIT_FOR_FIELD_NUMBER: _ClassVar[int]
+    agent_id: str
+    wait_for: _duration_pb2.Duration
+    def __init__(self, agent_id: _Optional[str] = ..., wait_for: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class ClaimExecutionResponse(_message.Message):
+    __slots__ = ("execution", "workflow", "node_executions", "lease_expires_at")
+    EXECUTION_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_FIELD_NUMBER: _ClassVar[int]
+    NODE_EXECUTIONS_FIELD_NUMBER: _ClassVar[int]
+    LEASE_EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    execution: _execution_pb2.Execution
+    workflow: _workflow_pb2.Workflow
+    node_executions: _containers.RepeatedCompositeFieldContainer[_execution_pb2.NodeExecution]
+    lease_expires_at: _timestamp_pb2.Timestamp
+    def __init__(self, execution: _Optional[_Union[_execution_pb2.Execution, _Mapping]] = ..., workflow: _Optional[_Union[_workflow_pb2.Workflow, _Mapping]] = ..., node_executions: _Optional[_Iterable[_Union[_execution_pb2.NodeExecution, _Mapping]]] = ..., lease_expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class HeartbeatRequest(_message.Message):
+    __slots__ = ("agent_id", "execution_ids")
+    AGENT_ID_FIELD_NUMBER: _ClassVar[int]
+    EXECUTION_IDS_FIELD_NUMBER: _ClassVar[int]
+    agent_id: str
+    execution_ids: _containers.RepeatedCompositeFieldContainer[_identifier_pb2.ExecutionIdentifier]
+    def __init__(self, agent_id: _Optional[str] = ..., execution_ids: _Optional[_Iterable[_Union[_identifier_pb2.ExecutionIdentifier, _Mapping]]] = ...) -> None: ...
+
+class HeartbeatResponse(_message.Message):
+    __slots__ = ("lease_expires_at", "terminate", "lost")
+    LEASE_EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    TERMINATE_FIELD_NUMBER: _ClassVar[int]
+    LOST_FIELD_NUMBER: _ClassVar[int]
+    lease_expires_at: _timestamp_pb2.Timestamp
+    terminate: _containers.RepeatedCompositeFieldContainer[_identifier_pb2.ExecutionIdentifier]
+    lost: _containers.RepeatedCompositeFieldContainer[_identifier_pb2.ExecutionIdentifier]
+    def __init__(self, lease_expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., terminate: _Optional[_Iterable[_Union[_identifier_pb2.ExecutionIdentifier, _Mapping]]] = ..., lost: _Optional[_Iterable[_Union[_identifier_pb2.ExecutionIdentifier, _Mapping]]] = ...) -> None: ...
+
+class ReportEventsRequest(_message.Message):
+    __slots__ = ("agent_id", "events")
+    AGENT_ID_FIELD_NUMBER: _ClassVar[int]
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    agent_id: str
+    events: _containers.RepeatedCompositeFieldContainer[_execution_pb2.Event]
+    def __init__(self, agent_id: _Optional[str] = ..., events: _Optional[_Iterable[_Union[_execution_pb2.Event, _Mapping]]] = ...) -> None: ...
+
+class ReportEventsResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import BinaryIO, Protocol
+
+CHUNK_SIZE = 1 << 20
+
+
+class StoreError(Exception):
+    """A key that is missing, malformed, or a backend that failed."""
+
+
+class ObjectStore(Protocol):
+    """Where bundles, inputs, outputs, artifacts and lineage records live."""
+
+    url: str
+
+    def uri(self, key: str) -> str:
+        """The absolute URI of ``key``, as recorded in protos."""
+        ...
+
+    def key_of(self, uri: str) -> str:
+        """The key of a URI this store produced; StoreError for a foreign URI."""
+        ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def put_bytes(self, key: str, data: bytes) -> None:
+        """Write ``data`` under ``key`` unless it exists (write-once)."""
+        ...
+
+    def put_stream(self, key: str, stream: BinaryIO) -> None:
+        """Write the stream's bytes under ``key`` unless it exists, without holding them all."""
+        ...
+
+    def get_bytes(self, key: str) -> bytes: ...
+
+    def open(self, key: str) -> BinaryIO:
+        """A readable stream of the key's bytes; StoreError when the key is missing."""
+        ...
+
+    def list(self, prefix: str) -> Iterator[str]:
+        """Every key under ``prefix``, in lexicographic order."""
+        ...
+
+
+def check_key(key: str) -> str:
+    parts = key.split("/")
+    if not key or key.startswith("/") or any(p in ("", ".", "..") for p in parts):
+        raise StoreError(f"invalid object-store key {key!r}")
+    return key
