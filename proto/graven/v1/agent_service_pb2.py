@@ -29,7 +29,7 @@ from graven.v1 import identifier_pb2 as graven_dot_v1_dot_identifier__pb2
 from graven.v1 import workflow_pb2 as graven_dot_v1_dot_workflow__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dgraven/v1/agent_service.proto\x12\tgraven.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19graven/v1/execution.proto\x1a\x1agraven/v1/identifier.proto\x1a\x18graven/v1/workflow.proto\"V\n\x15\x43laimExecutionRequest\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12+\n\x08wait_for\x18\x02 \x01(\x0b\x32\x19.google.protobuf.Duration\"\xd1\x01\n\x16\x43laimExecutionResponse\x12\'\n\texecution\x18\x01 \x01(\x0b\x32\x14.graven.v1.Execution\x12%\n\x08workflow\x18\x02 \x01(\x0b\x32\x13.graven.v1.Workflow\x12\x31\n\x0fnode_executions\x18\x03 \x03(\x0b\x32\x18.graven.v1.NodeExecution\x12\x34\n\x10lease_expires_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"[\n\x10HeartbeatRequest\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12\x35\n\rexecution_ids\x18\x02 \x03(\x0b\x32\x1e.graven.v1.ExecutionIdentifier\"\xaa\x01\n\x11HeartbeatResponse\x12\x34\n\x10lease_expires_at\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x31\n\tterminate\x18\x02 \x03(\x0b\x32\x1e.graven.v1.ExecutionIdentifier\x12,\n\x04lost\x18\x03 \x03(\x0b\x32\x1e.graven.v1.ExecutionIdentifier\"I\n\x13ReportEventsRequest\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12 \n\x06\x65vents\x18\x02 \x03(\x0b\x32\x10.graven.v1.Event\"\x16\n\x14ReportEventsResponse2\xfe\x01\n\x0c\x41gentService\x12U\n\x0e\x43laimExecution\x12 .graven.v1.ClaimExecutionRequest\x1a!.graven.v1.ClaimExecutionResponse\x12\x46\n\tHeartbeat\x12\x1b.graven.v1.HeartbeatRequest\x1a\x1c.graven.v1.HeartbeatResponse\x12O\n\x0cReportEvents\x12\x1e.graven.v1.ReportEventsRequest\x1a\x1f.graven.v1.ReportEventsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dgraven/v1/agent_service.proto\x12\tgraven.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19graven/v1/execution.proto\x1a\x1agraven/v1/identifier.proto\x1a\x18graven/v1/workflow.proto\"V\n\x15\x43laimExecutionRequest\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12+\n\x08wait_for\x18\x02 \x01(\x0b\x32\x19.google.protobuf.Duration\"\xe4\x01\n\x16\x43laimExecutionResponse\x12\'\n\texecution\x18\x01 \x01(\x0b\x32\x14.graven.v1.Execution\x12%\n\x08workflow\x18\x02 \x01(\x0b\x32\x13.graven.v1.Workflow\x12\x31\n\x0fnode_executions\x18\x03 \x03(\x0b\x32\x18.graven.v1.NodeExecution\x12\x34\n\x10lease_expires_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tstore_url\x18\x05 \x01(\t\"[\n\x10HeartbeatRequest\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12\x35\n\rexecution_ids\x18\x02 \x03(\x0b\x32\x1e.graven.v1.ExecutionIdentifier\"\xaa\x01\n\x11HeartbeatResponse\x12\x34\n\x10lease_expires_at\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x31\n\tterminate\x18\x02 \x03(\x0b\x32\x1e.graven.v1.ExecutionIdentifier\x12,\n\x04lost\x18\x03 \x03(\x0b\x32\x1e.graven.v1.ExecutionIdentifier\"I\n\x13ReportEventsRequest\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12 \n\x06\x65vents\x18\x02 \x03(\x0b\x32\x10.graven.v1.Event\"\x16\n\x14ReportEventsResponse2\xfe\x01\n\x0c\x41gentService\x12U\n\x0e\x43laimExecution\x12 .graven.v1.ClaimExecutionRequest\x1a!.graven.v1.ClaimExecutionResponse\x12\x46\n\tHeartbeat\x12\x1b.graven.v1.HeartbeatRequest\x1a\x1c.graven.v1.HeartbeatResponse\x12O\n\x0cReportEvents\x12\x1e.graven.v1.ReportEventsRequest\x1a\x1f.graven.v1.ReportEventsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -39,15 +39,15 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CLAIMEXECUTIONREQUEST']._serialized_start=190
   _globals['_CLAIMEXECUTIONREQUEST']._serialized_end=276
   _globals['_CLAIMEXECUTIONRESPONSE']._serialized_start=279
-  _globals['_CLAIMEXECUTIONRESPONSE']._serialized_end=488
-  _globals['_HEARTBEATREQUEST']._serialized_start=490
-  _globals['_HEARTBEATREQUEST']._serialized_end=581
-  _globals['_HEARTBEATRESPONSE']._serialized_start=584
-  _globals['_HEARTBEATRESPONSE']._serialized_end=754
-  _globals['_REPORTEVENTSREQUEST']._serialized_start=756
-  _globals['_REPORTEVENTSREQUEST']._serialized_end=829
-  _globals['_REPORTEVENTSRESPONSE']._serialized_start=831
-  _globals['_REPORTEVENTSRESPONSE']._serialized_end=853
-  _globals['_AGENTSERVICE']._serialized_start=856
-  _globals['_AGENTSERVICE']._serialized_end=1110
+  _globals['_CLAIMEXECUTIONRESPONSE']._serialized_end=507
+  _globals['_HEARTBEATREQUEST']._serialized_start=509
+  _globals['_HEARTBEATREQUEST']._serialized_end=600
+  _globals['_HEARTBEATRESPONSE']._serialized_start=603
+  _globals['_HEARTBEATRESPONSE']._serialized_end=773
+  _globals['_REPORTEVENTSREQUEST']._serialized_start=775
+  _globals['_REPORTEVENTSREQUEST']._serialized_end=848
+  _globals['_REPORTEVENTSRESPONSE']._serialized_start=850
+  _globals['_REPORTEVENTSRESPONSE']._serialized_end=872
+  _globals['_AGENTSERVICE']._serialized_start=875
+  _globals['_AGENTSERVICE']._serialized_end=1129
 # @@protoc_insertion_point(module_scope)

@@ -22,16 +22,18 @@ class ClaimExecutionRequest(_message.Message):
     def __init__(self, agent_id: _Optional[str] = ..., wait_for: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class ClaimExecutionResponse(_message.Message):
-    __slots__ = ("execution", "workflow", "node_executions", "lease_expires_at")
+    __slots__ = ("execution", "workflow", "node_executions", "lease_expires_at", "store_url")
     EXECUTION_FIELD_NUMBER: _ClassVar[int]
     WORKFLOW_FIELD_NUMBER: _ClassVar[int]
     NODE_EXECUTIONS_FIELD_NUMBER: _ClassVar[int]
     LEASE_EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    STORE_URL_FIELD_NUMBER: _ClassVar[int]
     execution: _execution_pb2.Execution
     workflow: _workflow_pb2.Workflow
     node_executions: _containers.RepeatedCompositeFieldContainer[_execution_pb2.NodeExecution]
     lease_expires_at: _timestamp_pb2.Timestamp
-    def __init__(self, execution: _Optional[_Union[_execution_pb2.Execution, _Mapping]] = ..., workflow: _Optional[_Union[_workflow_pb2.Workflow, _Mapping]] = ..., node_executions: _Optional[_Iterable[_Union[_execution_pb2.NodeExecution, _Mapping]]] = ..., lease_expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    store_url: str
+    def __init__(self, execution: _Optional[_Union[_execution_pb2.Execution, _Mapping]] = ..., workflow: _Optional[_Union[_workflow_pb2.Workflow, _Mapping]] = ..., node_executions: _Optional[_Iterable[_Union[_execution_pb2.NodeExecution, _Mapping]]] = ..., lease_expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., store_url: _Optional[str] = ...) -> None: ...
 
 class HeartbeatRequest(_message.Message):
     __slots__ = ("agent_id", "execution_ids")
