@@ -10,6 +10,11 @@ from pkgutil import extend_path
 
 __path__ = extend_path(__path__, __name__)
 
+from graven.launch_plan import LaunchPlan
+from graven.options import Cache, Resources
+from graven.task import task
+from graven.types import Pickled
 from graven.version import __version__
+from graven.workflow import workflow
 
-__all__ = ["__version__"]
+__all__ = ["Cache", "LaunchPlan", "Pickled", "Resources", "__version__", "task", "workflow"]

@@ -1,0 +1,1 @@
+"""Graven's benchmarks: printed figures beside raw Ray, never timed assertions."""

@@ -1,0 +1,84 @@
+"""The composition root: one database, one object store, the services over them, and the
+servers that expose the services."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from graven.control_plane.config import Settings
+from graven.control_plane.persistence.base import make_engine, make_sessions
+from graven.control_plane.persistence.migrate import upgrade
+from graven.control_plane.persistence.registry_repository import RegistryRepository
+from graven.control_plane.service.agents import LeaseSettings
+from graven.control_plane.service.bundles import BundleStore
+from graven.control_plane.service.execution_wiring import execution_services
+from graven.control_plane.service.registry import RegistryService
+from graven.control_plane.transport.grpc_agent import AgentServicer
+from graven.control_plane.transport.grpc_executions import ExecutionServicer
+from graven.control_plane.transport.grpc_registry import RegistryServicer
+from graven.control_plane.transport.grpc_server import GrpcServer, create_server
+from graven.store import open_store
+
+STOP_GRACE_SECONDS = 5.0
+
+
+class ControlPlane:
+    """Builds everything on construction (the schema is migrated then), serves on start().
+
+    ``grpc_port`` is the bound port once started, which is how a port of 0 (any free port)
+    is found out.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        settings.home.mkdir(parents=True, exist_ok=True)
+        self.engine = make_engine(settings.db_url)
+        upgrade(self.engine)
+        self.store = open_store(settings.store_url)
+        sessions = make_sessions(self.engine)
+        self.registry = RegistryService(RegistryRepository(sessions), BundleStore(self.store))
+        self.executions, self.agents = execution_services(
+            sessions,
+            self.registry,
+            self.store,
+            LeaseSettings(
+                lease=timedelta(seconds=settings.lease_seconds),
+                max_claim_wait=timedelta(seconds=settings.max_claim_wait_seconds),
+            ),
+        )
+        self.grpc_port = settings.grpc_port
+        self._grpc: GrpcServer | None = None
+
+    @property
+    def grpc_address(self) -> str:
+        return f"{self.settings.host}:{self.grpc_port}"
+
+    def start(self) -> None:
+        if self._grpc is not None:
+            raise RuntimeError("the control plane is already started")
+        self._grpc = create_server(
+            RegistryServicer(self.registry),
+            ExecutionServicer(self.executions),
+            AgentServicer(self.agents),
+            address=f"{self.settings.host}:{self.settings.grpc_port}",
+            max_message_bytes=self.settings.max_message_bytes,
+        )
+        self._grpc.start()
+        self.grpc_port = self._grpc.port
+
+    def stop(self, grace: float | None = STOP_GRACE_SECONDS) -> None:
+        if self._grpc is not None:
+            self._grpc.stop(grace)
+        self.engine.dispose()
+
+    def wait(self) -> None:
+        """Block until stop() (from another thread or a signal handler) has finished."""
+        if self._grpc is not None:
+            self._grpc.wait()
+
+    def __enter__(self) -> ControlPlane:
+        self.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()

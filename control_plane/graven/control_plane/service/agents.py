@@ -1,0 +1,215 @@
+"""The data plane's side of executions: claims under a lease, heartbeats, events.
+
+An agent holds an execution from its claim until another agent claims it after the lease
+ran out; while it holds it, its heartbeats extend the lease and its events are applied.
+Everything an agent learns (workflow closure, recorded nodes, store) comes in the claim, so
+a resuming agent needs nothing from the agent it replaces.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from graven.control_plane.errors import FailedPrecondition, InvalidArgument
+from graven.control_plane.execution_phases import EXECUTION_RANKS, NODE_RANKS
+from graven.control_plane.persistence.execution_repository import (
+    ExecutionKey,
+    ExecutionRepository,
+    ExecutionState,
+    LeaseLost,
+    StoredExecution,
+    to_timestamp,
+)
+from graven.control_plane.service.execution_events import apply_execution_event, apply_node_event
+from graven.control_plane.service.execution_workflows import WorkflowVersions, nodes_by_id
+from graven.control_plane.service.executions import checked_key
+from graven.control_plane.service.watch import CLAIMABLE, Cancellation, Notifier
+from graven.store import ObjectStore
+from graven.v1 import agent_service_pb2 as ag
+from graven.v1 import execution_pb2 as pb
+
+MAX_AGENT_ID_LENGTH = 253
+# The shortest wait between claim attempts while a lease is about to run out, so a lease
+# that expires "now" is not polled in a tight loop.
+MIN_CLAIM_WAIT_SECONDS = 0.01
+# Phases an agent may report; QUEUED is the control plane's alone.
+REPORTABLE_EXECUTION_PHASES = frozenset(EXECUTION_RANKS) - {pb.EXECUTION_PHASE_QUEUED}
+
+
+@dataclass(frozen=True)
+class LeaseSettings:
+    """How long a claim or heartbeat holds an execution, and how long a claim may wait.
+
+    Agents should heartbeat several times per lease (the data plane does four), so one slow
+    call does not cost the execution; terminate requests travel on the heartbeat answer.
+    """
+
+    lease: timedelta = timedelta(seconds=10)
+    max_claim_wait: timedelta = timedelta(seconds=30)
+    # A waiting claim re-reads the database at least this often, for executions queued by
+    # another control plane process.
+    safety_net: timedelta = timedelta(seconds=5)
+
+
+class AgentService:
+    def __init__(
+        self,
+        repository: ExecutionRepository,
+        workflows: WorkflowVersions,
+        store: ObjectStore,
+        notifier: Notifier,
+        settings: LeaseSettings,
+    ) -> None:
+        self._repository = repository
+        self._workflows = workflows
+        self._store = store
+        self._notifier = notifier
+        self._settings = settings
+
+    @property
+    def waiting_claims(self) -> int:
+        """How many ClaimExecution calls of this process are waiting for work."""
+        return self._notifier.waiting(CLAIMABLE)
+
+    def claim_execution(
+        self, request: ag.ClaimExecutionRequest, cancellation: Cancellation | None = None
+    ) -> ag.ClaimExecutionResponse:
+        """The oldest claimable execution, waiting for one up to ``wait_for``; an empty
+        answer when none came, or when the agent gave up waiting (``cancellation``), so no
+        execution is claimed on behalf of an agent that is gone."""
+        agent = _checked_agent(request.agent_id)
+        wait = request.wait_for.ToTimedelta()
+        if wait < timedelta(0):
+            raise InvalidArgument("wait_for", "must not be negative")
+        deadline = time.monotonic() + min(wait, self._settings.max_claim_wait).total_seconds()
+        stored = self._claim_before(agent, deadline, cancellation)
+        if stored is None:
+            return ag.ClaimExecutionResponse()
+        execution = stored.execution
+        self._notifier.publish(ExecutionKey.of(execution.id))
+        workflow = self._workflows.exact(execution.spec.workflow_id)
+        recorded = self._repository.nodes(stored)
+        return ag.ClaimExecutionResponse(
+            execution=execution,
+            workflow=workflow,
+            node_executions=[recorded[n] for n in workflow.closure.node_order if n in recorded],
+            lease_expires_at=stored.lease_expires_at and to_timestamp(stored.lease_expires_at),
+            store_url=self._store.url,
+        )
+
+    def _claim_before(
+        self, agent: str, deadline: float, cancellation: Cancellation | None
+    ) -> StoredExecution | None:
+        with self._notifier.subscribe(CLAIMABLE, cancellation) as subscription:
+            while not subscription.cancelled:
+                now = datetime.now(UTC)
+                stored = self._repository.claim(agent, now, now + self._settings.lease)
+                remaining = deadline - time.monotonic()
+                if stored is not None or remaining <= 0:
+                    return stored
+                # Sleep until new work is queued, or until a lease runs out and its
+                # execution becomes claimable again.
+                wake = min(remaining, self._settings.safety_net.total_seconds())
+                next_expiry = self._repository.next_lease_expiry()
+                if next_expiry is not None:
+                    until_expiry = (next_expiry - datetime.now(UTC)).total_seconds()
+                    wake = min(wake, max(until_expiry, MIN_CLAIM_WAIT_SECONDS))
+                subscription.wait(wake)
+        return None
+
+    def heartbeat(self, request: ag.HeartbeatRequest) -> ag.HeartbeatResponse:
+        agent = _checked_agent(request.agent_id)
+        keys = [
+            checked_key(identifier, f"execution_ids[{i}]")
+            for i, identifier in enumerate(request.execution_ids)
+        ]
+        expires_at = datetime.now(UTC) + self._settings.lease
+        result = self._repository.heartbeat(agent, keys, expires_at)
+        return ag.HeartbeatResponse(
+            lease_expires_at=to_timestamp(expires_at),
+            terminate=[key.identifier() for key in result.terminate],
+            lost=[key.identifier() for key in result.lost],
+        )
+
+    def report_events(self, request: ag.ReportEventsRequest) -> ag.ReportEventsResponse:
+        """Apply a batch in order, all or nothing. Applying an event twice, late or out of
+        order changes nothing it should not (see execution_events)."""
+        agent = _checked_agent(request.agent_id)
+        batches: dict[ExecutionKey, list[pb.Event]] = {}
+        for i, event in enumerate(request.events):
+            batches.setdefault(_checked_event(event, f"events[{i}]"), []).append(event)
+        moment = datetime.now(UTC)
+        now = to_timestamp(moment)
+
+        def apply(states: dict[ExecutionKey, ExecutionState]) -> None:
+            for key, events in batches.items():
+                _apply(states[key], events, self._workflows, now)
+
+        try:
+            touched = {
+                key: {event.node.id.node_id for event in events if event.HasField("node")}
+                for key, events in batches.items()
+            }
+            changed = self._repository.update(agent, touched, apply, moment)
+        except LeaseLost as lost:
+            raise FailedPrecondition(
+                f"agent {agent!r} does not hold the lease of execution(s) {lost}: another "
+                "agent took over or they never ran here; stop working on them"
+            ) from None
+        self._notifier.publish(*changed)
+        return ag.ReportEventsResponse()
+
+
+def _apply(
+    state: ExecutionState, events: Sequence[pb.Event], workflows: WorkflowVersions, now: Timestamp
+) -> None:
+    workflow = workflows.exact(state.execution.spec.workflow_id)
+    known = nodes_by_id(workflow)
+    for event in events:
+        if event.HasField("execution"):
+            apply_execution_event(state, event.execution, now)
+            continue
+        node_id = event.node.id.node_id
+        if node_id not in known:
+            raise InvalidArgument(
+                "events",
+                f"execution {ExecutionKey.of(state.execution.id)} runs "
+                f"{workflow.id.name}@{workflow.id.version}, which has no node {node_id!r}",
+            )
+        apply_node_event(state, event.node, now)
+        recorded = state.nodes[node_id].node
+        if not recorded.HasField("task_id"):
+            # The workflow says which task the node runs; the agent need not repeat it.
+            recorded.task_id.CopyFrom(known[node_id].task_node.task_id)
+
+
+def _checked_agent(agent_id: str) -> str:
+    if not agent_id or len(agent_id) > MAX_AGENT_ID_LENGTH or not agent_id.isprintable():
+        raise InvalidArgument(
+            "agent_id", f"must be 1 to {MAX_AGENT_ID_LENGTH} printable characters"
+        )
+    return agent_id
+
+
+def _checked_event(event: pb.Event, field: str) -> ExecutionKey:
+    """The execution the event is about, once the event is well-formed."""
+    kind = event.WhichOneof("event")
+    if kind == "execution":
+        if event.execution.phase not in REPORTABLE_EXECUTION_PHASES:
+            raise InvalidArgument(
+                f"{field}.execution.phase", f"{event.execution.phase} cannot be reported"
+            )
+        return checked_key(event.execution.id, f"{field}.execution.id")
+    if kind == "node":
+        node = event.node
+        if node.phase not in NODE_RANKS:
+            raise InvalidArgument(f"{field}.node.phase", f"{node.phase} is not a node phase")
+        if not node.id.node_id:
+            raise InvalidArgument(f"{field}.node.id.node_id", "is required")
+        return checked_key(node.id.execution_id, f"{field}.node.id.execution_id")
+    raise InvalidArgument(field, "is neither an execution nor a node event")

@@ -1,0 +1,65 @@
+"""Workflow versions as executions need them: resolved through the registry, and kept.
+
+A registered version never changes, so an exact identifier can be cached for good; claims,
+event batches and node listings of a running execution then cost no database read and no
+parse of a possibly large closure.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from graven.control_plane.service.registry import RegistryService
+from graven.control_plane.service.validation import check_identifier
+from graven.v1.identifier_pb2 import RESOURCE_TYPE_LAUNCH_PLAN, RESOURCE_TYPE_WORKFLOW, Identifier
+from graven.v1.launch_plan_pb2 import LaunchPlan
+from graven.v1.registry_service_pb2 import GetLaunchPlanRequest, GetWorkflowRequest
+from graven.v1.workflow_pb2 import Node, Workflow
+
+CACHED_VERSIONS = 256
+
+VersionKey = tuple[str, str, str, str]
+
+
+class WorkflowVersions:
+    def __init__(self, registry: RegistryService) -> None:
+        self._registry = registry
+        self._exact = functools.lru_cache(maxsize=CACHED_VERSIONS)(self._load)
+
+    def resolve(self, identifier: Identifier, field: str) -> Workflow:
+        """The workflow ``identifier`` names, the latest version when it has none; NotFound
+        when it is not registered. Treat the result as read-only: it may be shared."""
+        check_identifier(identifier, field, RESOURCE_TYPE_WORKFLOW, version_required=False)
+        if not identifier.version:
+            latest = self._registry.get_workflow(GetWorkflowRequest(id=identifier)).workflow
+            return self.exact(latest.id)
+        return self.exact(identifier)
+
+    def exact(self, identifier: Identifier) -> Workflow:
+        return self._exact(
+            (identifier.project, identifier.domain, identifier.name, identifier.version)
+        )
+
+    def launch_plan(self, identifier: Identifier, field: str) -> LaunchPlan:
+        check_identifier(identifier, field, RESOURCE_TYPE_LAUNCH_PLAN, version_required=False)
+        return self._registry.get_launch_plan(GetLaunchPlanRequest(id=identifier)).launch_plan
+
+    def _load(self, key: VersionKey) -> Workflow:
+        project, domain, name, version = key
+        identifier = Identifier(
+            resource_type=RESOURCE_TYPE_WORKFLOW,
+            project=project,
+            domain=domain,
+            name=name,
+            version=version,
+        )
+        return self._registry.get_workflow(GetWorkflowRequest(id=identifier)).workflow
+
+
+def node_order(workflow: Workflow) -> list[str]:
+    """The workflow's nodes in topological order, as compiled at registration."""
+    return list(workflow.closure.node_order) or [node.id for node in workflow.spec.template.nodes]
+
+
+def nodes_by_id(workflow: Workflow) -> dict[str, Node]:
+    return {node.id: node for node in workflow.spec.template.nodes}

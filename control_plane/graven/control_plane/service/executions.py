@@ -1,0 +1,474 @@
+"""Executions: launch a workflow version, follow it, stop it, run it again.
+
+An execution's spec (workflow version, inputs uri, mode, source) is fixed at creation; its
+closure (phase, times, error, outputs) follows the agent's events. Inputs and outputs live in
+the object store as serialized LiteralMaps; the database holds their uris.
+"""
+
+from __future__ import annotations
+
+import functools
+import secrets
+import string
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from graven.control_plane.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
+from graven.control_plane.execution_phases import EXECUTION_TERMINAL, NODE_DONE
+from graven.control_plane.persistence.execution_repository import (
+    ExecutionFilter,
+    ExecutionKey,
+    ExecutionRepository,
+    StoredExecution,
+    to_timestamp,
+)
+from graven.control_plane.service.execution_inputs import resolve_inputs
+from graven.control_plane.service.execution_workflows import WorkflowVersions, nodes_by_id
+from graven.control_plane.service.identifiers import describe
+from graven.control_plane.service.paging import decode_page_token, page_size, paginate
+from graven.control_plane.service.validation import check_name, require
+from graven.control_plane.service.watch import CLAIMABLE, Cancellation, Notifier
+from graven.data_plane.layout import INPUTS, execution_prefix
+from graven.store import ObjectStore, StoreError
+from graven.v1 import execution_pb2 as pb
+from graven.v1 import execution_service_pb2 as es
+from graven.v1.identifier_pb2 import ExecutionIdentifier, Identifier, NodeExecutionIdentifier
+from graven.v1.literals_pb2 import LiteralMap
+
+# Generated names: a letter, then letters and digits; 36^11 names make a clash negligible,
+# and a clash is retried anyway.
+NAME_ALPHABET = string.ascii_lowercase + string.digits
+NAME_LENGTH = 12
+NAME_ATTEMPTS = 5
+# A watcher re-reads the database this often even without a notification, for changes
+# written by another control plane process.
+WATCH_SAFETY_NET_SECONDS = 5.0
+RECOVERABLE = frozenset(
+    {pb.EXECUTION_PHASE_FAILED, pb.EXECUTION_PHASE_TERMINATED, pb.EXECUTION_PHASE_TIMED_OUT}
+)
+DEFAULT_TERMINATE_REASON = "terminated on request"
+
+
+class ExecutionService:
+    def __init__(
+        self,
+        repository: ExecutionRepository,
+        workflows: WorkflowVersions,
+        store: ObjectStore,
+        notifier: Notifier,
+    ) -> None:
+        self._repository = repository
+        self._workflows = workflows
+        self._store = store
+        self._notifier = notifier
+
+    # --- launching ------------------------------------------------------------------------
+
+    def create_execution(self, request: es.CreateExecutionRequest) -> es.CreateExecutionResponse:
+        target = request.WhichOneof("target")
+        if target is None:
+            raise InvalidArgument("target", "give a workflow_id or a launch_plan_id")
+        launch_plan_id = Identifier()
+        defaults = fixed = LiteralMap()
+        if target == "launch_plan_id":
+            launch_plan = self._workflows.launch_plan(request.launch_plan_id, "launch_plan_id")
+            launch_plan_id = launch_plan.id
+            workflow = self._workflows.exact(launch_plan.spec.workflow_id)
+            defaults = launch_plan.spec.default_inputs
+            fixed = launch_plan.spec.fixed_inputs
+        else:
+            workflow = self._workflows.resolve(request.workflow_id, "workflow_id")
+        project = request.project or workflow.id.project
+        domain = request.domain or workflow.id.domain
+        check_name("project", project, "project")
+        check_name("domain", domain, "domain")
+        if request.name:
+            check_name("name", request.name, "name")
+        inputs = resolve_inputs(
+            workflow.spec.template.interface,
+            request.inputs,
+            target=describe(workflow.id),
+            defaults=defaults,
+            fixed=fixed,
+        )
+        spec = pb.ExecutionSpec(
+            workflow_id=workflow.id,
+            launch_plan_id=launch_plan_id,
+            mode=pb.EXECUTION_MODE_MANUAL,
+            overwrite_cache=request.overwrite_cache,
+            labels=request.labels,
+        )
+        execution = self._launch(project, domain, request.name, spec, inputs)
+        return es.CreateExecutionResponse(execution=execution)
+
+    def relaunch_execution(
+        self, request: es.RelaunchExecutionRequest
+    ) -> es.RelaunchExecutionResponse:
+        source = self._get(request.id)
+        source_spec = source.execution.spec
+        inputs = self._read(source_spec.inputs_uri, "inputs")
+        if request.name:
+            check_name("name", request.name, "name")
+        spec = pb.ExecutionSpec(
+            workflow_id=source_spec.workflow_id,
+            launch_plan_id=source_spec.launch_plan_id,
+            mode=pb.EXECUTION_MODE_RELAUNCH,
+            source_execution_id=source.execution.id,
+            overwrite_cache=request.overwrite_cache,
+            labels=source_spec.labels,
+        )
+        version = request.WhichOneof("version")
+        if version is not None:
+            wanted = Identifier()
+            wanted.CopyFrom(source_spec.workflow_id)
+            wanted.version = request.workflow_version if version == "workflow_version" else ""
+            if version == "workflow_version":
+                check_name("version", wanted.version, "workflow_version")
+            workflow = self._workflows.resolve(wanted, "workflow_version")
+            if workflow.id != source_spec.workflow_id:
+                # Another version: its interface decides, and the launch plan (tied to the
+                # source's version) no longer applies; its inputs are in the inputs already.
+                try:
+                    inputs = resolve_inputs(
+                        workflow.spec.template.interface, inputs, target=describe(workflow.id)
+                    )
+                except InvalidArgument as problems:
+                    raise InvalidArgument(
+                        version,
+                        f"the inputs of execution {_path(source.execution.id)} do not fit "
+                        f"{describe(workflow.id)}: {problems}",
+                    ) from None
+                spec.workflow_id.CopyFrom(workflow.id)
+                spec.ClearField("launch_plan_id")
+        execution = self._launch(
+            source.execution.id.project, source.execution.id.domain, request.name, spec, inputs
+        )
+        return es.RelaunchExecutionResponse(execution=execution)
+
+    def recover_execution(self, request: es.RecoverExecutionRequest) -> es.RecoverExecutionResponse:
+        source = self._get(request.id)
+        source_id = source.execution.id
+        phase = source.execution.closure.phase
+        if phase not in RECOVERABLE:
+            raise FailedPrecondition(
+                f"execution {_path(source_id)} is {_phase(phase)}: only a failed, terminated "
+                "or timed-out execution can be recovered"
+            )
+        if request.name:
+            check_name("name", request.name, "name")
+        source_spec = source.execution.spec
+        spec = pb.ExecutionSpec(
+            workflow_id=source_spec.workflow_id,
+            launch_plan_id=source_spec.launch_plan_id,
+            mode=pb.EXECUTION_MODE_RECOVER,
+            source_execution_id=source_id,
+            overwrite_cache=source_spec.overwrite_cache,
+            labels=source_spec.labels,
+        )
+        now = _now()
+        recovered = []
+        for node in self._repository.nodes(source).values():
+            if node.phase not in NODE_DONE:
+                continue
+            recovered.append(
+                pb.NodeExecution(
+                    id=NodeExecutionIdentifier(node_id=node.id.node_id),
+                    task_id=node.task_id,
+                    phase=pb.NODE_PHASE_RECOVERED,
+                    cache_status=node.cache_status,
+                    cache_key=node.cache_key,
+                    # Whoever first produced the outputs, through any chain of recoveries.
+                    source_execution_id=node.source_execution_id
+                    if node.HasField("source_execution_id")
+                    else source_id,
+                    inputs_uri=node.inputs_uri,
+                    outputs_uri=node.outputs_uri,
+                    started_at=now,
+                    finished_at=now,
+                )
+            )
+        inputs = self._read(source_spec.inputs_uri, "inputs")
+        execution = self._launch(
+            source_id.project, source_id.domain, request.name, spec, inputs, recovered
+        )
+        return es.RecoverExecutionResponse(execution=execution)
+
+    def _launch(
+        self,
+        project: str,
+        domain: str,
+        name: str,
+        spec: pb.ExecutionSpec,
+        inputs: LiteralMap,
+        recovered: Sequence[pb.NodeExecution] = (),
+    ) -> pb.Execution:
+        """Store a new queued execution and its inputs, and wake an agent waiting for work.
+
+        A given name that is taken is AlreadyExists; a generated one is drawn again.
+        """
+        data = inputs.SerializeToString(deterministic=True)
+        for _ in range(NAME_ATTEMPTS):
+            execution_id = ExecutionIdentifier(
+                project=project, domain=domain, name=name or _generated_name()
+            )
+            key = f"{execution_prefix(execution_id)}/{INPUTS}"
+            now = _now()
+            execution = pb.Execution(
+                id=execution_id,
+                spec=spec,
+                closure=pb.ExecutionClosure(
+                    phase=pb.EXECUTION_PHASE_QUEUED, created_at=now, updated_at=now
+                ),
+            )
+            execution.spec.inputs_uri = self._store.uri(key)
+            nodes = []
+            for node in recovered:
+                seeded = pb.NodeExecution()
+                seeded.CopyFrom(node)
+                seeded.id.execution_id.CopyFrom(execution_id)
+                nodes.append(seeded)
+            if self._repository.insert(
+                execution, nodes, before_commit=functools.partial(self._store.put_bytes, key, data)
+            ):
+                self._notifier.publish(CLAIMABLE)
+                return execution
+            if name:
+                raise AlreadyExists(f"execution {_path(execution_id)} already exists")
+        raise AlreadyExists(f"no free execution name after {NAME_ATTEMPTS} attempts")
+
+    # --- reading --------------------------------------------------------------------------
+
+    def get_execution(self, request: es.GetExecutionRequest) -> es.GetExecutionResponse:
+        return es.GetExecutionResponse(execution=self._get(request.id).execution)
+
+    def list_executions(self, request: es.ListExecutionsRequest) -> es.ListExecutionsResponse:
+        check_name("project", request.project, "project")
+        check_name("domain", request.domain, "domain")
+        if request.workflow_name:
+            check_name("name", request.workflow_name, "workflow_name")
+        if request.workflow_version:
+            check_name("version", request.workflow_version, "workflow_version")
+        for i, phase in enumerate(request.phases):
+            if phase not in pb.ExecutionPhase.values() or phase == pb.EXECUTION_PHASE_UNSPECIFIED:
+                raise InvalidArgument(f"phases[{i}]", f"{phase} is not an execution phase")
+        where = ExecutionFilter(
+            project=request.project,
+            domain=request.domain,
+            workflow_name=request.workflow_name,
+            workflow_version=request.workflow_version,
+            phases=tuple(sorted(set(request.phases))),
+            created_after=_optional_datetime(request, "created_after"),
+            created_before=_optional_datetime(request, "created_before"),
+        )
+        size = page_size(request.page_size)
+        query = (
+            "executions",
+            where.project,
+            where.domain,
+            where.workflow_name,
+            where.workflow_version,
+            ",".join(map(str, where.phases)),
+            str(where.created_after or ""),
+            str(where.created_before or ""),
+        )
+        before = decode_page_token(request.page_token, query, int)
+        rows = self._repository.list_executions(where, before, size + 1)
+        page, next_token = paginate(rows, size, query, lambda row: row.seq)
+        return es.ListExecutionsResponse(
+            executions=[row.execution for row in page], next_page_token=next_token
+        )
+
+    def list_node_executions(
+        self, request: es.ListNodeExecutionsRequest
+    ) -> es.ListNodeExecutionsResponse:
+        stored = self._get(request.execution_id, "execution_id")
+        size = page_size(request.page_size)
+        query = ("nodes", *ExecutionKey.of(stored.execution.id))
+        start = decode_page_token(request.page_token, query, int) or 0
+        nodes = self.node_executions(stored)
+        page, next_token = paginate(
+            list(enumerate(nodes))[start : start + size + 1], size, query, lambda item: item[0] + 1
+        )
+        return es.ListNodeExecutionsResponse(
+            node_executions=[node for _, node in page], next_page_token=next_token
+        )
+
+    def node_executions(
+        self, stored: StoredExecution, changed_after: int = 0
+    ) -> list[pb.NodeExecution]:
+        """The execution's nodes in topological order. All of them, those not recorded yet
+        as QUEUED (SKIPPED once the execution is over); or only those changed after a
+        revision."""
+        workflow = self._workflows.exact(stored.execution.spec.workflow_id)
+        recorded = self._repository.nodes(stored, changed_after)
+        if changed_after:
+            return [recorded[n] for n in workflow.closure.node_order if n in recorded]
+        phase = (
+            pb.NODE_PHASE_SKIPPED
+            if stored.execution.closure.phase in EXECUTION_TERMINAL
+            else pb.NODE_PHASE_QUEUED
+        )
+        nodes = nodes_by_id(workflow)
+        return [
+            recorded.get(node_id)
+            or pb.NodeExecution(
+                id=NodeExecutionIdentifier(execution_id=stored.execution.id, node_id=node_id),
+                task_id=nodes[node_id].task_node.task_id,
+                phase=phase,
+            )
+            for node_id in workflow.closure.node_order
+        ]
+
+    def get_execution_data(
+        self, request: es.GetExecutionDataRequest
+    ) -> es.GetExecutionDataResponse:
+        stored = self._get(request.id)
+        return es.GetExecutionDataResponse(
+            inputs=self._read(stored.execution.spec.inputs_uri, "inputs"),
+            outputs=self._read(stored.execution.closure.outputs_uri, "outputs"),
+        )
+
+    def get_node_execution_data(
+        self, request: es.GetNodeExecutionDataRequest
+    ) -> es.GetNodeExecutionDataResponse:
+        require(request.HasField("id"), "id")
+        stored = self._get(request.id.execution_id, "id.execution_id")
+        node_id = request.id.node_id
+        require(bool(node_id), "id.node_id")
+        workflow = self._workflows.exact(stored.execution.spec.workflow_id)
+        if node_id not in nodes_by_id(workflow):
+            raise NotFound(f"execution {_path(stored.execution.id)} has no node {node_id!r}")
+        node = self._repository.nodes(stored).get(node_id, pb.NodeExecution())
+        return es.GetNodeExecutionDataResponse(
+            inputs=self._read(node.inputs_uri, "inputs"),
+            outputs=self._read(node.outputs_uri, "outputs"),
+        )
+
+    def watch_execution(
+        self, request: es.WatchExecutionRequest, cancellation: Cancellation | None = None
+    ) -> ExecutionWatch:
+        """The execution's state now, then every change until it is terminal. Errors in the
+        request are raised here, before anything streams."""
+        key = ExecutionKey.of(self._get(request.id).execution.id)
+        return ExecutionWatch(
+            key,
+            self._notifier,
+            cancellation,
+            lambda: self._repository.get(key),
+            self.node_executions,
+        )
+
+    # --- stopping -------------------------------------------------------------------------
+
+    def terminate_execution(
+        self, request: es.TerminateExecutionRequest
+    ) -> es.TerminateExecutionResponse:
+        key = ExecutionKey.of(self._get(request.id).execution.id)
+        reason = request.reason or DEFAULT_TERMINATE_REASON
+        terminated = self._repository.request_terminate(key, reason, datetime.now(UTC))
+        stored = self._get(request.id)
+        phase = stored.execution.closure.phase
+        if terminated:
+            self._notifier.publish(key)
+        elif phase in EXECUTION_TERMINAL:
+            raise FailedPrecondition(
+                f"execution {key} already finished ({_phase(phase)}); only a queued or "
+                "running execution can be terminated"
+            )
+        return es.TerminateExecutionResponse(execution=stored.execution)
+
+    # --- shared steps ---------------------------------------------------------------------
+
+    def _get(self, identifier: ExecutionIdentifier, field: str = "id") -> StoredExecution:
+        key = checked_key(identifier, field)
+        stored = self._repository.get(key)
+        if stored is None:
+            raise NotFound(f"execution {key} does not exist")
+        return stored
+
+    def _read(self, uri: str, what: str) -> LiteralMap:
+        """A LiteralMap the store holds at ``uri``; empty for no uri (not produced yet)."""
+        if not uri:
+            return LiteralMap()
+        try:
+            return LiteralMap.FromString(self._store.get_bytes(self._store.key_of(uri)))
+        except StoreError as error:
+            raise FailedPrecondition(f"the {what} at {uri} cannot be read: {error}") from None
+
+
+class ExecutionWatch:
+    """An execution's state, then each change, ending once it is terminal or the watcher
+    went away (``cancellation``)."""
+
+    def __init__(
+        self,
+        key: ExecutionKey,
+        notifier: Notifier,
+        cancellation: Cancellation | None,
+        read: Callable[[], StoredExecution | None],
+        node_executions: Callable[[StoredExecution, int], list[pb.NodeExecution]],
+    ) -> None:
+        self._key = key
+        self._notifier = notifier
+        self._cancellation = cancellation
+        self._read = read
+        self._node_executions = node_executions
+
+    def __iter__(self) -> Iterator[es.WatchExecutionResponse]:
+        # Subscribe before reading, so a change between the read and the wait still wakes us.
+        with self._notifier.subscribe(self._key, self._cancellation) as subscription:
+            stored = self._read()
+            if stored is None:
+                return
+            yield es.WatchExecutionResponse(
+                execution=stored.execution, node_executions=self._node_executions(stored, 0)
+            )
+            seen = stored.revision
+            while stored.execution.closure.phase not in EXECUTION_TERMINAL:
+                subscription.wait(WATCH_SAFETY_NET_SECONDS)
+                if subscription.cancelled:
+                    return
+                latest = self._read()
+                if latest is None or latest.revision == seen:
+                    continue
+                stored = latest
+                yield es.WatchExecutionResponse(
+                    execution=stored.execution,
+                    node_executions=self._node_executions(stored, seen),
+                )
+                seen = stored.revision
+
+
+def checked_key(identifier: ExecutionIdentifier, field: str) -> ExecutionKey:
+    require(identifier.ByteSize() > 0, field)
+    check_name("project", identifier.project, f"{field}.project")
+    check_name("domain", identifier.domain, f"{field}.domain")
+    check_name("name", identifier.name, f"{field}.name")
+    return ExecutionKey.of(identifier)
+
+
+def _generated_name() -> str:
+    first = secrets.choice(string.ascii_lowercase)
+    return first + "".join(secrets.choice(NAME_ALPHABET) for _ in range(NAME_LENGTH - 1))
+
+
+def _now() -> Timestamp:
+    """Now, to the microsecond: what the database keeps, so a reread gives the same."""
+    return to_timestamp(datetime.now(UTC))
+
+
+def _optional_datetime(message: es.ListExecutionsRequest, name: str) -> datetime | None:
+    if not message.HasField(name):
+        return None
+    moment: datetime = getattr(message, name).ToDatetime(tzinfo=UTC)
+    return moment
+
+
+def _path(identifier: ExecutionIdentifier) -> str:
+    return str(ExecutionKey.of(identifier))
+
+
+def _phase(phase: int) -> str:
+    return pb.ExecutionPhase.Name(phase).removeprefix("EXECUTION_PHASE_")

@@ -1,0 +1,62 @@
+"""Checks on the fields of a request. Each failure is an InvalidArgument naming the field's
+path in the request (``id.version``, ``spec.template.nodes[2].inputs[0]``)."""
+
+from __future__ import annotations
+
+import re
+
+from graven.control_plane.errors import InvalidArgument
+from graven.control_plane.service.identifiers import KIND_LABELS, resource_type_name
+from graven.names import name_problem
+from graven.v1.identifier_pb2 import Identifier
+
+DIGEST_PATTERN = re.compile(r"sha256:[0-9a-f]{64}")
+
+
+def require(present: bool, field: str) -> None:
+    if not present:
+        raise InvalidArgument(field, "is required")
+
+
+def check_name(kind: str, value: str, field: str) -> None:
+    """``kind`` is one of graven.names.PATTERNS: project, domain, name, version."""
+    problem = name_problem(kind, value)
+    if problem is not None:
+        raise InvalidArgument(field, problem)
+
+
+def check_resource_type(value: int, field: str, expected: int | None = None) -> None:
+    """A registrable resource type; exactly ``expected`` when the rpc serves only one."""
+    if expected is not None and value != expected:
+        raise InvalidArgument(
+            field, f"must be {resource_type_name(expected)}, not {resource_type_name(value)}"
+        )
+    if value not in KIND_LABELS:
+        names = ", ".join(resource_type_name(kind) for kind in KIND_LABELS)
+        raise InvalidArgument(field, f"must be one of {names}, not {resource_type_name(value)}")
+
+
+def check_identifier(
+    identifier: Identifier, field: str, expected: int, *, version_required: bool = True
+) -> None:
+    """An identifier of an ``expected``-type entity; an empty version is allowed only where
+    it means "the latest"."""
+    check_resource_type(identifier.resource_type, f"{field}.resource_type", expected)
+    check_name("project", identifier.project, f"{field}.project")
+    check_name("domain", identifier.domain, f"{field}.domain")
+    check_name("name", identifier.name, f"{field}.name")
+    if identifier.version or version_required:
+        check_name("version", identifier.version, f"{field}.version")
+
+
+def check_name_prefix(prefix: str, field: str) -> None:
+    """Every non-empty start of a valid name is itself a valid name."""
+    if prefix:
+        check_name("name", prefix, field)
+
+
+def check_digest(value: str, field: str) -> None:
+    if not DIGEST_PATTERN.fullmatch(value):
+        raise InvalidArgument(
+            field, f"{value!r} is not a digest of the form sha256:<64 hex digits>"
+        )

@@ -1,0 +1,208 @@
+"""The data-plane agent: claims executions from the control plane and walks them on Ray.
+
+Several executions run at once, each walked by its own thread; one heartbeat thread keeps
+all their leases and relays terminate and lost-lease answers to them; one sender thread
+reports the events of all of them in batches. The agent never writes the database: what it
+knows reaches the control plane as events.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+
+import grpc
+from google.protobuf.duration_pb2 import Duration
+
+from graven.data_plane import ray_runtime
+from graven.data_plane.events import EventReporter, ExecutionKey, execution_key, timestamp
+from graven.data_plane.executor import Backoff, Executor
+from graven.data_plane.leases import LeaseKeeper
+from graven.store import ObjectStore, open_store
+from graven.v1 import execution_pb2 as pb
+from graven.v1.agent_service_pb2 import ClaimExecutionRequest, ClaimExecutionResponse
+from graven.v1.agent_service_pb2_grpc import AgentServiceStub
+from graven.v1.identifier_pb2 import ExecutionIdentifier
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGE_BYTES = 64 << 20
+CLAIM_WAIT_SECONDS = 5.0
+# Between claims that failed because the control plane is away.
+RECONNECT_SECONDS = 1.0
+
+
+def default_agent_id() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
+class Agent:
+    def __init__(
+        self,
+        endpoint: str,
+        ray_address: str | None = None,
+        agent_id: str | None = None,
+        *,
+        max_executions: int = 16,
+        num_cpus: int | None = None,
+        claim_wait: float = CLAIM_WAIT_SECONDS,
+        backoff: Backoff | None = None,
+    ) -> None:
+        self.endpoint = endpoint
+        self.ray_address = ray_address
+        self.agent_id = agent_id or default_agent_id()
+        self._max_executions = max_executions
+        self._num_cpus = num_cpus
+        self._claim_wait = claim_wait
+        self._backoff = backoff
+        self._stopped = threading.Event()
+        self._lock = threading.Condition()
+        self._executors: dict[ExecutionKey, Executor] = {}
+        self._threads: list[threading.Thread] = []
+        self._claim_call: grpc.Future[ClaimExecutionResponse] | None = None
+        self._reporter: EventReporter | None = None
+        self._leases: LeaseKeeper | None = None
+
+    def stop(self) -> None:
+        """Stop claiming and leave the executions in hand to be resumed by another agent."""
+        self._stopped.set()
+        with self._lock:
+            if self._claim_call is not None:
+                self._claim_call.cancel()
+            self._lock.notify_all()
+
+    def run(self) -> None:
+        """Claim and run executions until ``stop()``."""
+        ray_runtime.connect(self.ray_address, num_cpus=self._num_cpus)
+        channel = grpc.insecure_channel(
+            self.endpoint,
+            options=[
+                ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+                ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+            ],
+        )
+        stub = AgentServiceStub(channel)
+        self._reporter = EventReporter(stub, self.agent_id)
+        self._leases = LeaseKeeper(
+            stub, self.agent_id, on_terminate=self._terminate, on_lost=self._lost
+        )
+        self._leases.start()
+        log.info("agent %s serving %s", self.agent_id, self.endpoint)
+        try:
+            while not self._stopped.is_set():
+                if not self._wait_for_capacity():
+                    break
+                claim = self._claim(stub)
+                if claim is not None:
+                    self._start(claim)
+        finally:
+            with self._lock:
+                executors = list(self._executors.values())
+            for executor in executors:
+                executor.abandon()
+            for thread in self._threads:
+                thread.join()
+            self._leases.stop()
+            self._reporter.close()
+            channel.close()
+
+    def _wait_for_capacity(self) -> bool:
+        with self._lock:
+            return (
+                self._lock.wait_for(
+                    lambda: self._stopped.is_set() or len(self._executors) < self._max_executions
+                )
+                and not self._stopped.is_set()
+            )
+
+    def _claim(self, stub: AgentServiceStub) -> ClaimExecutionResponse | None:
+        wait = Duration()
+        wait.FromNanoseconds(int(self._claim_wait * 1e9))
+        request = ClaimExecutionRequest(agent_id=self.agent_id, wait_for=wait)
+        with self._lock:
+            if self._stopped.is_set():
+                return None
+            call = self._claim_call = stub.ClaimExecution.future(
+                request, timeout=self._claim_wait + 30
+            )
+        try:
+            response: ClaimExecutionResponse = call.result()
+        except grpc.FutureCancelledError:
+            return None
+        except grpc.RpcError as error:
+            if not self._stopped.is_set():
+                log.warning("claim failed: %s", error)
+                self._stopped.wait(RECONNECT_SECONDS)
+            return None
+        finally:
+            with self._lock:
+                self._claim_call = None
+        return response if response.HasField("execution") else None
+
+    def _start(self, claim: ClaimExecutionResponse) -> None:
+        assert self._reporter is not None
+        assert self._leases is not None
+        execution_id = claim.execution.id
+        executor = Executor(
+            claim, self._store(claim.store_url), self._reporter, backoff=self._backoff
+        )
+        lease_seconds = claim.lease_expires_at.ToNanoseconds() / 1e9 - time.time()
+        self._leases.hold(execution_id, lease_seconds)
+        with self._lock:
+            self._executors[execution_key(execution_id)] = executor
+        thread = threading.Thread(
+            target=self._walk,
+            args=(executor,),
+            name=f"graven-execution-{execution_id.name}",
+            daemon=True,
+        )
+        self._threads = [t for t in self._threads if t.is_alive()]
+        self._threads.append(thread)
+        thread.start()
+
+    def _walk(self, executor: Executor) -> None:
+        assert self._reporter is not None
+        assert self._leases is not None
+        execution_id = executor.execution_id
+        try:
+            executor.run()
+        except Exception as error:
+            log.exception("execution %s failed inside the agent", execution_id.name)
+            failure = pb.ExecutionError(
+                kind=pb.ERROR_KIND_SYSTEM, type=type(error).__name__, message=str(error)
+            )
+            event = pb.ExecutionEvent(
+                id=execution_id,
+                phase=pb.EXECUTION_PHASE_FAILED,
+                occurred_at=timestamp(time.time()),
+                error=failure,
+            )
+            self._reporter.emit(pb.Event(execution=event))
+        finally:
+            self._leases.release(execution_id)
+            with self._lock:
+                self._executors.pop(execution_key(execution_id), None)
+                self._lock.notify_all()
+
+    def _terminate(self, execution_id: ExecutionIdentifier) -> None:
+        with self._lock:
+            executor = self._executors.get(execution_key(execution_id))
+        if executor is not None:
+            executor.terminate()
+
+    def _lost(self, execution_id: ExecutionIdentifier) -> None:
+        assert self._reporter is not None
+        self._reporter.drop(execution_id)
+        with self._lock:
+            executor = self._executors.get(execution_key(execution_id))
+        if executor is not None:
+            executor.abandon()
+
+    @functools.cache  # noqa: B019 - one store client per URL for the agent's life
+    def _store(self, url: str) -> ObjectStore:
+        return open_store(url)

@@ -1,0 +1,78 @@
+"""Turning a node's (or the workflow's) bindings into the literals they stand for."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+
+from graven.literals import collection_literal, map_literal
+from graven.v1.interface_pb2 import Variable
+from graven.v1.literals_pb2 import Literal, LiteralMap
+from graven.v1.workflow_pb2 import Binding, BindingData
+
+
+class BindingError(Exception):
+    """A binding that names something the execution does not have."""
+
+
+# The outputs of an upstream node, by node id; raises KeyError for a node that has none.
+UpstreamOutputs = Callable[[str], LiteralMap]
+
+
+def resolve(
+    data: BindingData, workflow_inputs: Mapping[str, Literal], upstream: UpstreamOutputs
+) -> Literal:
+    kind = data.WhichOneof("value")
+    if kind == "literal":
+        return data.literal
+    if kind == "workflow_input":
+        if data.workflow_input not in workflow_inputs:
+            raise BindingError(f"the execution has no input {data.workflow_input!r}")
+        return workflow_inputs[data.workflow_input]
+    if kind == "promise":
+        outputs = upstream(data.promise.node_id).literals
+        if data.promise.output_name not in outputs:
+            raise BindingError(
+                f"node {data.promise.node_id!r} has no output {data.promise.output_name!r}"
+            )
+        return outputs[data.promise.output_name]
+    if kind == "collection":
+        return collection_literal(
+            [resolve(item, workflow_inputs, upstream) for item in data.collection.bindings]
+        )
+    if kind == "map":
+        return map_literal(
+            {
+                key: resolve(item, workflow_inputs, upstream)
+                for key, item in data.map.bindings.items()
+            }
+        )
+    raise BindingError(f"unsupported binding {kind!r}")
+
+
+def resolve_all(
+    bindings: Iterable[Binding],
+    workflow_inputs: Mapping[str, Literal],
+    upstream: UpstreamOutputs,
+    defaults: Iterable[Variable] = (),
+) -> LiteralMap:
+    """The bound values, plus the default of every declared input left unbound."""
+    values = LiteralMap()
+    for variable in defaults:
+        if variable.HasField("default"):
+            values.literals[variable.name].CopyFrom(variable.default)
+    for binding in bindings:
+        values.literals[binding.name].CopyFrom(resolve(binding.binding, workflow_inputs, upstream))
+    return values
+
+
+def promised_nodes(data: BindingData) -> Iterable[str]:
+    """The upstream nodes a binding takes values from."""
+    kind = data.WhichOneof("value")
+    if kind == "promise":
+        yield data.promise.node_id
+    elif kind == "collection":
+        for item in data.collection.bindings:
+            yield from promised_nodes(item)
+    elif kind == "map":
+        for item in data.map.bindings.values():
+            yield from promised_nodes(item)

@@ -1,0 +1,166 @@
+"""The worker side: what runs inside a Ray task for one attempt of one node.
+
+Everything a worker learns once (the store client, the extracted bundle, the imported task
+and its interface) is kept for the life of the worker process, so a node costs one function
+call and the writes of its inputs and outputs. The outputs are written before the worker
+returns, under a key fixed by the execution and node ids: a node whose outputs exist has
+succeeded, whether or not its agent lived to report it.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import ray
+
+from graven.data_plane.bundles import BundleCache
+from graven.data_plane.isolation import activated
+from graven.data_plane.outcomes import NodeFailure, NodeOutcome, NodeRequest, NodeSuccess
+from graven.interface import PythonInterface, interface_of
+from graven.store import ObjectStore, open_store
+from graven.task import Task
+from graven.v1.execution_pb2 import ERROR_KIND_SYSTEM, ERROR_KIND_USER, ErrorKind
+from graven.v1.literals_pb2 import LiteralMap
+from graven.v1.task_pb2 import Resources
+
+WARM_UP_SECONDS = 0.1
+
+
+class UserCodeError(Exception):
+    """The task's own code raised: while importing its module, running, or returning."""
+
+    def __init__(self, error: BaseException, traceback_text: str) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.traceback_text = traceback_text
+
+
+@dataclass(frozen=True)
+class LoadedTask:
+    root: Path
+    function: Callable[..., object]
+    interface: PythonInterface
+
+
+_bundles = BundleCache()
+
+
+@functools.cache
+def _store(url: str) -> ObjectStore:
+    return open_store(url)
+
+
+def _user_traceback(error: BaseException, skip: int) -> str:
+    """The traceback from the user's code on, without the worker's own frames above it."""
+    tb: TracebackType | None = error.__traceback__
+    for _ in range(skip):
+        if tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+    return "".join(traceback.format_exception(type(error), error, tb))
+
+
+@functools.cache
+def _load(store_url: str, bundle_digest: str, module: str, function: str) -> LoadedTask:
+    root = _bundles.path(_store(store_url), bundle_digest)
+    with activated(root):
+        try:
+            target = getattr(importlib.import_module(module), function)
+        except Exception as error:
+            raise UserCodeError(error, _user_traceback(error, 1)) from error
+    if isinstance(target, Task):
+        # Call the user's function itself: the @task object would trace inside a workflow.
+        return LoadedTask(root, target.fn, target.interface)
+    return LoadedTask(root, target, interface_of(target, f"task {module}.{function}"))
+
+
+def _qualified_type(error: BaseException) -> str:
+    cls = type(error)
+    if cls.__module__ == "builtins":
+        return cls.__qualname__
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _failure(kind: ErrorKind, error: BaseException, text: str, started: float) -> NodeFailure:
+    return NodeFailure(kind, _qualified_type(error), str(error), text, started, time.time())
+
+
+def execute_node(request: NodeRequest) -> NodeOutcome:
+    started = time.time()
+    try:
+        store = _store(request.store_url)
+        if request.started_key:
+            store.put_bytes(request.started_key, repr(started).encode())
+        inputs_uri = store.uri(request.inputs_key)
+        outputs_uri = store.uri(request.outputs_key)
+        if request.adopt_committed and store.exists(request.outputs_key):
+            committed = store.get_bytes(request.outputs_key)
+            return NodeSuccess(committed, inputs_uri, outputs_uri, started, time.time())
+        task = _load(request.store_url, request.bundle_digest, request.module, request.function)
+        store.put_bytes(request.inputs_key, request.inputs)
+        inputs = LiteralMap.FromString(request.inputs)
+        with activated(task.root):
+            arguments = task.interface.input_values(inputs.literals)
+            outputs = LiteralMap(literals=_run(task, arguments))
+        data = outputs.SerializeToString(deterministic=True)
+        store.put_bytes(request.outputs_key, data)
+        return NodeSuccess(data, inputs_uri, outputs_uri, started, time.time())
+    except UserCodeError as user:
+        return _failure(ERROR_KIND_USER, user.error, user.traceback_text, started)
+    except Exception as error:
+        return _failure(ERROR_KIND_SYSTEM, error, traceback.format_exc(), started)
+
+
+def _run(task: LoadedTask, arguments: dict[str, Any]) -> dict[str, Any]:
+    try:
+        value = task.function(**arguments)
+    except Exception as error:
+        raise UserCodeError(error, _user_traceback(error, 1)) from error
+    try:
+        return task.interface.output_literals(value)
+    except Exception as error:
+        # The task returned something its own signature does not allow.
+        raise UserCodeError(error, "") from error
+
+
+def _warm_up() -> None:
+    time.sleep(WARM_UP_SECONDS)
+
+
+@functools.cache
+def warm_up_remote() -> Any:
+    return ray.remote(max_retries=0)(_warm_up)
+
+
+@functools.cache
+def _execute_remote() -> Any:
+    # Graven retries and reports every attempt itself: Ray must not retry behind its back.
+    return ray.remote(max_retries=0, retry_exceptions=False)(execute_node)
+
+
+@functools.cache
+def _remote_for(resources: bytes) -> Any:
+    wanted = Resources.FromString(resources)
+    options: dict[str, Any] = {}
+    if wanted.cpus:
+        options["num_cpus"] = wanted.cpus
+    if wanted.gpus:
+        options["num_gpus"] = wanted.gpus
+    if wanted.memory_bytes:
+        options["memory"] = wanted.memory_bytes
+    if wanted.custom:
+        options["resources"] = dict(wanted.custom)
+    remote = _execute_remote()
+    return remote.options(**options) if options else remote
+
+
+def remote_for(resources: Resources) -> Any:
+    """The Ray remote function that runs a node with these resources (one per distinct set)."""
+    return _remote_for(resources.SerializeToString(deterministic=True))

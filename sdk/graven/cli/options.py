@@ -1,0 +1,25 @@
+"""Options shared by many commands, declared once."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from graven.remote import DEFAULT_ENDPOINT
+
+Endpoint = Annotated[
+    str,
+    typer.Option(
+        "--endpoint",
+        envvar="GRAVEN_ENDPOINT",
+        help="The control plane's gRPC address.",
+        show_default=DEFAULT_ENDPOINT,
+    ),
+]
+Project = Annotated[str, typer.Option("--project", "-p", envvar="GRAVEN_PROJECT")]
+Domain = Annotated[str, typer.Option("--domain", "-d", envvar="GRAVEN_DOMAIN")]
+Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+
+DEFAULT_PROJECT = "default"
+DEFAULT_DOMAIN = "development"

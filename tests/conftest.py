@@ -1,0 +1,35 @@
+"""Fixtures every part of the suite shares: a real control plane on a free loopback port."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import grpc
+import pytest
+
+from graven.control_plane.app import ControlPlane
+from graven.control_plane.config import Settings
+
+# Small enough that the oversized-message test stays fast, large enough for any test spec.
+TEST_MAX_MESSAGE_BYTES = 4 << 20
+
+
+@pytest.fixture(scope="session")
+def control_plane(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ControlPlane]:
+    """One control plane for the session (SQLite and a file store in a temporary home).
+
+    Tests share it, so each registers under names of its own (see cp_support.unique)."""
+    home = tmp_path_factory.mktemp("graven-home")
+    settings = Settings.for_home(home, grpc_port=0, max_message_bytes=TEST_MAX_MESSAGE_BYTES)
+    plane = ControlPlane(settings)
+    plane.start()
+    yield plane
+    plane.stop(grace=None)
+
+
+@pytest.fixture(scope="session")
+def grpc_channel(control_plane: ControlPlane) -> Iterator[grpc.Channel]:
+    channel = grpc.insecure_channel(control_plane.grpc_address)
+    grpc.channel_ready_future(channel).result(timeout=10)
+    yield channel
+    channel.close()
