@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install proto lint typecheck test demo bench clean
+.PHONY: install proto lint typecheck test demo bench stop clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,3 +40,8 @@ clean:
 proto/node_modules: proto/package.json
 	cd proto && npm ci --no-audit --no-fund
 	touch proto/node_modules
+
+stop:
+	@if [ -f .graven/graven.pid ] && kill "$$(cat .graven/graven.pid)" 2>/dev/null; then \
+		echo "stopped Graven"; else echo "Graven was not running"; fi
+	@rm -f .graven/graven.pid

@@ -17,8 +17,15 @@ from graven.literals import to_literal
 from graven.store import ObjectStore
 from graven.types import literal_type_of
 from graven.v1 import execution_pb2 as pb
+from graven.v1 import execution_service_pb2 as es
 from graven.v1.agent_service_pb2 import ClaimExecutionResponse
-from graven.v1.identifier_pb2 import RESOURCE_TYPE_TASK, ExecutionIdentifier, Identifier
+from graven.v1.execution_service_pb2_grpc import ExecutionServiceStub
+from graven.v1.identifier_pb2 import (
+    RESOURCE_TYPE_TASK,
+    RESOURCE_TYPE_WORKFLOW,
+    ExecutionIdentifier,
+    Identifier,
+)
 from graven.v1.interface_pb2 import TypedInterface, Variable
 from graven.v1.literals_pb2 import Literal, LiteralMap
 from graven.v1.task_pb2 import (
@@ -45,6 +52,16 @@ from graven.v1.workflow_pb2 import (
 
 PROJECT = "tests"
 DOMAIN = "dev"
+# Short, so that a dead agent's executions are taken over within a test's patience.
+LEASE_SECONDS = 2.0
+TERMINAL = frozenset(
+    {
+        pb.EXECUTION_PHASE_SUCCEEDED,
+        pb.EXECUTION_PHASE_FAILED,
+        pb.EXECUTION_PHASE_TERMINATED,
+        pb.EXECUTION_PHASE_TIMED_OUT,
+    }
+)
 
 
 def upload_project(store: ObjectStore, root: Path, files: Mapping[str, str]) -> str:
@@ -217,3 +234,49 @@ def pid_alive(pid: int) -> bool:
 
 def read_outputs(store: ObjectStore, uri: str) -> LiteralMap:
     return LiteralMap.FromString(store.get_bytes(store.key_of(uri)))
+
+
+# Through a real control plane.
+
+
+def launch(
+    stub: ExecutionServiceStub, name: str, version: str, **inputs: object
+) -> ExecutionIdentifier:
+    literals = LiteralMap(literals={k: to_literal(v, type(v)) for k, v in inputs.items()})
+    workflow_id = Identifier(
+        resource_type=RESOURCE_TYPE_WORKFLOW,
+        project=PROJECT,
+        domain=DOMAIN,
+        name=name,
+        version=version,
+    )
+    request = es.CreateExecutionRequest(
+        project=PROJECT, domain=DOMAIN, workflow_id=workflow_id, inputs=literals
+    )
+    return stub.CreateExecution(request).execution.id
+
+
+def get_execution(stub: ExecutionServiceStub, execution_id: ExecutionIdentifier) -> pb.Execution:
+    return stub.GetExecution(es.GetExecutionRequest(id=execution_id)).execution
+
+
+def wait_for(
+    stub: ExecutionServiceStub, execution_id: ExecutionIdentifier, timeout: float = 60
+) -> pb.Execution:
+    wait_until(
+        lambda: get_execution(stub, execution_id).closure.phase in TERMINAL,
+        timeout,
+        "the execution to end",
+    )
+    return get_execution(stub, execution_id)
+
+
+def node_executions(
+    stub: ExecutionServiceStub, execution_id: ExecutionIdentifier
+) -> dict[str, pb.NodeExecution]:
+    request = es.ListNodeExecutionsRequest(execution_id=execution_id, page_size=100)
+    return {n.id.node_id: n for n in stub.ListNodeExecutions(request).node_executions}
+
+
+def execution_outputs(stub: ExecutionServiceStub, execution_id: ExecutionIdentifier) -> LiteralMap:
+    return stub.GetExecutionData(es.GetExecutionDataRequest(id=execution_id)).outputs

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import signal
 import subprocess
@@ -15,28 +14,32 @@ from pathlib import Path
 
 import grpc
 import pytest
-from dp_support import pid_alive, wait_until
+from dp_support import (
+    DOMAIN,
+    LEASE_SECONDS,
+    PROJECT,
+    execution_outputs,
+    get_execution,
+    launch,
+    node_executions,
+    pid_alive,
+    wait_for,
+    wait_until,
+)
+from google.protobuf.duration_pb2 import Duration
 
 from graven.control_plane.app import ControlPlane
-from graven.control_plane.config import Settings
 from graven.data_plane.agent import Agent
-from graven.literals import to_literal, to_python
+from graven.data_plane.events import EventReporter
+from graven.data_plane.leases import LeaseKeeper
+from graven.literals import to_python
 from graven.remote import Remote
 from graven.v1 import execution_pb2 as pb
 from graven.v1 import execution_service_pb2 as es
+from graven.v1.agent_service_pb2 import ClaimExecutionRequest
+from graven.v1.agent_service_pb2_grpc import AgentServiceStub
 from graven.v1.execution_service_pb2_grpc import ExecutionServiceStub
-from graven.v1.identifier_pb2 import RESOURCE_TYPE_WORKFLOW, ExecutionIdentifier, Identifier
-from graven.v1.literals_pb2 import LiteralMap
-
-PROJECT = "dp"
-DOMAIN = "dev"
-TERMINAL = {
-    pb.EXECUTION_PHASE_SUCCEEDED,
-    pb.EXECUTION_PHASE_FAILED,
-    pb.EXECUTION_PHASE_TERMINATED,
-    pb.EXECUTION_PHASE_TIMED_OUT,
-}
-LEASE_SECONDS = 2.0
+from graven.v1.identifier_pb2 import RESOURCE_TYPE_WORKFLOW, ExecutionIdentifier
 
 FLOWS = """
     import os
@@ -98,16 +101,6 @@ FLOWS = """
 
 
 @pytest.fixture
-def plane(tmp_path: Path) -> Iterator[ControlPlane]:
-    """A control plane of its own, with a short lease so a dead agent is replaced quickly."""
-    settings = Settings.for_home(tmp_path / "home", grpc_port=0)
-    control_plane = ControlPlane(dataclasses.replace(settings, lease_seconds=LEASE_SECONDS))
-    control_plane.start()
-    yield control_plane
-    control_plane.stop(grace=None)
-
-
-@pytest.fixture
 def flows(plane: ControlPlane, tmp_path: Path) -> dict[str, str]:
     """Register the project; the version of each workflow by name."""
     root = tmp_path / "project"
@@ -116,17 +109,14 @@ def flows(plane: ControlPlane, tmp_path: Path) -> dict[str, str]:
     with Remote(plane.grpc_address) as remote:
         registered = remote.register(root / "flows.py", project=PROJECT, domain=DOMAIN)
     return {
-        r.id.name.rsplit(".", 1)[-1]: r.id.version
-        for r in registered
-        if r.id.resource_type == RESOURCE_TYPE_WORKFLOW
+        r.id.name: r.id.version for r in registered if r.id.resource_type == RESOURCE_TYPE_WORKFLOW
     }
 
 
-@pytest.fixture
-def executions(plane: ControlPlane) -> Iterator[ExecutionServiceStub]:
-    channel = grpc.insecure_channel(plane.grpc_address)
-    yield ExecutionServiceStub(channel)
-    channel.close()
+def start(
+    stub: ExecutionServiceStub, flows: dict[str, str], name: str, **inputs: object
+) -> ExecutionIdentifier:
+    return launch(stub, f"flows.{name}", flows[f"flows.{name}"], **inputs)
 
 
 @pytest.fixture
@@ -140,48 +130,6 @@ def agent(plane: ControlPlane, ray_address: str) -> Iterator[Agent]:
     assert not thread.is_alive()
 
 
-def launch(
-    stub: ExecutionServiceStub, flows: dict[str, str], name: str, **inputs: object
-) -> ExecutionIdentifier:
-    literals = LiteralMap(literals={k: to_literal(v, type(v)) for k, v in inputs.items()})
-    workflow_id = Identifier(
-        resource_type=RESOURCE_TYPE_WORKFLOW,
-        project=PROJECT,
-        domain=DOMAIN,
-        name=f"flows.{name}",
-        version=flows[name],
-    )
-    request = es.CreateExecutionRequest(
-        project=PROJECT, domain=DOMAIN, workflow_id=workflow_id, inputs=literals
-    )
-    return stub.CreateExecution(request).execution.id
-
-
-def wait_for(
-    stub: ExecutionServiceStub, execution_id: ExecutionIdentifier, timeout: float = 60
-) -> pb.Execution:
-    found: list[pb.Execution] = []
-
-    def terminal() -> bool:
-        execution = stub.GetExecution(es.GetExecutionRequest(id=execution_id)).execution
-        found[:] = [execution]
-        return execution.closure.phase in TERMINAL
-
-    wait_until(terminal, timeout, "the execution to end")
-    return found[0]
-
-
-def nodes(
-    stub: ExecutionServiceStub, execution_id: ExecutionIdentifier
-) -> dict[str, pb.NodeExecution]:
-    request = es.ListNodeExecutionsRequest(execution_id=execution_id, page_size=100)
-    return {n.id.node_id: n for n in stub.ListNodeExecutions(request).node_executions}
-
-
-def outputs(stub: ExecutionServiceStub, execution_id: ExecutionIdentifier) -> LiteralMap:
-    return stub.GetExecutionData(es.GetExecutionDataRequest(id=execution_id)).outputs
-
-
 def runs(folder: Path, name: str) -> int:
     path = folder / f"ran-{name}"
     return len(path.read_text().splitlines()) if path.exists() else 0
@@ -191,11 +139,13 @@ def runs(folder: Path, name: str) -> int:
 def test_three_attempts_then_success_are_recorded(
     executions: ExecutionServiceStub, flows: dict[str, str], tmp_path: Path
 ) -> None:
-    execution_id = launch(executions, flows, "retried", folder=str(tmp_path), failures=2)
+    execution_id = start(executions, flows, "retried", folder=str(tmp_path), failures=2)
     execution = wait_for(executions, execution_id)
     assert execution.closure.phase == pb.EXECUTION_PHASE_SUCCEEDED
-    assert to_python(outputs(executions, execution_id).literals["o0"], str) == "ok after 3"
-    (node,) = nodes(executions, execution_id).values()
+    assert (
+        to_python(execution_outputs(executions, execution_id).literals["o0"], str) == "ok after 3"
+    )
+    (node,) = node_executions(executions, execution_id).values()
     assert [a.attempt for a in node.attempts] == [1, 2, 3]
     assert [a.phase for a in node.attempts] == [
         pb.NODE_PHASE_FAILED,
@@ -210,7 +160,7 @@ def test_three_attempts_then_success_are_recorded(
 def test_exhausted_retries_fail_with_the_users_traceback(
     executions: ExecutionServiceStub, flows: dict[str, str], tmp_path: Path
 ) -> None:
-    execution_id = launch(executions, flows, "retried", folder=str(tmp_path), failures=5)
+    execution_id = start(executions, flows, "retried", folder=str(tmp_path), failures=5)
     execution = wait_for(executions, execution_id)
     assert execution.closure.phase == pb.EXECUTION_PHASE_FAILED
     error = execution.closure.error
@@ -225,10 +175,10 @@ def test_exhausted_retries_fail_with_the_users_traceback(
 def test_a_task_past_its_timeout_is_stopped(
     executions: ExecutionServiceStub, flows: dict[str, str], tmp_path: Path
 ) -> None:
-    execution_id = launch(executions, flows, "too_slow", folder=str(tmp_path))
+    execution_id = start(executions, flows, "too_slow", folder=str(tmp_path))
     execution = wait_for(executions, execution_id, 30)
     assert execution.closure.phase == pb.EXECUTION_PHASE_TIMED_OUT
-    (node,) = nodes(executions, execution_id).values()
+    (node,) = node_executions(executions, execution_id).values()
     assert node.phase == pb.NODE_PHASE_TIMED_OUT
     assert node.error.kind == pb.ERROR_KIND_TIMEOUT
     pid = int((tmp_path / "slow-pid").read_text())
@@ -239,7 +189,7 @@ def test_a_task_past_its_timeout_is_stopped(
 def test_terminate_reaches_terminated_within_five_seconds_and_stops_the_task(
     executions: ExecutionServiceStub, flows: dict[str, str], tmp_path: Path
 ) -> None:
-    execution_id = launch(executions, flows, "chain", folder=str(tmp_path))
+    execution_id = start(executions, flows, "chain", folder=str(tmp_path))
     wait_until(lambda: (tmp_path / "started-c").exists(), 60, "node c to start")
     pid = int((tmp_path / "started-c").read_text())
     asked = time.monotonic()
@@ -247,7 +197,7 @@ def test_terminate_reaches_terminated_within_five_seconds_and_stops_the_task(
     execution = wait_for(executions, execution_id, 5)
     assert time.monotonic() - asked < 5
     assert execution.closure.phase == pb.EXECUTION_PHASE_TERMINATED
-    assert nodes(executions, execution_id)["n2"].phase == pb.NODE_PHASE_TERMINATED
+    assert node_executions(executions, execution_id)["n2"].phase == pb.NODE_PHASE_TERMINATED
     wait_until(lambda: not pid_alive(pid), 5, "the cancelled task's worker to stop")
     assert runs(tmp_path, "c") == 0
     assert runs(tmp_path, "d") == 0
@@ -256,6 +206,8 @@ def test_terminate_reaches_terminated_within_five_seconds_and_stops_the_task(
 AGENT_SCRIPT = """
 import sys
 from graven.data_plane.agent import Agent
+from graven.data_plane.events import EventReporter
+from graven.data_plane.leases import LeaseKeeper
 Agent(sys.argv[1], sys.argv[2], claim_wait=1.0).run()
 """
 
@@ -269,7 +221,7 @@ def test_a_killed_agent_is_replaced_and_no_succeeded_node_runs_twice(
 ) -> None:
     doomed = subprocess.Popen([sys.executable, "-c", AGENT_SCRIPT, plane.grpc_address, ray_address])
     try:
-        execution_id = launch(executions, flows, "chain", folder=str(tmp_path))
+        execution_id = start(executions, flows, "chain", folder=str(tmp_path))
         wait_until(lambda: (tmp_path / "started-c").exists(), 60, "node c to start")
         orphan = int((tmp_path / "started-c").read_text())
         os.kill(doomed.pid, signal.SIGKILL)
@@ -290,9 +242,9 @@ def test_a_killed_agent_is_replaced_and_no_succeeded_node_runs_twice(
         successor.stop()
         thread.join(30)
     assert execution.closure.phase == pb.EXECUTION_PHASE_SUCCEEDED
-    assert to_python(outputs(executions, execution_id).literals["o0"], int) == 4
+    assert to_python(execution_outputs(executions, execution_id).literals["o0"], int) == 4
     assert [runs(tmp_path, n) for n in "abcd"] == [1, 1, 1, 1]
-    recorded = nodes(executions, execution_id)
+    recorded = node_executions(executions, execution_id)
     assert all(n.phase == pb.NODE_PHASE_SUCCEEDED for n in recorded.values())
     assert all(n.outputs_uri for n in recorded.values())
     # The interrupted attempt of c is on record, and cost no retry.
@@ -300,3 +252,89 @@ def test_a_killed_agent_is_replaced_and_no_succeeded_node_runs_twice(
         pb.NODE_PHASE_FAILED,
         pb.NODE_PHASE_SUCCEEDED,
     ]
+
+
+@pytest.mark.usefixtures("agent")
+def test_one_agent_runs_several_executions_at_once(
+    executions: ExecutionServiceStub, flows: dict[str, str], tmp_path: Path
+) -> None:
+    folders = [tmp_path / "one", tmp_path / "two"]
+    launched = []
+    for folder in folders:
+        folder.mkdir()
+        launched.append(start(executions, flows, "chain", folder=str(folder)))
+    # Both stop at their gate: each is mid-flight while the other is.
+    wait_until(lambda: all((f / "started-c").exists() for f in folders), 60, "both gates")
+    for folder in folders:
+        (folder / "gate").touch()
+    for execution_id in launched:
+        assert wait_for(executions, execution_id).closure.phase == pb.EXECUTION_PHASE_SUCCEEDED
+
+
+def claim_as(stub: AgentServiceStub, agent_id: str) -> ExecutionIdentifier:
+    wait = Duration(seconds=10)
+    claimed = stub.ClaimExecution(ClaimExecutionRequest(agent_id=agent_id, wait_for=wait))
+    return claimed.execution.id
+
+
+@pytest.fixture
+def agent_service(plane: ControlPlane) -> Iterator[AgentServiceStub]:
+    channel = grpc.insecure_channel(plane.grpc_address)
+    yield AgentServiceStub(channel)
+    channel.close()
+
+
+def test_heartbeats_relay_terminate_and_lost_leases(
+    agent_service: AgentServiceStub,
+    executions: ExecutionServiceStub,
+    flows: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    execution_id = start(executions, flows, "chain", folder=str(tmp_path))
+    assert claim_as(agent_service, "holder") == execution_id
+    terminate: list[ExecutionIdentifier] = []
+    lost: list[ExecutionIdentifier] = []
+    holder = LeaseKeeper(
+        agent_service, "holder", on_terminate=terminate.append, on_lost=lost.append
+    )
+    holder.hold(execution_id, LEASE_SECONDS)
+    holder.beat()
+    assert (terminate, lost) == ([], [])
+
+    executions.TerminateExecution(es.TerminateExecutionRequest(id=execution_id, reason="test"))
+    holder.beat()
+    assert (terminate, lost) == ([execution_id], [])
+
+    stranger_lost: list[ExecutionIdentifier] = []
+    stranger = LeaseKeeper(
+        agent_service, "stranger", on_terminate=terminate.append, on_lost=stranger_lost.append
+    )
+    stranger.hold(execution_id, LEASE_SECONDS)
+    stranger.beat()
+    assert stranger_lost == [execution_id]
+
+
+def test_refused_events_of_one_execution_do_not_hold_back_another(
+    agent_service: AgentServiceStub,
+    executions: ExecutionServiceStub,
+    flows: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    mine = start(executions, flows, "chain", folder=str(tmp_path))
+    theirs = start(executions, flows, "chain", folder=str(tmp_path))
+    assert claim_as(agent_service, "me") == mine
+    assert claim_as(agent_service, "them") == theirs
+
+    def failed(execution_id: ExecutionIdentifier) -> pb.Event:
+        error = pb.ExecutionError(kind=pb.ERROR_KIND_SYSTEM, message="reported by me")
+        event = pb.ExecutionEvent(id=execution_id, phase=pb.EXECUTION_PHASE_FAILED, error=error)
+        return pb.Event(execution=event)
+
+    reporter = EventReporter(agent_service, "me")
+    reporter.emit(failed(theirs))
+    reporter.emit(failed(mine))
+    assert reporter.flush(10)
+    reporter.close()
+    assert get_execution(executions, mine).closure.phase == pb.EXECUTION_PHASE_FAILED
+    assert get_execution(executions, mine).closure.error.message == "reported by me"
+    assert get_execution(executions, theirs).closure.phase == pb.EXECUTION_PHASE_RUNNING

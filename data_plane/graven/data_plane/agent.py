@@ -61,6 +61,8 @@ class Agent:
         self._claim_wait = claim_wait
         self._backoff = backoff
         self._stopped = threading.Event()
+        # Set once Ray is connected and the agent claims work: `graven up` waits for it.
+        self.ready = threading.Event()
         self._lock = threading.Condition()
         self._executors: dict[ExecutionKey, Executor] = {}
         self._threads: list[threading.Thread] = []
@@ -92,6 +94,7 @@ class Agent:
             stub, self.agent_id, on_terminate=self._terminate, on_lost=self._lost
         )
         self._leases.start()
+        self.ready.set()
         log.info("agent %s serving %s", self.agent_id, self.endpoint)
         try:
             while not self._stopped.is_set():

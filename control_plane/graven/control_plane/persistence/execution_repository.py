@@ -60,10 +60,7 @@ class StoredExecution:
     execution: pb.Execution
     # Grows with every change of the execution or one of its nodes.
     revision: int
-    lease_holder: str | None
     lease_expires_at: datetime | None
-    terminate_requested: bool
-    terminate_reason: str
 
 
 @dataclass
@@ -94,8 +91,8 @@ class ExecutionFilter:
 
 
 class LeaseLost(Exception):
-    """The agent does not hold these executions (any more): another claimed them, they
-    finished, or they never existed."""
+    """The agent does not hold these executions: another agent claimed them after its lease
+    ran out, or they were never its (or never existed)."""
 
     def __init__(self, keys: Sequence[ExecutionKey]) -> None:
         super().__init__(", ".join(map(str, keys)))
@@ -104,7 +101,7 @@ class LeaseLost(Exception):
 
 @dataclass(frozen=True)
 class HeartbeatResult:
-    held: list[ExecutionKey]
+    # Held executions a user asked to terminate.
     terminate: list[ExecutionKey]
     lost: list[ExecutionKey]
 
@@ -273,7 +270,7 @@ class ExecutionRepository:
     def heartbeat(
         self, agent: str, keys: Iterable[ExecutionKey], expires_at: datetime
     ) -> HeartbeatResult:
-        held: list[ExecutionKey] = []
+        """Extend the leases ``agent`` still holds (running or terminating executions)."""
         terminate: list[ExecutionKey] = []
         lost: list[ExecutionKey] = []
         with self._sessions.begin() as session:
@@ -289,10 +286,9 @@ class ExecutionRepository:
                 if not extended:
                     lost.append(key)
                     continue
-                held.append(key)
                 if session.scalar(select(ExecutionRow.terminate_requested).where(_is(key))):
                     terminate.append(key)
-        return HeartbeatResult(held, terminate, lost)
+        return HeartbeatResult(terminate, lost)
 
     def request_terminate(self, key: ExecutionKey, reason: str, now: datetime) -> bool:
         """Terminate a queued execution at once, or ask the agent of a running one to stop.
@@ -490,10 +486,7 @@ def _stored(row: ExecutionRow) -> StoredExecution:
         seq=row.id,
         execution=_execution(row),
         revision=row.revision,
-        lease_holder=row.lease_holder,
         lease_expires_at=row.lease_expires_at,
-        terminate_requested=row.terminate_requested,
-        terminate_reason=row.terminate_reason,
     )
 
 

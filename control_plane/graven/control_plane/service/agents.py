@@ -150,11 +150,11 @@ class AgentService:
             for key, events in batches.items():
                 _apply(states[key], events, self._workflows, now)
 
+        touched = {
+            key: {event.node.id.node_id for event in events if event.HasField("node")}
+            for key, events in batches.items()
+        }
         try:
-            touched = {
-                key: {event.node.id.node_id for event in events if event.HasField("node")}
-                for key, events in batches.items()
-            }
             changed = self._repository.update(agent, touched, apply, moment)
         except LeaseLost as lost:
             raise FailedPrecondition(

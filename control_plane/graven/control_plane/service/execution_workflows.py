@@ -56,10 +56,5 @@ class WorkflowVersions:
         return self._registry.get_workflow(GetWorkflowRequest(id=identifier)).workflow
 
 
-def node_order(workflow: Workflow) -> list[str]:
-    """The workflow's nodes in topological order, as compiled at registration."""
-    return list(workflow.closure.node_order) or [node.id for node in workflow.spec.template.nodes]
-
-
 def nodes_by_id(workflow: Workflow) -> dict[str, Node]:
     return {node.id: node for node in workflow.spec.template.nodes}
