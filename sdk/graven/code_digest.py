@@ -20,6 +20,7 @@ environment's business. Names are found syntactically (``ast`` over the source, 
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import importlib.util
 import inspect
@@ -27,7 +28,7 @@ import re
 import sys
 import textwrap
 import types
-from collections.abc import Iterator
+from collections.abc import Iterator, Set
 from pathlib import Path
 
 from graven.digests import PREFIX
@@ -36,6 +37,8 @@ from graven.version import __version__
 
 ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 MAX_REPR_DEPTH = 8
+# Parses remembered, by source text (see _names_in_source).
+PARSED_SOURCES = 4096
 
 
 def code_digest(fn: types.FunctionType | object) -> str:
@@ -102,7 +105,7 @@ class _Closure:
             return
         source = Path(str(module.__file__)).read_bytes()
         self.parts[key] = source
-        for name in sorted(_imported_modules(source, module)):
+        for name in sorted(_imported_modules(source, module.__package__ or "")):
             imported = sys.modules.get(name)
             if imported is not None:
                 self.add_module(imported)
@@ -118,10 +121,10 @@ def _unwrapped(value: object) -> object:
         return value
 
 
-def _source_and_names(obj: object) -> tuple[str, set[str]]:
+def _source_and_names(obj: object) -> tuple[str, Set[str]]:
     try:
         source = inspect.getsource(obj)  # type: ignore[arg-type]
-        return source, _names_in(ast.parse(textwrap.dedent(source)))
+        return source, _names_in_source(source)
     except (OSError, TypeError, SyntaxError):
         # No readable source (a lambda in an expression, code built at run time): fall back
         # to the compiled code, which changes whenever the code does.
@@ -131,14 +134,17 @@ def _source_and_names(obj: object) -> tuple[str, set[str]]:
         return _code_text(code), set(_code_names(code))
 
 
-def _names_in(tree: ast.AST) -> set[str]:
+# The text is all the names depend on, so a definition re-registered unchanged (whose module
+# was imported afresh) is not parsed again.
+@functools.lru_cache(maxsize=PARSED_SOURCES)
+def _names_in_source(source: str) -> frozenset[str]:
     names: set[str] = set()
-    for node in ast.walk(tree):
+    for node in ast.walk(ast.parse(textwrap.dedent(source))):
         if isinstance(node, ast.Name):
             names.add(node.id)
         elif isinstance(node, ast.Attribute):
             names.add(node.attr)
-    return names
+    return frozenset(names)
 
 
 def _code_names(code: types.CodeType) -> Iterator[str]:
@@ -156,13 +162,13 @@ def _code_text(code: types.CodeType) -> str:
     return f"{code.co_code.hex()}|{code.co_names}|{consts}"
 
 
-def _imported_modules(source: bytes, module: types.ModuleType) -> set[str]:
+@functools.lru_cache(maxsize=PARSED_SOURCES)
+def _imported_modules(source: bytes, package: str) -> frozenset[str]:
     """Every module name an ``import`` in ``source`` may load (parents and submodules)."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
-        return set()
-    package = module.__package__ or ""
+        return frozenset()
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -178,7 +184,7 @@ def _imported_modules(source: bytes, module: types.ModuleType) -> set[str]:
         for name in candidates:
             parts = name.split(".")
             names.update(".".join(parts[: i + 1]) for i in range(len(parts)))
-    return names
+    return frozenset(names)
 
 
 def _stable_repr(value: object, depth: int) -> str:

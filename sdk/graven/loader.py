@@ -24,6 +24,7 @@ from graven.project import (
     is_project_module,
     module_name_of,
     module_of,
+    module_path,
     project_root_of,
     source_files,
 )
@@ -75,9 +76,10 @@ def _use_root(root: Path) -> None:
     top_level = {module_name_of(f, root).split(".")[0] for f in source_files(root, root)}
     for name, module in list(sys.modules.items()):
         top = name.split(".")[0]
-        file = getattr(module, "__file__", None)
-        inside = file is not None and Path(file).resolve().is_relative_to(root)
-        if (top in top_level or inside) and top not in PROTECTED_MODULES:
+        if top in PROTECTED_MODULES:
+            continue
+        path = module_path(module) if isinstance(module, ModuleType) else None
+        if top in top_level or (path is not None and path.is_relative_to(root)):
             del sys.modules[name]
     importlib.invalidate_caches()
 

@@ -10,8 +10,11 @@ worker never needs them, and importing them at registration would run test-only 
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import weakref
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
@@ -77,25 +80,65 @@ def source_files(directory: Path, root: Path) -> Iterator[Path]:
             yield path
 
 
+@dataclass(frozen=True)
+class _Origin:
+    """Where a module object was imported from."""
+
+    file: str
+    path: Path
+    root: Path | None
+    is_project_file: bool
+
+
+# Remembered per module object: a module object comes from one file, and a registration asks
+# about the same few hundred modules many times, each a path resolution (a system call per
+# path component). A new import is a new module object, so edited code is never missed.
+_origins: weakref.WeakKeyDictionary[ModuleType, _Origin] = weakref.WeakKeyDictionary()
+
+
+def _origin(module: ModuleType) -> _Origin | None:
+    file = getattr(module, "__file__", None)
+    if not isinstance(file, str):
+        return None
+    try:
+        origin = _origins.get(module)
+    except TypeError:  # sys.modules may hold objects that are not weakly referable
+        origin = None
+    if origin is not None and origin.file == file:
+        return origin
+    path = Path(file).resolve()
+    root: Path | None
+    if module.__name__ == "__main__":
+        root = project_root_of(path)
+    else:
+        # An alias in sys.modules may carry a name deeper than its file's path.
+        depth = module.__name__.count(".") + (1 if path.name == "__init__.py" else 0)
+        root = path.parents[depth] if depth < len(path.parents) else None
+    is_project_file = root is not None and (
+        module.__name__ == "__main__" or (path.suffix == ".py" and _is_project_file(path, root))
+    )
+    origin = _Origin(file, path, root, is_project_file)
+    with contextlib.suppress(TypeError):
+        _origins[module] = origin
+    return origin
+
+
+def module_path(module: ModuleType) -> Path | None:
+    """The resolved file ``module`` was imported from, or None if it has none."""
+    origin = _origin(module)
+    return None if origin is None else origin.path
+
+
 def module_root(module: ModuleType) -> Path | None:
     """The directory ``module`` was imported from (the sys.path entry), or None if unknown."""
-    file = getattr(module, "__file__", None)
-    if file is None:
-        return None
-    path = Path(file).resolve()
-    depth = module.__name__.count(".") + (1 if path.name == "__init__.py" else 0)
-    if module.__name__ == "__main__":
-        return project_root_of(path)
-    return path.parents[depth]
+    origin = _origin(module)
+    return None if origin is None else origin.root
 
 
 def is_project_module(module: ModuleType, root: Path) -> bool:
     """Whether ``module`` is the user's code under ``root`` (not stdlib, not installed)."""
-    file = getattr(module, "__file__", None)
-    if file is None or module_root(module) != root:
-        return False
-    path = Path(file).resolve()
-    return module.__name__ == "__main__" or (path.suffix == ".py" and _is_project_file(path, root))
+    origin = _origin(module)
+    return origin is not None and origin.root == root and origin.is_project_file
 
 
 def main_module_name(module: ModuleType) -> str:

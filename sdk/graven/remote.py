@@ -7,17 +7,25 @@ through it, so the CLI is a thin layer of argument parsing and rendering.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
 from google.protobuf.message import Message
 
+from graven.errors import GravenValueError
+from graven.literals import from_json_value, to_json_value
+from graven.v1 import execution_pb2 as ex
+from graven.v1 import execution_service_pb2 as exs
 from graven.v1 import identifier_pb2 as idl
 from graven.v1 import launch_plan_pb2, task_pb2, workflow_pb2
+from graven.v1 import literals_pb2 as lit
 from graven.v1 import registry_service_pb2 as reg
+from graven.v1.execution_service_pb2_grpc import ExecutionServiceStub
+from graven.v1.interface_pb2 import TypedInterface
 from graven.v1.registry_service_pb2_grpc import RegistryServiceStub
+from graven.versioning import Spec
 
 DEFAULT_ENDPOINT = "127.0.0.1:8089"
 UPLOAD_CHUNK_BYTES = 1 << 20
@@ -48,6 +56,7 @@ class Remote:
             ],
         )
         self.registry = RegistryServiceStub(self._channel)
+        self.executions = ExecutionServiceStub(self._channel)
 
     def close(self) -> None:
         self._channel.close()
@@ -67,10 +76,10 @@ class Remote:
         domain: str = "development",
         version: str | None = None,
     ) -> list[Registered]:
-        """Register every task, workflow and launch plan found under ``path``.
+        """Register every task, workflow and launch plan found under ``path``, all or none.
 
-        The code bundle is uploaded only when the control plane does not hold it yet, so
-        registering unchanged code costs one lookup per entity.
+        The code bundle is uploaded only when the control plane does not hold it yet; the
+        entities go in one Register call, which stores them in one transaction.
         """
         from graven.bundle import build_bundle
         from graven.loader import load_project
@@ -80,7 +89,8 @@ class Remote:
         bundle = build_bundle(loaded.root)
         self.upload_bundle(bundle.digest, bundle.data)
         plan = registration_plan(loaded, project, domain, bundle.digest, version)
-        return [self.create(entity_id, spec) for entity_id, spec in plan]
+        request = reg.RegisterRequest(entries=[_entry(entity_id, spec) for entity_id, spec in plan])
+        return [Registered(e.id, e.created) for e in self.registry.Register(request).entities]
 
     def upload_bundle(self, digest: str, data: bytes) -> None:
         try:
@@ -96,20 +106,6 @@ class Remote:
                 yield reg.UploadBundleRequest(chunk=data[start : start + UPLOAD_CHUNK_BYTES])
 
         self.registry.UploadBundle(parts())
-
-    def create(self, entity_id: idl.Identifier, spec: Message) -> Registered:
-        if isinstance(spec, task_pb2.TaskSpec):
-            t = self.registry.CreateTask(reg.CreateTaskRequest(id=entity_id, spec=spec))
-            return Registered(t.task.id, t.created)
-        if isinstance(spec, workflow_pb2.WorkflowSpec):
-            w = self.registry.CreateWorkflow(reg.CreateWorkflowRequest(id=entity_id, spec=spec))
-            return Registered(w.workflow.id, w.created)
-        if isinstance(spec, launch_plan_pb2.LaunchPlanSpec):
-            lp = self.registry.CreateLaunchPlan(
-                reg.CreateLaunchPlanRequest(id=entity_id, spec=spec)
-            )
-            return Registered(lp.launch_plan.id, lp.created)
-        raise TypeError(f"not a registrable spec: {type(spec).__name__}")
 
     # Reading the registry
 
@@ -170,3 +166,147 @@ class Remote:
             )
         )
         return list(response.differences)
+
+    # Executions
+
+    def launch(
+        self,
+        workflow: str,
+        inputs: Mapping[str, object] | None = None,
+        *,
+        project: str = "default",
+        domain: str = "development",
+        version: str = "",
+        launch_plan: bool = False,
+        name: str = "",
+        overwrite_cache: bool = False,
+    ) -> ex.Execution:
+        """Launch a registered workflow (or launch plan) by name; an empty version is the latest.
+
+        Input values may be Literals or anything ``graven.literals.from_json_value`` reads:
+        JSON values, or strings as typed on a command line.
+        """
+        kind = idl.RESOURCE_TYPE_LAUNCH_PLAN if launch_plan else idl.RESOURCE_TYPE_WORKFLOW
+        target = idl.Identifier(
+            resource_type=kind, project=project, domain=domain, name=workflow, version=version
+        )
+        types = {v.name: v.type for v in self.launch_interface(target).inputs}
+        literals = lit.LiteralMap()
+        for key, value in (inputs or {}).items():
+            if key not in types:
+                known = ", ".join(sorted(types)) or "none"
+                raise GravenValueError(f"{workflow} has no input {key!r} (inputs: {known})")
+            literals.literals[key].CopyFrom(
+                value if isinstance(value, lit.Literal) else from_json_value(value, types[key])
+            )
+        request = exs.CreateExecutionRequest(
+            project=project,
+            domain=domain,
+            name=name,
+            inputs=literals,
+            overwrite_cache=overwrite_cache,
+        )
+        (request.launch_plan_id if launch_plan else request.workflow_id).CopyFrom(target)
+        return self.executions.CreateExecution(request).execution
+
+    def launch_interface(self, target: idl.Identifier) -> TypedInterface:
+        """The inputs a launch of ``target`` (a workflow or launch plan id) accepts."""
+        entity = self.get(target)
+        if isinstance(entity, launch_plan_pb2.LaunchPlan):
+            return entity.closure.expected_interface
+        assert isinstance(entity, workflow_pb2.Workflow)
+        return entity.spec.template.interface
+
+    def execution(self, execution_id: idl.ExecutionIdentifier) -> ex.Execution:
+        return self.executions.GetExecution(exs.GetExecutionRequest(id=execution_id)).execution
+
+    def list_executions(
+        self,
+        project: str,
+        domain: str,
+        *,
+        workflow_name: str = "",
+        workflow_version: str = "",
+        phases: Sequence[ex.ExecutionPhase] = (),
+    ) -> Iterator[ex.Execution]:
+        """Executions newest first, across as many pages as the caller reads."""
+        token = ""
+        while True:
+            page = self.executions.ListExecutions(
+                exs.ListExecutionsRequest(
+                    project=project,
+                    domain=domain,
+                    workflow_name=workflow_name,
+                    workflow_version=workflow_version,
+                    phases=phases,
+                    page_token=token,
+                )
+            )
+            yield from page.executions
+            token = page.next_page_token
+            if not token:
+                return
+
+    def node_executions(self, execution_id: idl.ExecutionIdentifier) -> list[ex.NodeExecution]:
+        nodes: list[ex.NodeExecution] = []
+        token = ""
+        while True:
+            page = self.executions.ListNodeExecutions(
+                exs.ListNodeExecutionsRequest(execution_id=execution_id, page_token=token)
+            )
+            nodes.extend(page.node_executions)
+            token = page.next_page_token
+            if not token:
+                return nodes
+
+    def watch(self, execution_id: idl.ExecutionIdentifier) -> Iterator[exs.WatchExecutionResponse]:
+        """The current state, then every change, until the execution is terminal."""
+        yield from self.executions.WatchExecution(exs.WatchExecutionRequest(id=execution_id))
+
+    def wait(self, execution_id: idl.ExecutionIdentifier) -> ex.Execution:
+        """Block until the execution is terminal and return it."""
+        last = self.execution(execution_id)
+        for update in self.watch(execution_id):
+            last = update.execution
+        return last
+
+    def data(self, execution_id: idl.ExecutionIdentifier) -> exs.GetExecutionDataResponse:
+        return self.executions.GetExecutionData(exs.GetExecutionDataRequest(id=execution_id))
+
+    def outputs(self, execution_id: idl.ExecutionIdentifier) -> dict[str, object]:
+        """The outputs of a succeeded execution as JSON-compatible values."""
+        literals = self.data(execution_id).outputs.literals
+        return {name: to_json_value(value) for name, value in sorted(literals.items())}
+
+    def terminate(self, execution_id: idl.ExecutionIdentifier, reason: str = "") -> ex.Execution:
+        request = exs.TerminateExecutionRequest(id=execution_id, reason=reason)
+        return self.executions.TerminateExecution(request).execution
+
+    def relaunch(
+        self,
+        execution_id: idl.ExecutionIdentifier,
+        *,
+        version: str = "",
+        latest: bool = False,
+        overwrite_cache: bool = False,
+    ) -> ex.Execution:
+        """Run the source's inputs again: on its own version, another version, or the latest."""
+        request = exs.RelaunchExecutionRequest(id=execution_id, overwrite_cache=overwrite_cache)
+        if latest:
+            request.latest = True
+        elif version:
+            request.workflow_version = version
+        return self.executions.RelaunchExecution(request).execution
+
+    def recover(self, execution_id: idl.ExecutionIdentifier) -> ex.Execution:
+        """Re-run a failed execution, taking over the outputs of every node that succeeded."""
+        request = exs.RecoverExecutionRequest(id=execution_id)
+        return self.executions.RecoverExecution(request).execution
+
+
+def _entry(entity_id: idl.Identifier, spec: Spec) -> reg.RegistrationEntry:
+    if isinstance(spec, task_pb2.TaskSpec):
+        return reg.RegistrationEntry(task=reg.CreateTaskRequest(id=entity_id, spec=spec))
+    if isinstance(spec, workflow_pb2.WorkflowSpec):
+        return reg.RegistrationEntry(workflow=reg.CreateWorkflowRequest(id=entity_id, spec=spec))
+    return reg.RegistrationEntry(launch_plan=reg.CreateLaunchPlanRequest(id=entity_id, spec=spec))

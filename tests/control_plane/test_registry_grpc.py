@@ -38,6 +38,7 @@ from graven.v1.identifier_pb2 import (
 )
 from graven.v1.registry_service_pb2_grpc import RegistryServiceStub
 from graven.v1.task_pb2 import Task, TaskSpec
+from graven.versioning import version_digest
 
 
 def status_of(call: Callable[[], Any]) -> grpc.RpcError:
@@ -61,7 +62,7 @@ def test_registering_the_same_spec_twice_is_idempotent(registry: RegistryService
     assert first.created
     assert not again.created
     assert again.task == first.task
-    assert first.task.closure.digest == sha256_hex(spec.SerializeToString(deterministic=True))
+    assert first.task.closure.digest == version_digest(spec)
 
 
 def test_a_different_spec_under_a_registered_id_is_already_exists(

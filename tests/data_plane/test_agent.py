@@ -223,6 +223,11 @@ def test_a_killed_agent_is_replaced_and_no_succeeded_node_runs_twice(
     try:
         execution_id = start(executions, flows, "chain", folder=str(tmp_path))
         wait_until(lambda: (tmp_path / "started-c").exists(), 60, "node c to start")
+        wait_until(
+            lambda: node_executions(executions, execution_id)["n2"].phase == pb.NODE_PHASE_RUNNING,
+            10,
+            "node c to be reported running",
+        )
         orphan = int((tmp_path / "started-c").read_text())
         os.kill(doomed.pid, signal.SIGKILL)
         doomed.wait(10)

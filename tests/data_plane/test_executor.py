@@ -89,6 +89,11 @@ STEPS = """
     def counted(folder: str, name: str, x: int) -> int:
         _count(folder, name)
         return x + 1
+
+
+    def shout(folder: str, text: str) -> str:
+        _count(folder, "shout")
+        return text.upper()
 """
 
 
@@ -152,10 +157,16 @@ def test_a_task_failing_twice_succeeds_on_its_third_attempt(
     store: ObjectStore, steps: str, tmp_path: Path
 ) -> None:
     flaky = task(steps, "steps", "flaky", {"folder": str, "failures": int}, {"o0": str}, retries=2)
+    shout = task(steps, "steps", "shout", {"folder": str, "text": str}, {"o0": str})
+    folder = static(str(tmp_path), str)
     wf = workflow(
-        [node("f", flaky, folder=static(str(tmp_path), str), failures=static(2, int))],
-        [flaky],
-        outputs={"o": (promise("f"), str)},
+        [
+            node("f", flaky, folder=folder, failures=static(2, int)),
+            # Submitted behind each failed attempt of f, withdrawn, and run once behind the last.
+            node("loud", shout, folder=folder, text=promise("f")),
+        ],
+        [flaky, shout],
+        outputs={"o": (promise("loud"), str)},
     )
     log = run(store, claim(store, wf))
 
@@ -175,6 +186,10 @@ def test_a_task_failing_twice_succeeds_on_its_third_attempt(
     assert all(e.error.kind == pb.ERROR_KIND_USER for e in retrying)
     assert log.execution_phases()[-1] == pb.EXECUTION_PHASE_SUCCEEDED
     assert len((tmp_path / "flaky").read_text().splitlines()) == 3
+    assert len((tmp_path / "shout").read_text().splitlines()) == 1
+    assert log.node_phases("loud") == [(1, pb.NODE_PHASE_RUNNING), (1, pb.NODE_PHASE_SUCCEEDED)]
+    final = [e.execution for e in log.events if e.HasField("execution")][-1]
+    assert to_python(read_outputs(store, final.outputs_uri).literals["o"], str) == "OK AFTER 3"
 
 
 def test_retries_exhausted_fail_with_the_users_exception_and_skip_downstream(

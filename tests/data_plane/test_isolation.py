@@ -24,11 +24,12 @@ from graven.data_plane import layout
 from graven.data_plane.executor import Executor
 from graven.data_plane.outcomes import NodeRequest, NodeSuccess
 from graven.data_plane.worker import execute_node
-from graven.literals import to_literal, to_python
+from graven.literals import to_python
 from graven.store import ObjectStore
 from graven.v1 import execution_pb2 as pb
 from graven.v1.identifier_pb2 import ExecutionIdentifier
 from graven.v1.literals_pb2 import LiteralMap
+from graven.v1.workflow_pb2 import Binding, Node
 
 
 def version_files(version: str) -> dict[str, str]:
@@ -70,13 +71,16 @@ def bundles(store: ObjectStore, tmp_path: Path) -> dict[str, str]:
 
 def request(store: ObjectStore, bundle: str, name: str, x: int) -> NodeRequest:
     execution_id = ExecutionIdentifier(project="tests", domain="dev", name=name)
-    inputs = LiteralMap(literals={"x": to_literal(x, int)})
+    bindings = Node(inputs=[Binding(name="x", binding=static(x, int))])
     return NodeRequest(
         store_url=store.url,
         bundle_digest=bundle,
         module="pipeline",
         function="describe",
-        inputs=inputs.SerializeToString(deterministic=True),
+        bindings=bindings.SerializeToString(),
+        workflow_inputs=b"",
+        defaults=b"",
+        upstream_ids=(),
         inputs_key=layout.node_inputs_key(execution_id, "n"),
         outputs_key=layout.node_outputs_key(execution_id, "n"),
     )

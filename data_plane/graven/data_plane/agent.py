@@ -35,6 +35,8 @@ MAX_MESSAGE_BYTES = 64 << 20
 CLAIM_WAIT_SECONDS = 5.0
 # Between claims that failed because the control plane is away.
 RECONNECT_SECONDS = 1.0
+# How long stop() waits for each execution's walk to let go.
+STOP_SECONDS = 10.0
 
 
 def default_agent_id() -> str:
@@ -109,7 +111,7 @@ class Agent:
             for executor in executors:
                 executor.abandon()
             for thread in self._threads:
-                thread.join()
+                thread.join(STOP_SECONDS)
             self._leases.stop()
             self._reporter.close()
             channel.close()

@@ -49,17 +49,19 @@ def resolve(
     raise BindingError(f"unsupported binding {kind!r}")
 
 
+def defaults_of(variables: Iterable[Variable]) -> LiteralMap:
+    """The default of every declared input that has one."""
+    return LiteralMap(literals={v.name: v.default for v in variables if v.HasField("default")})
+
+
 def resolve_all(
     bindings: Iterable[Binding],
     workflow_inputs: Mapping[str, Literal],
     upstream: UpstreamOutputs,
-    defaults: Iterable[Variable] = (),
+    defaults: Mapping[str, Literal] | None = None,
 ) -> LiteralMap:
     """The bound values, plus the default of every declared input left unbound."""
-    values = LiteralMap()
-    for variable in defaults:
-        if variable.HasField("default"):
-            values.literals[variable.name].CopyFrom(variable.default)
+    values = LiteralMap(literals=defaults or {})
     for binding in bindings:
         values.literals[binding.name].CopyFrom(resolve(binding.binding, workflow_inputs, upstream))
     return values
@@ -67,12 +69,25 @@ def resolve_all(
 
 def promised_nodes(data: BindingData) -> Iterable[str]:
     """The upstream nodes a binding takes values from."""
+    for leaf in _leaves(data):
+        if leaf.WhichOneof("value") == "promise":
+            yield leaf.promise.node_id
+
+
+def named_inputs(data: BindingData) -> Iterable[str]:
+    """The workflow inputs a binding takes values from."""
+    for leaf in _leaves(data):
+        if leaf.WhichOneof("value") == "workflow_input":
+            yield leaf.workflow_input
+
+
+def _leaves(data: BindingData) -> Iterable[BindingData]:
     kind = data.WhichOneof("value")
-    if kind == "promise":
-        yield data.promise.node_id
-    elif kind == "collection":
+    if kind == "collection":
         for item in data.collection.bindings:
-            yield from promised_nodes(item)
+            yield from _leaves(item)
     elif kind == "map":
         for item in data.map.bindings.values():
-            yield from promised_nodes(item)
+            yield from _leaves(item)
+    else:
+        yield data

@@ -141,6 +141,8 @@ class EventReporter:
             return
         # Refused as a whole: one execution's events may be what the control plane rejects.
         for key, group in groupby(events, key=event_execution):
+            if key in self._dropped:
+                continue
             refused = self._send(list(group))
             if refused == grpc.StatusCode.FAILED_PRECONDITION:
                 # Its lease went to another agent: this one has nothing more to say about it.

@@ -1,14 +1,19 @@
 """The walk of one execution's graph on Ray.
 
-One thread per execution submits every node whose upstream nodes have succeeded and then
-sleeps on an inbox. Ray completions (future callbacks), a user's terminate and the loss of
-the lease all arrive there, and timers (retry backoff, attempt timeouts) bound the sleep, so
-the walk reacts at once to whatever happens first and costs nothing while it waits.
+One thread per execution submits nodes and then sleeps on an inbox. Ray completions (future
+callbacks), a user's terminate and the loss of the lease all arrive there, and timers (retry
+backoff, attempt timeouts) bound the sleep, so the walk reacts at once to whatever happens
+first and costs nothing while it waits.
 
-Submitting a node only once its upstream results are back costs no more than chaining Ray
-object refs (measured on a warm local Ray: a 100-node chain takes the same time either
-way), and it keeps every attempt visible to the agent: each is reported, timed out,
-retried or cancelled on its own.
+A node is submitted as soon as each of its upstream nodes has either succeeded or been
+submitted itself: the upstream attempts' object refs are passed as arguments, so Ray starts
+the node the moment they finish, with no round trip through this thread (which, in the
+embedded stack, shares its process with the control plane). The walk still sees every
+attempt: a node is reported RUNNING once its upstream nodes are seen to succeed, and that is
+when its timeout starts to count (from the moment the worker really starts, if it has to
+wait for resources). If an upstream attempt fails, the nodes submitted behind it find out in
+their worker and return without running; the walk withdraws them and submits them again
+behind the retry, or skips them.
 
 Exactly once: a worker writes a node's outputs to a key fixed by the execution and node ids
 before it returns. A walk that resumes an execution adopts those outputs for any node whose
@@ -31,9 +36,21 @@ from typing import Any
 import ray
 
 from graven.data_plane import layout
-from graven.data_plane.bindings import BindingError, promised_nodes, resolve_all
+from graven.data_plane.bindings import (
+    BindingError,
+    defaults_of,
+    named_inputs,
+    promised_nodes,
+    resolve_all,
+)
 from graven.data_plane.events import EventSink, timestamp
-from graven.data_plane.outcomes import NodeFailure, NodeOutcome, NodeRequest, NodeSuccess
+from graven.data_plane.outcomes import (
+    NodeFailure,
+    NodeOutcome,
+    NodeRequest,
+    NodeSuccess,
+    UpstreamFailed,
+)
 from graven.data_plane.worker import remote_for
 from graven.store import ObjectStore, StoreError
 from graven.v1 import execution_pb2 as pb
@@ -50,6 +67,8 @@ FAILED = frozenset({pb.NODE_PHASE_FAILED, pb.NODE_PHASE_TIMED_OUT})
 SETTLED = DONE | FAILED | {pb.NODE_PHASE_SKIPPED, pb.NODE_PHASE_TERMINATED}
 # How often a timed attempt that has not started yet (waiting for resources) is looked at.
 START_POLL_SECONDS = 0.5
+# The error type of an attempt its agent did not live to finish; it costs no retry.
+AGENT_LOST = "AgentLost"
 
 
 @dataclass(frozen=True)
@@ -72,14 +91,22 @@ class Signal(Enum):
 class NodeRun:
     node: Node
     task: Task
+    upstream: list[NodeRun] = field(default_factory=list)
     downstream: list[NodeRun] = field(default_factory=list)
-    waiting: int = 0
+    # What every attempt's request carries, made once (see NodeRequest).
+    bindings: bytes = b""
+    workflow_inputs: bytes = b""
+    defaults: bytes = b""
+    # UNSPECIFIED until the node is seen to start; an attempt may be in flight before that.
     phase: pb.NodePhase = pb.NODE_PHASE_UNSPECIFIED
     attempt: int = 0
     # Failed attempts, counted against the task's retries.
     failures: int = 0
-    future: Future[NodeOutcome] | None = None
+    # The attempt in flight, if any: its object ref and the future its completion comes on.
     ref: Any = None
+    future: Future[NodeOutcome] | None = None
+    # A completion that came before the walk saw every upstream node succeed.
+    deferred: Completion | None = None
     outputs: LiteralMap | None = None
     outputs_uri: str = ""
     error: pb.ExecutionError | None = None
@@ -88,11 +115,14 @@ class NodeRun:
     def id(self) -> str:
         return self.node.id
 
+    @property
+    def in_flight(self) -> bool:
+        return self.future is not None
+
 
 @dataclass(frozen=True)
 class Completion:
     run: NodeRun
-    attempt: int
     future: Future[NodeOutcome]
 
 
@@ -118,7 +148,8 @@ class Executor:
         self._sequence = itertools.count()
         self._workflow_inputs: dict[str, Literal] = {}
         self._runs: dict[str, NodeRun] = {}
-        self._active = 0
+        # Attempts in flight plus retries waiting for their backoff: the walk ends at zero.
+        self._pending = 0
 
     # Thread-safe entry points for the agent.
 
@@ -142,17 +173,13 @@ class Executor:
                 kind=pb.ERROR_KIND_SYSTEM, type=type(error).__name__, message=str(error)
             )
             return self._emit_execution(pb.EXECUTION_PHASE_FAILED, error=failure)
-        for run in list(self._runs.values()):
-            if run.phase == pb.NODE_PHASE_UNSPECIFIED and run.waiting == 0:
-                self._start_attempt(run)
-        while self._active:
+        self._submit_ready(list(self._runs.values()))
+        while self._pending:
             message = self._next_message()
-            if message is None:
-                continue
             if message is Signal.TERMINATE:
                 return self._terminate()
             if message is Signal.ABANDON:
-                self._cancel_running()
+                self._cancel_in_flight()
                 return pb.EXECUTION_PHASE_UNSPECIFIED
             if isinstance(message, Completion):
                 self._completed(message)
@@ -175,16 +202,6 @@ class Executor:
 
     def _prepare(self) -> None:
         workflow = self._claim.workflow
-        tasks = {_task_key(t): t for t in workflow.closure.tasks}
-        for node in workflow.spec.template.nodes:
-            self._runs[node.id] = NodeRun(node, tasks[_task_key_of(node)])
-        for run in self._runs.values():
-            upstream = set(run.node.upstream_node_ids)
-            for binding in run.node.inputs:
-                upstream.update(promised_nodes(binding.binding))
-            for node_id in upstream:
-                self._runs[node_id].downstream.append(run)
-            run.waiting = len(upstream)
         inputs_uri = self._claim.execution.spec.inputs_uri
         if inputs_uri:
             data = self._store.get_bytes(self._store.key_of(inputs_uri))
@@ -192,6 +209,27 @@ class Executor:
         for variable in workflow.spec.template.interface.inputs:
             if variable.name not in self._workflow_inputs and variable.HasField("default"):
                 self._workflow_inputs[variable.name] = variable.default
+        tasks = {_task_key(t.id): t for t in workflow.closure.tasks}
+        for node in workflow.spec.template.nodes:
+            self._runs[node.id] = NodeRun(node, tasks[_task_key(node.task_node.task_id)])
+        for run in self._runs.values():
+            upstream = dict.fromkeys(run.node.upstream_node_ids)
+            names: dict[str, None] = {}
+            for binding in run.node.inputs:
+                upstream.update(dict.fromkeys(promised_nodes(binding.binding)))
+                names.update(dict.fromkeys(named_inputs(binding.binding)))
+            run.upstream = [self._runs[node_id] for node_id in upstream]
+            for up in run.upstream:
+                up.downstream.append(run)
+            missing = [name for name in names if name not in self._workflow_inputs]
+            if missing:
+                raise BindingError(f"node {run.id!r} needs the missing input {missing[0]!r}")
+            run.bindings = Node(inputs=run.node.inputs).SerializeToString(deterministic=True)
+            run.workflow_inputs = LiteralMap(
+                literals={name: self._workflow_inputs[name] for name in names}
+            ).SerializeToString(deterministic=True)
+            interface = run.task.spec.template.interface
+            run.defaults = defaults_of(interface.inputs).SerializeToString(deterministic=True)
         self._resume()
 
     def _resume(self) -> None:
@@ -202,24 +240,23 @@ class Executor:
             record = recorded.get(node_id)
             if record is not None:
                 run.attempt = max((a.attempt for a in record.attempts), default=0)
-                run.failures = sum(1 for a in record.attempts if a.phase in FAILED)
+                run.failures = sum(
+                    1 for a in record.attempts if a.phase in FAILED and a.error.type != AGENT_LOST
+                )
             if record is not None and record.phase in SETTLED:
                 run.phase = record.phase
                 run.outputs_uri = record.outputs_uri
-                if record.phase in DONE:
-                    self._release_downstream(run)
-                elif record.phase in FAILED:
+                if record.phase in FAILED:
                     run.error = record.error
                 continue
             outputs_key = layout.node_outputs_key(self.execution_id, node_id)
             if self._store.exists(outputs_key):
                 # Its worker finished, but its agent died before the success was reported.
                 run.attempt = max(run.attempt, 1)
-                self._succeeded(run, self._store.uri(outputs_key), None, time.time())
-            elif record is not None and record.phase in (
-                pb.NODE_PHASE_RUNNING,
-                pb.NODE_PHASE_RETRYING,
-            ):
+                run.phase = pb.NODE_PHASE_SUCCEEDED
+                run.outputs_uri = self._store.uri(outputs_key)
+                self._emit_node(run, pb.NODE_PHASE_SUCCEEDED, outputs_uri=run.outputs_uri)
+            elif record is not None and record.phase == pb.NODE_PHASE_RUNNING:
                 self._close_interrupted_attempt(run, record)
         for run in self._runs.values():
             if run.phase in FAILED | {pb.NODE_PHASE_SKIPPED}:
@@ -232,116 +269,151 @@ class Executor:
             return
         error = pb.ExecutionError(
             kind=pb.ERROR_KIND_SYSTEM,
-            type="AgentLost",
+            type=AGENT_LOST,
             message="the agent running this attempt stopped; the node runs again",
         )
         self._emit_node(run, pb.NODE_PHASE_RETRYING, error=error)
 
     # Attempts.
 
-    def _start_attempt(self, run: NodeRun) -> None:
+    def _submittable(self, run: NodeRun) -> bool:
+        return (
+            run.phase == pb.NODE_PHASE_UNSPECIFIED
+            and not run.in_flight
+            and all(up.phase in DONE or up.in_flight for up in run.upstream)
+        )
+
+    def _submit_ready(self, candidates: list[NodeRun]) -> None:
+        """Submit every candidate that can go, and then whatever can go behind it."""
+        stack = list(reversed(candidates))
+        while stack:
+            run = stack.pop()
+            if self._submittable(run):
+                self._submit(run)
+                stack.extend(reversed(run.downstream))
+
+    def _submit(self, run: NodeRun) -> None:
         run.attempt += 1
-        run.phase = pb.NODE_PHASE_RUNNING
-        self._active += 1
         template = run.task.spec.template
-        node_id = run.id
-        try:
-            inputs = resolve_all(
-                run.node.inputs, self._workflow_inputs, self._outputs_of, template.interface.inputs
-            )
-        except BindingError as error:
-            failure = pb.ExecutionError(
-                kind=pb.ERROR_KIND_SYSTEM, type="BindingError", message=str(error)
-            )
-            self._attempt_failed(run, run.attempt, failure, retry=False)
-            return
-        timeout = template.metadata.timeout.ToTimedelta().total_seconds()
+        code = template.code
         started_key = (
-            layout.attempt_started_key(self.execution_id, node_id, run.attempt) if timeout else ""
+            layout.attempt_started_key(self.execution_id, run.id, run.attempt)
+            if template.metadata.HasField("timeout")
+            else ""
         )
         request = NodeRequest(
             store_url=self._claim.store_url,
-            bundle_digest=template.code.bundle_digest,
-            module=template.code.module,
-            function=template.code.function,
-            inputs=inputs.SerializeToString(deterministic=True),
-            inputs_key=layout.node_inputs_key(self.execution_id, node_id),
-            outputs_key=layout.node_outputs_key(self.execution_id, node_id),
+            bundle_digest=code.bundle_digest,
+            module=code.module,
+            function=code.function,
+            bindings=run.bindings,
+            workflow_inputs=run.workflow_inputs,
+            defaults=run.defaults,
+            upstream_ids=tuple(up.id for up in run.upstream),
+            inputs_key=layout.node_inputs_key(self.execution_id, run.id),
+            outputs_key=layout.node_outputs_key(self.execution_id, run.id),
             started_key=started_key,
             adopt_committed=run.attempt > 1,
         )
-        run.ref = remote_for(template.metadata.resources).remote(request)
+        upstream = [
+            up.ref if up.ref is not None else self._outputs_bytes(up) for up in run.upstream
+        ]
+        run.ref = remote_for(template.metadata.resources).remote(request, *upstream)
         future: Future[NodeOutcome] = run.ref.future()
         run.future = future
-        completion = Completion(run, run.attempt, future)
+        self._pending += 1
+        completion = Completion(run, future)
         future.add_done_callback(lambda _: self._inbox.put(completion))
-        self._emit_node(run, pb.NODE_PHASE_RUNNING, inputs_uri=self._store.uri(request.inputs_key))
+        if all(up.phase in DONE for up in run.upstream):
+            self._started(run)
+
+    def _started(self, run: NodeRun) -> None:
+        """The walk has seen every upstream node succeed: the attempt is running (or about
+        to, once Ray finds it a worker)."""
+        run.phase = pb.NODE_PHASE_RUNNING
+        inputs_uri = self._store.uri(layout.node_inputs_key(self.execution_id, run.id))
+        self._emit_node(run, pb.NODE_PHASE_RUNNING, inputs_uri=inputs_uri)
+        timeout = run.task.spec.template.metadata.timeout.ToTimedelta().total_seconds()
         if timeout:
             attempt = run.attempt
             self._at(time.time() + timeout, lambda: self._check_timeout(run, attempt, timeout))
+        if run.deferred is not None:
+            self._inbox.put(run.deferred)
+            run.deferred = None
 
     def _completed(self, completion: Completion) -> None:
         run = completion.run
-        if run.attempt != completion.attempt or run.phase != pb.NODE_PHASE_RUNNING:
-            return  # an attempt already given up on (timed out or cancelled)
+        if completion.future is not run.future:
+            return  # an attempt already given up on (timed out, withdrawn or cancelled)
+        if run.phase != pb.NODE_PHASE_RUNNING:
+            run.deferred = completion  # its upstream completions are still on their way
+            return
+        run.future = None
+        self._pending -= 1
         outcome = _outcome(completion.future)
         if isinstance(outcome, NodeSuccess):
-            self._active -= 1
-            outputs = LiteralMap.FromString(outcome.outputs)
-            self._succeeded(run, outcome.outputs_uri, outputs, outcome.finished_at)
-            for downstream in run.downstream:
-                if downstream.phase == pb.NODE_PHASE_UNSPECIFIED and downstream.waiting == 0:
-                    self._start_attempt(downstream)
+            self._succeeded(run, outcome)
             return
+        if isinstance(outcome, UpstreamFailed):
+            # Cannot happen once every upstream node succeeded; treated as a system error.
+            outcome = NodeFailure(pb.ERROR_KIND_SYSTEM, "UpstreamFailed", "", "", 0, time.time())
         error = pb.ExecutionError(
             kind=outcome.kind,
             type=outcome.type,
             message=outcome.message,
             traceback=outcome.traceback,
-            node_id=run.id,
         )
-        self._attempt_failed(run, completion.attempt, error, at=outcome.finished_at)
+        self._attempt_failed(run, error, at=outcome.finished_at)
 
-    def _succeeded(
-        self, run: NodeRun, outputs_uri: str, outputs: LiteralMap | None, at: float
-    ) -> None:
+    def _succeeded(self, run: NodeRun, outcome: NodeSuccess) -> None:
         run.phase = pb.NODE_PHASE_SUCCEEDED
-        run.outputs_uri = outputs_uri
-        run.outputs = outputs
-        self._emit_node(run, pb.NODE_PHASE_SUCCEEDED, outputs_uri=outputs_uri, at=at)
-        self._release_downstream(run)
-
-    def _release_downstream(self, run: NodeRun) -> None:
+        run.outputs = LiteralMap.FromString(outcome.outputs)
+        run.outputs_uri = outcome.outputs_uri
+        self._emit_node(
+            run, pb.NODE_PHASE_SUCCEEDED, outputs_uri=outcome.outputs_uri, at=outcome.finished_at
+        )
         for downstream in run.downstream:
-            downstream.waiting -= 1
+            if (
+                downstream.in_flight
+                and downstream.phase == pb.NODE_PHASE_UNSPECIFIED
+                and all(up.phase in DONE for up in downstream.upstream)
+            ):
+                self._started(downstream)
+        self._submit_ready(run.downstream)
 
     def _attempt_failed(
-        self,
-        run: NodeRun,
-        attempt: int,
-        error: pb.ExecutionError,
-        *,
-        retry: bool = True,
-        at: float | None = None,
+        self, run: NodeRun, error: pb.ExecutionError, *, at: float | None = None
     ) -> None:
         error.node_id = run.id
         run.failures += 1
-        if retry and run.failures <= run.task.spec.template.metadata.retries:
+        self._withdraw_downstream(run)
+        if run.failures <= run.task.spec.template.metadata.retries:
             run.phase = pb.NODE_PHASE_RETRYING
             self._emit_node(run, pb.NODE_PHASE_RETRYING, error=error, at=at)
+            self._pending += 1
             self._at(time.time() + self._backoff.delay(run.failures), lambda: self._retry(run))
             return
-        self._active -= 1
-        timed_out = error.kind == pb.ERROR_KIND_TIMEOUT
-        run.phase = pb.NODE_PHASE_TIMED_OUT if timed_out else pb.NODE_PHASE_FAILED
+        run.phase = (
+            pb.NODE_PHASE_TIMED_OUT if error.kind == pb.ERROR_KIND_TIMEOUT else pb.NODE_PHASE_FAILED
+        )
         run.error = error
         self._emit_node(run, run.phase, error=error, at=at)
         self._skip_downstream(run)
 
     def _retry(self, run: NodeRun) -> None:
         if run.phase == pb.NODE_PHASE_RETRYING:
-            self._active -= 1
-            self._start_attempt(run)
+            self._pending -= 1
+            run.phase = pb.NODE_PHASE_UNSPECIFIED
+            self._submit_ready([run])
+
+    def _withdraw_downstream(self, run: NodeRun) -> None:
+        """Forget the attempts submitted behind ``run``'s failed one; they never ran."""
+        for downstream in run.downstream:
+            if downstream.in_flight and downstream.phase == pb.NODE_PHASE_UNSPECIFIED:
+                downstream.future = downstream.ref = downstream.deferred = None
+                downstream.attempt -= 1
+                self._pending -= 1
+                self._withdraw_downstream(downstream)
 
     def _check_timeout(self, run: NodeRun, attempt: int, timeout: float) -> None:
         if run.attempt != attempt or run.phase != pb.NODE_PHASE_RUNNING:
@@ -356,15 +428,17 @@ class Executor:
         if now < started + timeout:
             self._at(started + timeout, lambda: self._check_timeout(run, attempt, timeout))
             return
-        if run.future is not None and run.future.done():
+        if run.future is None or run.future.done():
             return  # finished in time after all; its completion is in the inbox
         ray.cancel(run.ref, force=True)
+        run.future = None
+        self._pending -= 1
         error = pb.ExecutionError(
             kind=pb.ERROR_KIND_TIMEOUT,
             type="TimeoutError",
             message=f"attempt {attempt} ran longer than its timeout of {timeout:g} s",
         )
-        self._attempt_failed(run, attempt, error)
+        self._attempt_failed(run, error)
 
     def _started_at(self, run: NodeRun, attempt: int) -> float | None:
         key = layout.attempt_started_key(self.execution_id, run.id, attempt)
@@ -383,11 +457,16 @@ class Executor:
     def _outputs_of(self, node_id: str) -> LiteralMap:
         run = self._runs[node_id]
         if run.outputs is None:
-            if not run.outputs_uri:
-                raise BindingError(f"node {node_id!r} has no outputs")
-            data = self._store.get_bytes(self._store.key_of(run.outputs_uri))
-            run.outputs = LiteralMap.FromString(data)
+            run.outputs = LiteralMap.FromString(self._outputs_bytes(run))
         return run.outputs
+
+    def _outputs_bytes(self, run: NodeRun) -> bytes:
+        """The recorded outputs of a node that succeeded before this walk began."""
+        if run.outputs is not None:
+            return run.outputs.SerializeToString(deterministic=True)
+        if not run.outputs_uri:
+            raise BindingError(f"node {run.id!r} has no outputs")
+        return self._store.get_bytes(self._store.key_of(run.outputs_uri))
 
     # Endings.
 
@@ -414,21 +493,21 @@ class Executor:
         self._store.put_bytes(key, outputs.SerializeToString(deterministic=True))
         return self._emit_execution(pb.EXECUTION_PHASE_SUCCEEDED, outputs_uri=self._store.uri(key))
 
-    def _cancel_running(self) -> list[NodeRun]:
-        running = [r for r in self._runs.values() if r.phase == pb.NODE_PHASE_RUNNING]
-        for run in running:
-            ray.cancel(run.ref, force=True)
-        return running
+    def _cancel_in_flight(self) -> None:
+        for run in self._runs.values():
+            if run.in_flight:
+                ray.cancel(run.ref, force=True)
+                run.future = None
 
     def _terminate(self) -> pb.ExecutionPhase:
-        stopped = self._cancel_running()
-        stopped += [r for r in self._runs.values() if r.phase == pb.NODE_PHASE_RETRYING]
+        self._cancel_in_flight()
         error = pb.ExecutionError(
             kind=pb.ERROR_KIND_TERMINATED, message="the execution was terminated"
         )
-        for run in stopped:
-            run.phase = pb.NODE_PHASE_TERMINATED
-            self._emit_node(run, pb.NODE_PHASE_TERMINATED, error=error)
+        for run in self._runs.values():
+            if run.phase in (pb.NODE_PHASE_RUNNING, pb.NODE_PHASE_RETRYING):
+                run.phase = pb.NODE_PHASE_TERMINATED
+                self._emit_node(run, pb.NODE_PHASE_TERMINATED, error=error)
         return self._emit_execution(pb.EXECUTION_PHASE_TERMINATED)
 
     # Events.
@@ -483,11 +562,5 @@ def _outcome(future: Future[NodeOutcome]) -> NodeOutcome:
         return NodeFailure(pb.ERROR_KIND_SYSTEM, type(error).__name__, str(error), "", now, now)
 
 
-def _task_key(task: Task) -> tuple[str, str, str, str]:
-    i = task.id
-    return (i.project, i.domain, i.name, i.version)
-
-
-def _task_key_of(node: Node) -> tuple[str, str, str, str]:
-    i = node.task_node.task_id
-    return (i.project, i.domain, i.name, i.version)
+def _task_key(identifier: Any) -> tuple[str, str, str, str]:
+    return (identifier.project, identifier.domain, identifier.name, identifier.version)

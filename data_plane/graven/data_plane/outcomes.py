@@ -1,7 +1,9 @@
 """What crosses Ray between the agent and a worker: small, plain, cheap to pickle.
 
-Literal maps travel as serialized bytes, so a worker and the agent need not agree on
-anything but the proto.
+Protos travel as serialized bytes, so a worker and the agent need not agree on anything but
+the protos. A node's upstream results reach its worker as extra task arguments (object refs
+of upstream attempts, or the bytes of outputs recorded earlier), so Ray can start a node the
+moment its upstream nodes finish, without a round trip through the agent.
 """
 
 from __future__ import annotations
@@ -19,7 +21,13 @@ class NodeRequest:
     bundle_digest: str
     module: str
     function: str
-    inputs: bytes
+    # A graven.v1.Node holding the node's input bindings.
+    bindings: bytes
+    # LiteralMaps: the workflow inputs the bindings name, and the task's input defaults.
+    workflow_inputs: bytes
+    defaults: bytes
+    # The node ids of the upstream results passed after the request, in order.
+    upstream_ids: tuple[str, ...]
     inputs_key: str
     outputs_key: str
     # Set when the attempt has a timeout: the worker records when it really started.
@@ -48,4 +56,9 @@ class NodeFailure:
     finished_at: float
 
 
-NodeOutcome = NodeSuccess | NodeFailure
+@dataclass(frozen=True, slots=True)
+class UpstreamFailed:
+    """The node did not run: an upstream attempt it was submitted behind did not succeed."""
+
+
+NodeOutcome = NodeSuccess | NodeFailure | UpstreamFailed

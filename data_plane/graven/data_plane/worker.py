@@ -21,17 +21,26 @@ from typing import Any
 
 import ray
 
+from graven.data_plane.bindings import resolve_all
 from graven.data_plane.bundles import BundleCache
 from graven.data_plane.isolation import activated
-from graven.data_plane.outcomes import NodeFailure, NodeOutcome, NodeRequest, NodeSuccess
+from graven.data_plane.outcomes import (
+    NodeFailure,
+    NodeOutcome,
+    NodeRequest,
+    NodeSuccess,
+    UpstreamFailed,
+)
 from graven.interface import PythonInterface, interface_of
 from graven.store import ObjectStore, open_store
 from graven.task import Task
 from graven.v1.execution_pb2 import ERROR_KIND_SYSTEM, ERROR_KIND_USER, ErrorKind
 from graven.v1.literals_pb2 import LiteralMap
 from graven.v1.task_pb2 import Resources
+from graven.v1.workflow_pb2 import Node
 
 WARM_UP_SECONDS = 0.1
+UPSTREAM_FAILED = UpstreamFailed()
 
 
 class UserCodeError(Exception):
@@ -92,7 +101,16 @@ def _failure(kind: ErrorKind, error: BaseException, text: str, started: float) -
     return NodeFailure(kind, _qualified_type(error), str(error), text, started, time.time())
 
 
-def execute_node(request: NodeRequest) -> NodeOutcome:
+def execute_node(request: NodeRequest, *upstream: NodeOutcome | bytes) -> NodeOutcome:
+    """One attempt; ``upstream`` holds the results of ``request.upstream_ids``, in order."""
+    upstream_outputs: dict[str, bytes] = {}
+    for node_id, result in zip(request.upstream_ids, upstream, strict=True):
+        if isinstance(result, NodeSuccess):
+            upstream_outputs[node_id] = result.outputs
+        elif isinstance(result, bytes):
+            upstream_outputs[node_id] = result
+        else:
+            return UPSTREAM_FAILED
     started = time.time()
     try:
         store = _store(request.store_url)
@@ -104,8 +122,13 @@ def execute_node(request: NodeRequest) -> NodeOutcome:
             committed = store.get_bytes(request.outputs_key)
             return NodeSuccess(committed, inputs_uri, outputs_uri, started, time.time())
         task = _load(request.store_url, request.bundle_digest, request.module, request.function)
-        store.put_bytes(request.inputs_key, request.inputs)
-        inputs = LiteralMap.FromString(request.inputs)
+        inputs = resolve_all(
+            Node.FromString(request.bindings).inputs,
+            LiteralMap.FromString(request.workflow_inputs).literals,
+            lambda node_id: LiteralMap.FromString(upstream_outputs[node_id]),
+            LiteralMap.FromString(request.defaults).literals,
+        )
+        store.put_bytes(request.inputs_key, inputs.SerializeToString(deterministic=True))
         with activated(task.root):
             arguments = task.interface.input_values(inputs.literals)
             outputs = LiteralMap(literals=_run(task, arguments))

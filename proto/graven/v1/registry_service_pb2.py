@@ -29,7 +29,7 @@ from graven.v1 import task_pb2 as graven_dot_v1_dot_task__pb2
 from graven.v1 import workflow_pb2 as graven_dot_v1_dot_workflow__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n graven/v1/registry_service.proto\x12\tgraven.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1agraven/v1/identifier.proto\x1a\x1bgraven/v1/launch_plan.proto\x1a\x14graven/v1/task.proto\x1a\x18graven/v1/workflow.proto\"Y\n\x11\x43reateTaskRequest\x12!\n\x02id\x18\x01 \x01(\x0b\x32\x15.graven.v1.Identifier\x12!\n\x04spec\x18\x02 \x01(\x0b\x32\x13.graven.v1.TaskSpec\"D\n\x12\x43reateTaskResponse\x12\x1d\n\x04task\x18\x01 \x01(\x0b\x32\x0f.graven.v1.Task\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\"3\n\x0eGetTaskRequest\x12!\n\x02id\x18\x01 \x01(\x0b\x32\x15.graven.v1.Identifier\"0\n\x0fGetTaskResponse\x12\x1d\n\x04task\x18\x01 \x01(\x0b\x32\x0f.graven.v1.Task\"a\n\x15\x43reateWorkflowRequest\x12!\n\x02id\x18\x01 \x01(\x0b\x32\x15.graven.v1.Identifier\x12%\n\x04spec\x18\x02 \x01(\x0b\x32\x17.graven.v1.WorkflowSpec\"P\n\x16\x43reateWorkflowResponse\x12%\n\x08workflow\x18\x01 \x01(\x0b\x32\x13.graven.v1.Workflow\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\"7\n\x12GetWorkflowRequest\x12!\n\x02id\x18\x01 \x01(\x0b\x32\x15.graven.v1.Identifier\"<\n\x13GetWorkflowResponse\x12%\n\x08workflow\x18\x01 \x01(\x0b\x32\x13.graven.v1.Workflow\"e\n\x17\x43reateLaunchPlanRequest\x12!\n\x02id\x18\x01 \x01(\x0b\x32\x15.graven.v1.Identifier\x12\'\n\x04spec\x18\x02 \x01(\x0b\x32\x19.graven.v1.LaunchPlanSpec\"W\n\x18\x43reateLaunchPlanResponse\x12*\n\x0blaunch_plan\x18\x01 \x01(\x0b\x32\x15.graven.v1.LaunchPlan\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\"9\n\x14GetLaunchPlanRequest\x12!\n\x02id\x18\x01 \x01(\x0b\x32\x15.graven.v1.Identifier\"C\n\x15GetLaunchPlanResponse\x12*\n\x0blaunch_plan\x18\x01 \x01(\x0b\x32\x15.graven.v1.LaunchPlan\"\xcb\x01\n\x0bNamedEntity\x12.\n\rresource_type\x18\x01 \x01(\x0e\x32\x17.graven.v1.ResourceType\x12\x0f\n\x07project\x18\x02 \x01(\t\x12\x0e\n\x06\x64omain\x18\x03 \x01(\t\x12\x0c\n\x04name\x18\x04 \x01(\t\x12\x16\n\x0elatest_version\x18\x05 \x01(\t\x12\x15\n\rversion_count\x18\x06 \x01(\x05\x12.\n\nupdated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x9f\x01\n\x10ListNamesRequest\x12.\n\rresource_type\x18\x01 \x01(\x0e\x32\x17.graven.v1.ResourceType\x12\x0f\n\x07project\x18\x02 \x01(\t\x12\x0e\n\x06\x64omain\x18\x03 \x01(\t\x12\x11\n\tpage_size\x18\x04 \x01(\x05\x12\x12\n\npage_token\x18\x05 \x01(\t\x12\x13\n\x0bname_prefix\x18\x06 \x01(\t\"V\n\x11ListNamesResponse\x12(\n\x08\x65ntities\x18\x01 \x03(\x0b\x32\x16.graven.v1.NamedEntity\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x87\x01\n\rEntityVersion\x12!\n\x02id\x18\x01 \x01(\x0b\x32\x15.graven.v1.Identifier\x12\x0e\n\x06\x64igest\x18\x02 \x01(\t\x12.\n\ncreated_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0b\x63ode_digest\x18\x04 \x01(\t\"\x9b\x01\n\x13ListVersionsRequest\x12.\n\rresource_type\x18\x01 \x01(\x0e\x32\x17.graven.v1.ResourceType\x12\x0f\n\x07project\x18\x02 \x01(\t\x12\x0e\n\x06\x64omain\x18\x03 \x01(\t\x12\x0c\n\x04name\x18\x04 \x01(\t\x12\x11\n\tpage_size\x18\x05 \x01(\x05\x12\x12\n\npage_token\x18\x06 \x01(\t\"[\n\x14ListVersionsResponse\x12*\n\x08versions\x18\x01 \x03(\x0b\x32\x18.graven.v1.EntityVersion\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x9a\x01\n\x13\x44iffVersionsRequest\x12.\n\rresource_type\x18\x01 \x01(\x0e\x32\x17.graven.v1.ResourceType\x12\x0f\n\x07project\x18\x02 \x01(\t\x12\x0e\n\x06\x64omain\x18\x03 \x01(\t\x12\x0c\n\x04name\x18\x04 \x01(\t\x12\x11\n\tversion_a\x18\x05 \x01(\t\x12\x11\n\tversion_b\x18\x06 \x01(\t\"A\n\x0f\x46ieldDifference\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x0f\n\x07value_a\x18\x02 \x01(\t\x12\x0f\n\x07value_b\x18\x03 \x01(\t\"G\n\x14\x44iffVersionsResponse\x12/\n\x0b\x64ifferences\x18\x01 \x03(\x0b\x32\x1a.graven.v1.FieldDifference\"&\n\x06\x42undle\x12\x0e\n\x06\x64igest\x18\x01 \x01(\t\x12\x0c\n\x04size\x18\x02 \x01(\x03\",\n\x0c\x42undleHeader\x12\x0e\n\x06\x64igest\x18\x01 \x01(\t\x12\x0c\n\x04size\x18\x02 \x01(\x03\"Y\n\x13UploadBundleRequest\x12)\n\x06header\x18\x01 \x01(\x0b\x32\x17.graven.v1.BundleHeaderH\x00\x12\x0f\n\x05\x63hunk\x18\x02 \x01(\x0cH\x00\x42\x06\n\x04part\"9\n\x14UploadBundleResponse\x12!\n\x06\x62undle\x18\x01 \x01(\x0b\x32\x11.graven.v1.Bundle\"\"\n\x10GetBundleRequest\x12\x0e\n\x06\x64igest\x18\x01 \x01(\t\"6\n\x11GetBundleResponse\x12!\n\x06\x62undle\x18\x01 \x01(\x0b\x32\x11.graven.v1.Bundle2\xf9\x06\n\x0fRegistryService\x12I\n\nCreateTask\x12\x1c.graven.v1.CreateTaskRequest\x1a\x1d.graven.v1.CreateTaskResponse\x12@\n\x07GetTask\x12\x19.graven.v1.GetTaskRequest\x1a\x1a.graven.v1.GetTaskResponse\x12U\n\x0e\x43reateWorkflow\x12 .graven.v1.CreateWorkflowRequest\x1a!.graven.v1.CreateWorkflowResponse\x12L\n\x0bGetWorkflow\x12\x1d.graven.v1.GetWorkflowRequest\x1a\x1e.graven.v1.GetWorkflowResponse\x12[\n\x10\x43reateLaunchPlan\x12\".graven.v1.CreateLaunchPlanRequest\x1a#.graven.v1.CreateLaunchPlanResponse\x12R\n\rGetLaunchPlan\x12\x1f.graven.v1.GetLaunchPlanRequest\x1a .graven.v1.GetLaunchPlanResponse\x12\x46\n\tListNames\x12\x1b.graven.v1.ListNamesRequest\x1a\x1c.graven.v1.ListNamesResponse\x12O\n\x0cListVersions\x12\x1e.graven.v1.ListVersionsRequest\x1a\x1f.graven.v1.ListVersionsResponse\x12O\n\x0c\x44iffVersions\x12\x1e.graven.v1.DiffVersionsRequest\x1a\x1f.graven.v1.DiffVersionsResponse\x12Q\n\x0cUploadBundle\x12\x1e.graven.v1.UploadBundleRequest\x1a\x1f.graven.v1.UploadBundleResponse(\x01\x12\x46\n\tGetBundle\x12\x1b.graven.v1.GetBundleRequest\x1a\x1c.graven.v1.GetBundleResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n graven/v1/registry_service.proto\x12\tgraven.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1agraven/v1/identifier.proto\x1a\x1bgraven/v1/launch_plan.proto\x1a\x14graven/v1/task.proto\x1a\x18graven/v1/workflow.proto\"Y\n\x11\x43reateTaskRequest\x12!\n\x02id\x18\x01 \x01(\x0b\x32\x15.graven.v1.Identifier\x12!\n\x04spec\x18\x02 \x01(\x0b\x32\x13.graven.v1.TaskSpec\"D\n\x12\x43reateTaskResponse\x12\x1d\n\x04task\x18\x01 \x01(\x0b\x32\x0f.graven.v1.Task\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\"3\n\x0eGetTaskRequest\x12!\n\x02id\x18\x01 \x01(\x0b\x32\x15.graven.v1.Identifier\"0\n\x0fGetTaskResponse\x12\x1d\n\x04task\x18\x01 \x01(\x0b\x32\x0f.graven.v1.Task\"a\n\x15\x43reateWorkflowRequest\x12!\n\x02id\x18\x01 \x01(\x0b\x32\x15.graven.v1.Identifier\x12%\n\x04spec\x18\x02 \x01(\x0b\x32\x17.graven.v1.WorkflowSpec\"P\n\x16\x43reateWorkflowResponse\x12%\n\x08workflow\x18\x01 \x01(\x0b\x32\x13.graven.v1.Workflow\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\"7\n\x12GetWorkflowRequest\x12!\n\x02id\x18\x01 \x01(\x0b\x32\x15.graven.v1.Identifier\"<\n\x13GetWorkflowResponse\x12%\n\x08workflow\x18\x01 \x01(\x0b\x32\x13.graven.v1.Workflow\"e\n\x17\x43reateLaunchPlanRequest\x12!\n\x02id\x18\x01 \x01(\x0b\x32\x15.graven.v1.Identifier\x12\'\n\x04spec\x18\x02 \x01(\x0b\x32\x19.graven.v1.LaunchPlanSpec\"W\n\x18\x43reateLaunchPlanResponse\x12*\n\x0blaunch_plan\x18\x01 \x01(\x0b\x32\x15.graven.v1.LaunchPlan\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\"9\n\x14GetLaunchPlanRequest\x12!\n\x02id\x18\x01 \x01(\x0b\x32\x15.graven.v1.Identifier\"C\n\x15GetLaunchPlanResponse\x12*\n\x0blaunch_plan\x18\x01 \x01(\x0b\x32\x15.graven.v1.LaunchPlan\"@\n\x0fRegisterRequest\x12-\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x1c.graven.v1.RegistrationEntry\"\xbc\x01\n\x11RegistrationEntry\x12,\n\x04task\x18\x01 \x01(\x0b\x32\x1c.graven.v1.CreateTaskRequestH\x00\x12\x34\n\x08workflow\x18\x02 \x01(\x0b\x32 .graven.v1.CreateWorkflowRequestH\x00\x12\x39\n\x0blaunch_plan\x18\x03 \x01(\x0b\x32\".graven.v1.CreateLaunchPlanRequestH\x00\x42\x08\n\x06\x65ntity\"A\n\x10RegisterResponse\x12-\n\x08\x65ntities\x18\x01 \x03(\x0b\x32\x1b.graven.v1.RegisteredEntity\"V\n\x10RegisteredEntity\x12!\n\x02id\x18\x01 \x01(\x0b\x32\x15.graven.v1.Identifier\x12\x0e\n\x06\x64igest\x18\x02 \x01(\t\x12\x0f\n\x07\x63reated\x18\x03 \x01(\x08\"\xcb\x01\n\x0bNamedEntity\x12.\n\rresource_type\x18\x01 \x01(\x0e\x32\x17.graven.v1.ResourceType\x12\x0f\n\x07project\x18\x02 \x01(\t\x12\x0e\n\x06\x64omain\x18\x03 \x01(\t\x12\x0c\n\x04name\x18\x04 \x01(\t\x12\x16\n\x0elatest_version\x18\x05 \x01(\t\x12\x15\n\rversion_count\x18\x06 \x01(\x05\x12.\n\nupdated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x9f\x01\n\x10ListNamesRequest\x12.\n\rresource_type\x18\x01 \x01(\x0e\x32\x17.graven.v1.ResourceType\x12\x0f\n\x07project\x18\x02 \x01(\t\x12\x0e\n\x06\x64omain\x18\x03 \x01(\t\x12\x11\n\tpage_size\x18\x04 \x01(\x05\x12\x12\n\npage_token\x18\x05 \x01(\t\x12\x13\n\x0bname_prefix\x18\x06 \x01(\t\"V\n\x11ListNamesResponse\x12(\n\x08\x65ntities\x18\x01 \x03(\x0b\x32\x16.graven.v1.NamedEntity\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x87\x01\n\rEntityVersion\x12!\n\x02id\x18\x01 \x01(\x0b\x32\x15.graven.v1.Identifier\x12\x0e\n\x06\x64igest\x18\x02 \x01(\t\x12.\n\ncreated_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0b\x63ode_digest\x18\x04 \x01(\t\"\x9b\x01\n\x13ListVersionsRequest\x12.\n\rresource_type\x18\x01 \x01(\x0e\x32\x17.graven.v1.ResourceType\x12\x0f\n\x07project\x18\x02 \x01(\t\x12\x0e\n\x06\x64omain\x18\x03 \x01(\t\x12\x0c\n\x04name\x18\x04 \x01(\t\x12\x11\n\tpage_size\x18\x05 \x01(\x05\x12\x12\n\npage_token\x18\x06 \x01(\t\"[\n\x14ListVersionsResponse\x12*\n\x08versions\x18\x01 \x03(\x0b\x32\x18.graven.v1.EntityVersion\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x9a\x01\n\x13\x44iffVersionsRequest\x12.\n\rresource_type\x18\x01 \x01(\x0e\x32\x17.graven.v1.ResourceType\x12\x0f\n\x07project\x18\x02 \x01(\t\x12\x0e\n\x06\x64omain\x18\x03 \x01(\t\x12\x0c\n\x04name\x18\x04 \x01(\t\x12\x11\n\tversion_a\x18\x05 \x01(\t\x12\x11\n\tversion_b\x18\x06 \x01(\t\"A\n\x0f\x46ieldDifference\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x0f\n\x07value_a\x18\x02 \x01(\t\x12\x0f\n\x07value_b\x18\x03 \x01(\t\"G\n\x14\x44iffVersionsResponse\x12/\n\x0b\x64ifferences\x18\x01 \x03(\x0b\x32\x1a.graven.v1.FieldDifference\"&\n\x06\x42undle\x12\x0e\n\x06\x64igest\x18\x01 \x01(\t\x12\x0c\n\x04size\x18\x02 \x01(\x03\",\n\x0c\x42undleHeader\x12\x0e\n\x06\x64igest\x18\x01 \x01(\t\x12\x0c\n\x04size\x18\x02 \x01(\x03\"Y\n\x13UploadBundleRequest\x12)\n\x06header\x18\x01 \x01(\x0b\x32\x17.graven.v1.BundleHeaderH\x00\x12\x0f\n\x05\x63hunk\x18\x02 \x01(\x0cH\x00\x42\x06\n\x04part\"9\n\x14UploadBundleResponse\x12!\n\x06\x62undle\x18\x01 \x01(\x0b\x32\x11.graven.v1.Bundle\"\"\n\x10GetBundleRequest\x12\x0e\n\x06\x64igest\x18\x01 \x01(\t\"6\n\x11GetBundleResponse\x12!\n\x06\x62undle\x18\x01 \x01(\x0b\x32\x11.graven.v1.Bundle2\xbe\x07\n\x0fRegistryService\x12\x43\n\x08Register\x12\x1a.graven.v1.RegisterRequest\x1a\x1b.graven.v1.RegisterResponse\x12I\n\nCreateTask\x12\x1c.graven.v1.CreateTaskRequest\x1a\x1d.graven.v1.CreateTaskResponse\x12@\n\x07GetTask\x12\x19.graven.v1.GetTaskRequest\x1a\x1a.graven.v1.GetTaskResponse\x12U\n\x0e\x43reateWorkflow\x12 .graven.v1.CreateWorkflowRequest\x1a!.graven.v1.CreateWorkflowResponse\x12L\n\x0bGetWorkflow\x12\x1d.graven.v1.GetWorkflowRequest\x1a\x1e.graven.v1.GetWorkflowResponse\x12[\n\x10\x43reateLaunchPlan\x12\".graven.v1.CreateLaunchPlanRequest\x1a#.graven.v1.CreateLaunchPlanResponse\x12R\n\rGetLaunchPlan\x12\x1f.graven.v1.GetLaunchPlanRequest\x1a .graven.v1.GetLaunchPlanResponse\x12\x46\n\tListNames\x12\x1b.graven.v1.ListNamesRequest\x1a\x1c.graven.v1.ListNamesResponse\x12O\n\x0cListVersions\x12\x1e.graven.v1.ListVersionsRequest\x1a\x1f.graven.v1.ListVersionsResponse\x12O\n\x0c\x44iffVersions\x12\x1e.graven.v1.DiffVersionsRequest\x1a\x1f.graven.v1.DiffVersionsResponse\x12Q\n\x0cUploadBundle\x12\x1e.graven.v1.UploadBundleRequest\x1a\x1f.graven.v1.UploadBundleResponse(\x01\x12\x46\n\tGetBundle\x12\x1b.graven.v1.GetBundleRequest\x1a\x1c.graven.v1.GetBundleResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -60,36 +60,44 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETLAUNCHPLANREQUEST']._serialized_end=998
   _globals['_GETLAUNCHPLANRESPONSE']._serialized_start=1000
   _globals['_GETLAUNCHPLANRESPONSE']._serialized_end=1067
-  _globals['_NAMEDENTITY']._serialized_start=1070
-  _globals['_NAMEDENTITY']._serialized_end=1273
-  _globals['_LISTNAMESREQUEST']._serialized_start=1276
-  _globals['_LISTNAMESREQUEST']._serialized_end=1435
-  _globals['_LISTNAMESRESPONSE']._serialized_start=1437
-  _globals['_LISTNAMESRESPONSE']._serialized_end=1523
-  _globals['_ENTITYVERSION']._serialized_start=1526
-  _globals['_ENTITYVERSION']._serialized_end=1661
-  _globals['_LISTVERSIONSREQUEST']._serialized_start=1664
-  _globals['_LISTVERSIONSREQUEST']._serialized_end=1819
-  _globals['_LISTVERSIONSRESPONSE']._serialized_start=1821
-  _globals['_LISTVERSIONSRESPONSE']._serialized_end=1912
-  _globals['_DIFFVERSIONSREQUEST']._serialized_start=1915
-  _globals['_DIFFVERSIONSREQUEST']._serialized_end=2069
-  _globals['_FIELDDIFFERENCE']._serialized_start=2071
-  _globals['_FIELDDIFFERENCE']._serialized_end=2136
-  _globals['_DIFFVERSIONSRESPONSE']._serialized_start=2138
-  _globals['_DIFFVERSIONSRESPONSE']._serialized_end=2209
-  _globals['_BUNDLE']._serialized_start=2211
-  _globals['_BUNDLE']._serialized_end=2249
-  _globals['_BUNDLEHEADER']._serialized_start=2251
-  _globals['_BUNDLEHEADER']._serialized_end=2295
-  _globals['_UPLOADBUNDLEREQUEST']._serialized_start=2297
-  _globals['_UPLOADBUNDLEREQUEST']._serialized_end=2386
-  _globals['_UPLOADBUNDLERESPONSE']._serialized_start=2388
-  _globals['_UPLOADBUNDLERESPONSE']._serialized_end=2445
-  _globals['_GETBUNDLEREQUEST']._serialized_start=2447
-  _globals['_GETBUNDLEREQUEST']._serialized_end=2481
-  _globals['_GETBUNDLERESPONSE']._serialized_start=2483
-  _globals['_GETBUNDLERESPONSE']._serialized_end=2537
-  _globals['_REGISTRYSERVICE']._serialized_start=2540
-  _globals['_REGISTRYSERVICE']._serialized_end=3429
+  _globals['_REGISTERREQUEST']._serialized_start=1069
+  _globals['_REGISTERREQUEST']._serialized_end=1133
+  _globals['_REGISTRATIONENTRY']._serialized_start=1136
+  _globals['_REGISTRATIONENTRY']._serialized_end=1324
+  _globals['_REGISTERRESPONSE']._serialized_start=1326
+  _globals['_REGISTERRESPONSE']._serialized_end=1391
+  _globals['_REGISTEREDENTITY']._serialized_start=1393
+  _globals['_REGISTEREDENTITY']._serialized_end=1479
+  _globals['_NAMEDENTITY']._serialized_start=1482
+  _globals['_NAMEDENTITY']._serialized_end=1685
+  _globals['_LISTNAMESREQUEST']._serialized_start=1688
+  _globals['_LISTNAMESREQUEST']._serialized_end=1847
+  _globals['_LISTNAMESRESPONSE']._serialized_start=1849
+  _globals['_LISTNAMESRESPONSE']._serialized_end=1935
+  _globals['_ENTITYVERSION']._serialized_start=1938
+  _globals['_ENTITYVERSION']._serialized_end=2073
+  _globals['_LISTVERSIONSREQUEST']._serialized_start=2076
+  _globals['_LISTVERSIONSREQUEST']._serialized_end=2231
+  _globals['_LISTVERSIONSRESPONSE']._serialized_start=2233
+  _globals['_LISTVERSIONSRESPONSE']._serialized_end=2324
+  _globals['_DIFFVERSIONSREQUEST']._serialized_start=2327
+  _globals['_DIFFVERSIONSREQUEST']._serialized_end=2481
+  _globals['_FIELDDIFFERENCE']._serialized_start=2483
+  _globals['_FIELDDIFFERENCE']._serialized_end=2548
+  _globals['_DIFFVERSIONSRESPONSE']._serialized_start=2550
+  _globals['_DIFFVERSIONSRESPONSE']._serialized_end=2621
+  _globals['_BUNDLE']._serialized_start=2623
+  _globals['_BUNDLE']._serialized_end=2661
+  _globals['_BUNDLEHEADER']._serialized_start=2663
+  _globals['_BUNDLEHEADER']._serialized_end=2707
+  _globals['_UPLOADBUNDLEREQUEST']._serialized_start=2709
+  _globals['_UPLOADBUNDLEREQUEST']._serialized_end=2798
+  _globals['_UPLOADBUNDLERESPONSE']._serialized_start=2800
+  _globals['_UPLOADBUNDLERESPONSE']._serialized_end=2857
+  _globals['_GETBUNDLEREQUEST']._serialized_start=2859
+  _globals['_GETBUNDLEREQUEST']._serialized_end=2893
+  _globals['_GETBUNDLERESPONSE']._serialized_start=2895
+  _globals['_GETBUNDLERESPONSE']._serialized_end=2949
+  _globals['_REGISTRYSERVICE']._serialized_start=2952
+  _globals['_REGISTRYSERVICE']._serialized_end=3910
 # @@protoc_insertion_point(module_scope)

@@ -97,6 +97,38 @@ class GetLaunchPlanResponse(_message.Message):
     launch_plan: _launch_plan_pb2.LaunchPlan
     def __init__(self, launch_plan: _Optional[_Union[_launch_plan_pb2.LaunchPlan, _Mapping]] = ...) -> None: ...
 
+class RegisterRequest(_message.Message):
+    __slots__ = ("entries",)
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    entries: _containers.RepeatedCompositeFieldContainer[RegistrationEntry]
+    def __init__(self, entries: _Optional[_Iterable[_Union[RegistrationEntry, _Mapping]]] = ...) -> None: ...
+
+class RegistrationEntry(_message.Message):
+    __slots__ = ("task", "workflow", "launch_plan")
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_FIELD_NUMBER: _ClassVar[int]
+    LAUNCH_PLAN_FIELD_NUMBER: _ClassVar[int]
+    task: CreateTaskRequest
+    workflow: CreateWorkflowRequest
+    launch_plan: CreateLaunchPlanRequest
+    def __init__(self, task: _Optional[_Union[CreateTaskRequest, _Mapping]] = ..., workflow: _Optional[_Union[CreateWorkflowRequest, _Mapping]] = ..., launch_plan: _Optional[_Union[CreateLaunchPlanRequest, _Mapping]] = ...) -> None: ...
+
+class RegisterResponse(_message.Message):
+    __slots__ = ("entities",)
+    ENTITIES_FIELD_NUMBER: _ClassVar[int]
+    entities: _containers.RepeatedCompositeFieldContainer[RegisteredEntity]
+    def __init__(self, entities: _Optional[_Iterable[_Union[RegisteredEntity, _Mapping]]] = ...) -> None: ...
+
+class RegisteredEntity(_message.Message):
+    __slots__ = ("id", "digest", "created")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    DIGEST_FIELD_NUMBER: _ClassVar[int]
+    CREATED_FIELD_NUMBER: _ClassVar[int]
+    id: _identifier_pb2.Identifier
+    digest: str
+    created: bool
+    def __init__(self, id: _Optional[_Union[_identifier_pb2.Identifier, _Mapping]] = ..., digest: _Optional[str] = ..., created: _Optional[bool] = ...) -> None: ...
+
 class NamedEntity(_message.Message):
     __slots__ = ("resource_type", "project", "domain", "name", "latest_version", "version_count", "updated_at")
     RESOURCE_TYPE_FIELD_NUMBER: _ClassVar[int]

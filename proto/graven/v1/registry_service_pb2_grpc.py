@@ -28,7 +28,8 @@ if _version_not_supported:
 class RegistryServiceStub:
     """Registers immutable, versioned entities and answers questions about them. Creating an id
     that exists with the same spec digest returns the stored entity (idempotent); with a
-    different digest it fails with ALREADY_EXISTS naming the differing fields.
+    different digest it fails with ALREADY_EXISTS naming the differing fields. A spec's
+    digest leaves its task's code bundle out (see graven.versioning).
     """
 
     def __init__(self, channel):
@@ -37,6 +38,11 @@ class RegistryServiceStub:
         Args:
             channel: A grpc.Channel.
         """
+        self.Register = channel.unary_unary(
+                '/graven.v1.RegistryService/Register',
+                request_serializer=graven_dot_v1_dot_registry__service__pb2.RegisterRequest.SerializeToString,
+                response_deserializer=graven_dot_v1_dot_registry__service__pb2.RegisterResponse.FromString,
+                _registered_method=True)
         self.CreateTask = channel.unary_unary(
                 '/graven.v1.RegistryService/CreateTask',
                 request_serializer=graven_dot_v1_dot_registry__service__pb2.CreateTaskRequest.SerializeToString,
@@ -97,8 +103,19 @@ class RegistryServiceStub:
 class RegistryServiceServicer:
     """Registers immutable, versioned entities and answers questions about them. Creating an id
     that exists with the same spec digest returns the stored entity (idempotent); with a
-    different digest it fails with ALREADY_EXISTS naming the differing fields.
+    different digest it fails with ALREADY_EXISTS naming the differing fields. A spec's
+    digest leaves its task's code bundle out (see graven.versioning).
     """
+
+    def Register(self, request, context):
+        """Registers a batch of tasks, workflows and launch plans in one transaction: all or none.
+        Entries apply in order, so a workflow may run tasks created earlier in the same request.
+        Each entry follows the rules of its single Create call; an error names the entry
+        (entries[3].workflow.spec.template.nodes[1]...) and nothing is stored.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
 
     def CreateTask(self, request, context):
         """Missing associated documentation comment in .proto file."""
@@ -174,6 +191,11 @@ class RegistryServiceServicer:
 
 def add_RegistryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
+            'Register': grpc.unary_unary_rpc_method_handler(
+                    servicer.Register,
+                    request_deserializer=graven_dot_v1_dot_registry__service__pb2.RegisterRequest.FromString,
+                    response_serializer=graven_dot_v1_dot_registry__service__pb2.RegisterResponse.SerializeToString,
+            ),
             'CreateTask': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateTask,
                     request_deserializer=graven_dot_v1_dot_registry__service__pb2.CreateTaskRequest.FromString,
@@ -240,8 +262,36 @@ def add_RegistryServiceServicer_to_server(servicer, server):
 class RegistryService:
     """Registers immutable, versioned entities and answers questions about them. Creating an id
     that exists with the same spec digest returns the stored entity (idempotent); with a
-    different digest it fails with ALREADY_EXISTS naming the differing fields.
+    different digest it fails with ALREADY_EXISTS naming the differing fields. A spec's
+    digest leaves its task's code bundle out (see graven.versioning).
     """
+
+    @staticmethod
+    def Register(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/graven.v1.RegistryService/Register',
+            graven_dot_v1_dot_registry__service__pb2.RegisterRequest.SerializeToString,
+            graven_dot_v1_dot_registry__service__pb2.RegisterResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
 
     @staticmethod
     def CreateTask(request,

@@ -29,13 +29,20 @@ GRPC_VERSION: str
 class RegistryServiceStub:
     """Registers immutable, versioned entities and answers questions about them. Creating an id
     that exists with the same spec digest returns the stored entity (idempotent); with a
-    different digest it fails with ALREADY_EXISTS naming the differing fields.
+    different digest it fails with ALREADY_EXISTS naming the differing fields. A spec's
+    digest leaves its task's code bundle out (see graven.versioning).
     """
 
     @_typing.overload
     def __new__(cls, channel: _grpc.Channel) -> _Self: ...
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> RegistryServiceAsyncStub: ...
+    Register: _grpc.UnaryUnaryMultiCallable[_registry_service_pb2.RegisterRequest, _registry_service_pb2.RegisterResponse]
+    """Registers a batch of tasks, workflows and launch plans in one transaction: all or none.
+    Entries apply in order, so a workflow may run tasks created earlier in the same request.
+    Each entry follows the rules of its single Create call; an error names the entry
+    (entries[3].workflow.spec.template.nodes[1]...) and nothing is stored.
+    """
     CreateTask: _grpc.UnaryUnaryMultiCallable[_registry_service_pb2.CreateTaskRequest, _registry_service_pb2.CreateTaskResponse]
     GetTask: _grpc.UnaryUnaryMultiCallable[_registry_service_pb2.GetTaskRequest, _registry_service_pb2.GetTaskResponse]
     CreateWorkflow: _grpc.UnaryUnaryMultiCallable[_registry_service_pb2.CreateWorkflowRequest, _registry_service_pb2.CreateWorkflowResponse]
@@ -57,10 +64,17 @@ class RegistryServiceStub:
 class RegistryServiceAsyncStub(RegistryServiceStub):
     """Registers immutable, versioned entities and answers questions about them. Creating an id
     that exists with the same spec digest returns the stored entity (idempotent); with a
-    different digest it fails with ALREADY_EXISTS naming the differing fields.
+    different digest it fails with ALREADY_EXISTS naming the differing fields. A spec's
+    digest leaves its task's code bundle out (see graven.versioning).
     """
 
     def __init__(self, channel: _aio.Channel) -> None: ...
+    Register: _aio.UnaryUnaryMultiCallable[_registry_service_pb2.RegisterRequest, _registry_service_pb2.RegisterResponse]  # type: ignore[assignment]
+    """Registers a batch of tasks, workflows and launch plans in one transaction: all or none.
+    Entries apply in order, so a workflow may run tasks created earlier in the same request.
+    Each entry follows the rules of its single Create call; an error names the entry
+    (entries[3].workflow.spec.template.nodes[1]...) and nothing is stored.
+    """
     CreateTask: _aio.UnaryUnaryMultiCallable[_registry_service_pb2.CreateTaskRequest, _registry_service_pb2.CreateTaskResponse]  # type: ignore[assignment]
     GetTask: _aio.UnaryUnaryMultiCallable[_registry_service_pb2.GetTaskRequest, _registry_service_pb2.GetTaskResponse]  # type: ignore[assignment]
     CreateWorkflow: _aio.UnaryUnaryMultiCallable[_registry_service_pb2.CreateWorkflowRequest, _registry_service_pb2.CreateWorkflowResponse]  # type: ignore[assignment]
@@ -81,8 +95,21 @@ class RegistryServiceAsyncStub(RegistryServiceStub):
 class RegistryServiceServicer(metaclass=_abc_1.ABCMeta):
     """Registers immutable, versioned entities and answers questions about them. Creating an id
     that exists with the same spec digest returns the stored entity (idempotent); with a
-    different digest it fails with ALREADY_EXISTS naming the differing fields.
+    different digest it fails with ALREADY_EXISTS naming the differing fields. A spec's
+    digest leaves its task's code bundle out (see graven.versioning).
     """
+
+    @_abc_1.abstractmethod
+    def Register(
+        self,
+        request: _registry_service_pb2.RegisterRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_registry_service_pb2.RegisterResponse, _abc.Awaitable[_registry_service_pb2.RegisterResponse]]:
+        """Registers a batch of tasks, workflows and launch plans in one transaction: all or none.
+        Entries apply in order, so a workflow may run tasks created earlier in the same request.
+        Each entry follows the rules of its single Create call; an error names the entry
+        (entries[3].workflow.spec.template.nodes[1]...) and nothing is stored.
+        """
 
     @_abc_1.abstractmethod
     def CreateTask(

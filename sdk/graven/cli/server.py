@@ -1,19 +1,31 @@
-"""Commands that run Graven's servers."""
+"""Commands that run Graven's servers: the embedded stack and a data-plane agent."""
 
 from __future__ import annotations
 
 import signal
+import threading
+from collections.abc import Callable
 from pathlib import Path
-from types import FrameType
 from typing import Annotated
 
 import typer
 
+from graven.cli.options import Endpoint
 from graven.cli.output import console
+
+Ray = Annotated[
+    str | None,
+    typer.Option(
+        "--ray",
+        envvar="GRAVEN_RAY",
+        help="Ray cluster (ray://host:port or host:port); default: start a local Ray.",
+    ),
+]
 
 
 def install(app: typer.Typer) -> None:
     app.command()(up)
+    app.command()(agent)
 
 
 def up(
@@ -29,25 +41,72 @@ def up(
         str | None,
         typer.Option(envvar="GRAVEN_STORE", help="Object store URL (default: a folder in HOME)."),
     ] = None,
+    ray: Ray = None,
+    agent: Annotated[bool, typer.Option(help="Run a data-plane agent in this process.")] = True,
 ) -> None:
-    """Run the embedded stack: the control plane on loopback, until interrupted."""
+    """Run the embedded stack: control plane, agent and a local Ray, until interrupted."""
     from graven.control_plane.app import ControlPlane
     from graven.control_plane.config import Settings
+    from graven.data_plane import ray_runtime
+    from graven.data_plane.agent import Agent
 
     settings = Settings.for_home(
         home.expanduser(), db_url=db, store_url=store, grpc_port=grpc_port, http_port=http_port
     )
     plane = ControlPlane(settings)
     plane.start()
+    runner = Agent(plane.grpc_address, ray_address=ray) if agent else None
 
-    def stop(_signum: int, _frame: FrameType | None) -> None:
+    def stop() -> None:
+        if runner is not None:
+            runner.stop()
         plane.stop()
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    console.print(f"Graven control plane on 127.0.0.1:{plane.grpc_port} (gRPC)")
+    _on_signals(stop)
+    console.print(f"Graven control plane on {plane.grpc_address} (gRPC)")
     console.print(f"  database {settings.db_url}")
     console.print(f"  store    {settings.store_url}")
+    if runner is not None:
+        with console.status("Starting Ray…"):
+            # In the main thread, where Ray can install its signal handlers.
+            ray_runtime.connect(ray)
+        thread = threading.Thread(target=runner.run, name="graven-agent", daemon=True)
+        thread.start()
+        with console.status("Starting the agent…"):
+            while not runner.ready.wait(0.5):
+                if not thread.is_alive():
+                    plane.stop()
+                    raise RuntimeError("the agent stopped while starting; see the log above")
+        console.print(f"  agent    {runner.agent_id} on Ray {ray or '(local)'}")
     # A line scripts can wait for: the stack is serving.
     console.print("ready", highlight=False)
     plane.wait()
+
+
+def agent(
+    endpoint: Endpoint = "",
+    ray: Ray = None,
+    agent_id: Annotated[str | None, typer.Option(help="Default: host-pid-random.")] = None,
+    max_executions: Annotated[int, typer.Option(help="Executions run at once.")] = 16,
+) -> None:
+    """Run a data-plane agent: claim executions from the control plane and run them on Ray."""
+    from graven.data_plane.agent import Agent
+    from graven.remote import default_endpoint
+
+    runner = Agent(
+        endpoint or default_endpoint(),
+        ray_address=ray,
+        agent_id=agent_id,
+        max_executions=max_executions,
+    )
+    _on_signals(runner.stop)
+    console.print(f"Graven agent {runner.agent_id} → {runner.endpoint}, Ray {ray or '(local)'}")
+    runner.run()
+
+
+def _on_signals(stop: Callable[[], None]) -> None:
+    def handler(_signum: int, _frame: object) -> None:
+        stop()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)

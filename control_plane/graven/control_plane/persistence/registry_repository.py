@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, func, select, tuple_
+from sqlalchemy import ColumnElement, Select, func, insert, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,6 +26,14 @@ class EntityName:
     name: str
 
 
+# An entity version's identity: its name and version.
+EntityKey = tuple[EntityName, str]
+
+
+class IdTaken(Exception):
+    """An id being inserted was stored by a concurrent registration."""
+
+
 @dataclass(frozen=True)
 class NewEntity:
     name: EntityName
@@ -35,6 +43,10 @@ class NewEntity:
     spec: bytes
     closure: bytes
     created_at: datetime
+
+    @property
+    def key(self) -> EntityKey:
+        return self.name, self.version
 
 
 @dataclass(frozen=True)
@@ -66,49 +78,53 @@ class RegistryRepository:
     def get(self, name: EntityName, version: str) -> StoredEntity | None:
         return self._one(select(Row).where(*_named(name), Row.version == version))
 
-    def get_many(self, ids: Sequence[tuple[EntityName, str]]) -> list[StoredEntity]:
-        """The stored entities among ``ids`` (name and version), in no particular order."""
-        found: list[StoredEntity] = []
+    def get_many(self, ids: Iterable[EntityKey]) -> dict[EntityKey, StoredEntity]:
+        """The stored entities among ``ids``, in one query per GET_MANY_BATCH ids."""
+        wanted = list(dict.fromkeys(ids))
+        found: dict[EntityKey, StoredEntity] = {}
         key = tuple_(Row.resource_type, Row.project, Row.domain, Row.name, Row.version)
         with self._sessions() as session:
-            for start in range(0, len(ids), GET_MANY_BATCH):
+            for start in range(0, len(wanted), GET_MANY_BATCH):
                 batch = [
                     (n.resource_type, n.project, n.domain, n.name, version)
-                    for n, version in ids[start : start + GET_MANY_BATCH]
+                    for n, version in wanted[start : start + GET_MANY_BATCH]
                 ]
-                found += map(_stored, session.scalars(select(Row).where(key.in_(batch))))
+                for row in session.scalars(select(Row).where(key.in_(batch))):
+                    stored = _stored(row)
+                    found[stored.name, stored.version] = stored
         return found
 
     def latest(self, name: EntityName) -> StoredEntity | None:
         return self._one(select(Row).where(*_named(name)).order_by(Row.seq.desc()).limit(1))
 
-    def insert(self, entity: NewEntity) -> tuple[StoredEntity, bool]:
-        """Store ``entity`` unless its id exists: (the stored entity, whether it is the new one).
+    def insert_all(self, entities: Sequence[NewEntity]) -> None:
+        """Store every entity in one transaction, or none of them.
 
-        The unique constraint decides between concurrent registrations of one id, so exactly
-        one insert wins and every other caller gets the winner back to compare digests with.
+        ``IdTaken`` when one of the ids was stored meanwhile (the unique constraint decides
+        between concurrent registrations, so exactly one of them wins); nothing is stored then.
         """
-        row = Row(
-            resource_type=entity.name.resource_type,
-            project=entity.name.project,
-            domain=entity.name.domain,
-            name=entity.name.name,
-            version=entity.version,
-            digest=entity.digest,
-            code_digest=entity.code_digest,
-            spec=entity.spec,
-            closure=entity.closure,
-            created_at=entity.created_at,
-        )
+        if not entities:
+            return
+        rows = [
+            {
+                "resource_type": entity.name.resource_type,
+                "project": entity.name.project,
+                "domain": entity.name.domain,
+                "name": entity.name.name,
+                "version": entity.version,
+                "digest": entity.digest,
+                "code_digest": entity.code_digest,
+                "spec": entity.spec,
+                "closure": entity.closure,
+                "created_at": entity.created_at,
+            }
+            for entity in entities
+        ]
         try:
             with self._sessions.begin() as session:
-                session.add(row)
-        except IntegrityError:
-            winner = self.get(entity.name, entity.version)
-            if winner is None:
-                raise
-            return winner, False
-        return _stored(row), True
+                session.execute(insert(Row), rows)
+        except IntegrityError as error:
+            raise IdTaken from error
 
     def list_versions(
         self, name: EntityName, before_seq: int | None, limit: int

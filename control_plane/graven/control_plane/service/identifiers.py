@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from graven.control_plane.persistence.registry_repository import EntityName, StoredEntity
+from graven.control_plane.persistence.registry_repository import EntityName, NewEntity
 from graven.v1.identifier_pb2 import (
     RESOURCE_TYPE_LAUNCH_PLAN,
     RESOURCE_TYPE_TASK,
@@ -38,12 +38,12 @@ def entity_name(identifier: Identifier) -> EntityName:
     )
 
 
-def identifier_of(stored: StoredEntity) -> Identifier:
-    name = stored.name
+def identifier_of(entity: NewEntity) -> Identifier:
+    name = entity.name
     return Identifier(
         resource_type=name.resource_type,  # type: ignore[arg-type]
         project=name.project,
         domain=name.domain,
         name=name.name,
-        version=stored.version,
+        version=entity.version,
     )

@@ -1,35 +1,30 @@
 """The registry: immutable, versioned tasks, workflows and launch plans, and code bundles.
 
-Registering an id that exists is idempotent when the spec is the same (tasks: up to the code
-bundle, see _same_version) and fails with AlreadyExists naming the differing fields when it
-is not; nothing registered ever changes.
+Every Create and the batch Register go through ``registration.Registrar``; what makes a
+re-registration idempotent or a clash is the digest rule of ``graven.versioning``. Nothing
+registered ever changes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime
-from typing import TypeVar
+from collections.abc import Iterable
+from datetime import datetime
 
-from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from graven.control_plane.errors import AlreadyExists, NotFound
-from graven.control_plane.persistence.registry_repository import (
-    EntityName,
-    NewEntity,
-    RegistryRepository,
-    StoredEntity,
-)
+from graven.control_plane.errors import NotFound
+from graven.control_plane.persistence.registry_repository import EntityName, RegistryRepository
 from graven.control_plane.service.bundles import BundleStore
-from graven.control_plane.service.compiler import (
-    compile_launch_plan,
-    compile_task,
-    compile_workflow,
-)
-from graven.control_plane.service.diff import describe_differences, diff_messages
+from graven.control_plane.service.diff import diff_messages
 from graven.control_plane.service.identifiers import describe, entity_name, identifier_of
 from graven.control_plane.service.paging import decode_page_token, page_size, paginate
+from graven.control_plane.service.registration import (
+    Entity,
+    Registrar,
+    entity_message,
+    entries_of,
+    entry_of,
+)
 from graven.control_plane.service.validation import (
     check_identifier,
     check_name,
@@ -37,7 +32,6 @@ from graven.control_plane.service.validation import (
     check_resource_type,
     require,
 )
-from graven.digests import canonical_bytes, message_digest
 from graven.v1 import registry_service_pb2 as rs
 from graven.v1.identifier_pb2 import (
     RESOURCE_TYPE_LAUNCH_PLAN,
@@ -45,13 +39,9 @@ from graven.v1.identifier_pb2 import (
     RESOURCE_TYPE_WORKFLOW,
     Identifier,
 )
-from graven.v1.launch_plan_pb2 import LaunchPlan, LaunchPlanClosure, LaunchPlanSpec
-from graven.v1.task_pb2 import Task, TaskClosure, TaskSpec
-from graven.v1.workflow_pb2 import Workflow, WorkflowClosure, WorkflowSpec
-from graven.versioning import version_digest
-
-Entity = TypeVar("Entity", Task, Workflow, LaunchPlan)
-Closure = TaskClosure | WorkflowClosure | LaunchPlanClosure
+from graven.v1.launch_plan_pb2 import LaunchPlan, LaunchPlanSpec
+from graven.v1.task_pb2 import Task, TaskSpec
+from graven.v1.workflow_pb2 import Workflow, WorkflowSpec
 
 SPEC_CLASSES: dict[int, type[TaskSpec] | type[WorkflowSpec] | type[LaunchPlanSpec]] = {
     RESOURCE_TYPE_TASK: TaskSpec,
@@ -63,29 +53,36 @@ SPEC_CLASSES: dict[int, type[TaskSpec] | type[WorkflowSpec] | type[LaunchPlanSpe
 class RegistryService:
     def __init__(self, repository: RegistryRepository, bundles: BundleStore) -> None:
         self._repository = repository
+        self._registrar = Registrar(repository)
         self._bundles = bundles
 
     # --- tasks, workflows, launch plans ---------------------------------------------------
 
-    def create_task(self, request: rs.CreateTaskRequest) -> rs.CreateTaskResponse:
-        stored, created = self._register(
-            request,
-            RESOURCE_TYPE_TASK,
-            lambda: compile_task(request.spec),
-            request.spec.template.code.code_digest,
+    def register(self, request: rs.RegisterRequest) -> rs.RegisterResponse:
+        registered = self._registrar.register(entries_of(request))
+        return rs.RegisterResponse(
+            entities=[
+                rs.RegisteredEntity(
+                    id=identifier_of(r.entity), digest=r.entity.digest, created=r.created
+                )
+                for r in registered
+            ]
         )
-        return rs.CreateTaskResponse(task=_entity(Task, stored), created=created)
+
+    def create_task(self, request: rs.CreateTaskRequest) -> rs.CreateTaskResponse:
+        [registered] = self._registrar.register([entry_of(request)])
+        return rs.CreateTaskResponse(
+            task=entity_message(Task, registered.entity), created=registered.created
+        )
 
     def get_task(self, request: rs.GetTaskRequest) -> rs.GetTaskResponse:
         return rs.GetTaskResponse(task=self._get(Task, request, RESOURCE_TYPE_TASK))
 
     def create_workflow(self, request: rs.CreateWorkflowRequest) -> rs.CreateWorkflowResponse:
-        stored, created = self._register(
-            request,
-            RESOURCE_TYPE_WORKFLOW,
-            lambda: compile_workflow(request.spec, self._find_tasks),
+        [registered] = self._registrar.register([entry_of(request)])
+        return rs.CreateWorkflowResponse(
+            workflow=entity_message(Workflow, registered.entity), created=registered.created
         )
-        return rs.CreateWorkflowResponse(workflow=_entity(Workflow, stored), created=created)
 
     def get_workflow(self, request: rs.GetWorkflowRequest) -> rs.GetWorkflowResponse:
         workflow = self._get(Workflow, request, RESOURCE_TYPE_WORKFLOW)
@@ -94,12 +91,10 @@ class RegistryService:
     def create_launch_plan(
         self, request: rs.CreateLaunchPlanRequest
     ) -> rs.CreateLaunchPlanResponse:
-        stored, created = self._register(
-            request,
-            RESOURCE_TYPE_LAUNCH_PLAN,
-            lambda: compile_launch_plan(request.spec, lambda wf_id: self._find(Workflow, wf_id)),
+        [registered] = self._registrar.register([entry_of(request)])
+        return rs.CreateLaunchPlanResponse(
+            launch_plan=entity_message(LaunchPlan, registered.entity), created=registered.created
         )
-        return rs.CreateLaunchPlanResponse(launch_plan=_entity(LaunchPlan, stored), created=created)
 
     def get_launch_plan(self, request: rs.GetLaunchPlanRequest) -> rs.GetLaunchPlanResponse:
         launch_plan = self._get(LaunchPlan, request, RESOURCE_TYPE_LAUNCH_PLAN)
@@ -203,45 +198,6 @@ class RegistryService:
 
     # --- shared steps ---------------------------------------------------------------------
 
-    def _register(
-        self,
-        request: rs.CreateTaskRequest | rs.CreateWorkflowRequest | rs.CreateLaunchPlanRequest,
-        resource_type: int,
-        compile_closure: Callable[[], Closure],
-        code_digest: str = "",
-    ) -> tuple[StoredEntity, bool]:
-        """Store the spec under its id unless the id exists: (stored entity, created).
-
-        An existing id is looked up before compiling, so an identical re-registration costs
-        one read; the unique constraint settles registrations that race past that read.
-        """
-        require(request.HasField("id"), "id")
-        check_identifier(request.id, "id", resource_type)
-        require(request.HasField("spec"), "spec")
-        name = entity_name(request.id)
-        digest = message_digest(request.spec)
-        stored = self._repository.get(name, request.id.version)
-        created = False
-        if stored is None:
-            closure = compile_closure()
-            now = datetime.now(UTC)
-            closure.digest = digest
-            closure.created_at.CopyFrom(_timestamp(now))
-            stored, created = self._repository.insert(
-                NewEntity(
-                    name=name,
-                    version=request.id.version,
-                    digest=digest,
-                    code_digest=code_digest,
-                    spec=canonical_bytes(request.spec),
-                    closure=canonical_bytes(closure),
-                    created_at=now,
-                )
-            )
-        if stored.digest != digest and not _same_version(resource_type, stored, request.spec):
-            raise AlreadyExists(_conflict(request.id, request.spec, stored))
-        return stored, created
-
     def _get(
         self,
         cls: type[Entity],
@@ -259,15 +215,7 @@ class RegistryService:
             stored = self._repository.latest(name)
         if stored is None:
             raise NotFound(f"{describe(identifier)} is not registered")
-        return _entity(cls, stored)
-
-    def _find(self, cls: type[Entity], identifier: Identifier) -> Entity | None:
-        stored = self._repository.get(entity_name(identifier), identifier.version)
-        return None if stored is None else _entity(cls, stored)
-
-    def _find_tasks(self, identifiers: Sequence[Identifier]) -> list[Task]:
-        wanted = [(entity_name(i), i.version) for i in identifiers]
-        return [_entity(Task, stored) for stored in self._repository.get_many(wanted)]
+        return entity_message(cls, stored)
 
     def _checked_name(self, request: rs.ListVersionsRequest | rs.DiffVersionsRequest) -> EntityName:
         check_resource_type(request.resource_type, "resource_type")
@@ -275,31 +223,6 @@ class RegistryService:
         check_name("domain", request.domain, "domain")
         check_name("name", request.name, "name")
         return EntityName(request.resource_type, request.project, request.domain, request.name)
-
-
-def _same_version(
-    resource_type: int, stored: StoredEntity, spec: TaskSpec | WorkflowSpec | LaunchPlanSpec
-) -> bool:
-    """Specs that differ only in their code bundle are one version: an unchanged task sent
-    again from a newer bundle keeps the bundle it was registered with (graven.versioning)."""
-    stored_spec = SPEC_CLASSES[resource_type].FromString(stored.spec)
-    return version_digest(stored_spec) == version_digest(spec)
-
-
-def _entity(cls: type[Entity], stored: StoredEntity) -> Entity:
-    entity = cls(id=identifier_of(stored))
-    entity.spec.MergeFromString(stored.spec)
-    entity.closure.MergeFromString(stored.closure)
-    return entity
-
-
-def _conflict(identifier: Identifier, spec: Message, stored: StoredEntity) -> str:
-    differences = diff_messages(type(spec).FromString(stored.spec), spec)
-    return (
-        f"{describe(identifier)} is already registered with different content "
-        f"(stored digest {stored.digest}); differing fields: "
-        + describe_differences(differences, ("stored", "given"))
-    )
 
 
 def _timestamp(moment: datetime) -> Timestamp:

@@ -26,6 +26,12 @@ class RegistryServicer(rs_grpc.RegistryServiceServicer):
         rs_grpc.add_RegistryServiceServicer_to_server(self, server)
 
     @grpc_method
+    def Register(
+        self, request: rs.RegisterRequest, context: grpc.ServicerContext
+    ) -> rs.RegisterResponse:
+        return self._registry.register(request)
+
+    @grpc_method
     def CreateTask(
         self, request: rs.CreateTaskRequest, context: grpc.ServicerContext
     ) -> rs.CreateTaskResponse:

@@ -1,0 +1,367 @@
+"""Commands that launch executions and follow them."""
+
+from __future__ import annotations
+
+import json as jsonlib
+from pathlib import Path
+from typing import Annotated, cast
+
+import typer
+from google.protobuf.timestamp_pb2 import Timestamp
+from rich.live import Live
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from graven.cli.options import DEFAULT_DOMAIN, DEFAULT_PROJECT, Domain, Endpoint, Json, Project
+from graven.cli.output import console, print_json, table, to_dict, when
+from graven.remote import Remote
+from graven.v1 import execution_pb2 as ex
+from graven.v1 import identifier_pb2 as idl
+from graven.v1.execution_service_pb2 import WatchExecutionResponse
+
+PHASE_STYLES = {
+    "SUCCEEDED": "green",
+    "RECOVERED": "green",
+    "FAILED": "red",
+    "TIMED_OUT": "red",
+    "TERMINATED": "yellow",
+    "TERMINATING": "yellow",
+    "SKIPPED": "dim",
+    "RUNNING": "cyan",
+    "RETRYING": "magenta",
+    "QUEUED": "dim",
+}
+
+executions_app = typer.Typer(help="List, inspect and follow executions.", no_args_is_help=True)
+
+
+def install(app: typer.Typer) -> None:
+    app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(run)
+    app.add_typer(executions_app, name="executions")
+    executions_app.command("list")(list_executions)
+    executions_app.command("get")(get_execution)
+    executions_app.command("watch")(watch_execution)
+    app.command()(relaunch)
+    app.command()(recover)
+    app.command()(terminate)
+
+
+ExecutionName = Annotated[str, typer.Argument(help="NAME, or PROJECT/DOMAIN/NAME.")]
+Wait = Annotated[bool, typer.Option("--wait/--no-wait", help="Follow it until it ends.")]
+
+
+def execution_id(text: str, project: str, domain: str) -> idl.ExecutionIdentifier:
+    parts = text.split("/")
+    if len(parts) == 3:
+        return idl.ExecutionIdentifier(project=parts[0], domain=parts[1], name=parts[2])
+    if len(parts) == 1:
+        return idl.ExecutionIdentifier(project=project, domain=domain, name=text)
+    raise ValueError(f"execution {text!r} must be NAME or PROJECT/DOMAIN/NAME")
+
+
+def parse_inputs(args: list[str]) -> dict[str, str]:
+    """``--name value`` and ``--name=value`` pairs after the workflow."""
+    inputs: dict[str, str] = {}
+    items = iter(args)
+    for item in items:
+        if not item.startswith("--") or item == "--":
+            raise ValueError(f"unexpected argument {item!r}; inputs are given as --name value")
+        key, eq, value = item[2:].partition("=")
+        if not eq:
+            following = next(items, None)
+            if following is None:
+                raise ValueError(f"input --{key} has no value")
+            value = following
+        inputs[key.replace("-", "_")] = value
+    return inputs
+
+
+def run(
+    ctx: typer.Context,
+    target: Annotated[str, typer.Argument(help="PATH:WORKFLOW, e.g. flows.py:train.")],
+    project: Project = DEFAULT_PROJECT,
+    domain: Domain = DEFAULT_DOMAIN,
+    version: Annotated[str | None, typer.Option(help="Register under this version.")] = None,
+    wait: Wait = True,
+    overwrite_cache: Annotated[bool, typer.Option(help="Recompute cached nodes.")] = False,
+    json: Json = False,
+    endpoint: Endpoint = "",
+) -> None:
+    """Register the project at PATH and launch WORKFLOW with --input-name value pairs."""
+    path_text, sep, workflow = target.rpartition(":")
+    if not sep or not path_text or not workflow:
+        raise ValueError(f"{target!r}: expected PATH:WORKFLOW, e.g. flows.py:train")
+    inputs = parse_inputs(ctx.args)
+    with Remote(endpoint or None) as remote:
+        registered = remote.register(Path(path_text), project, domain, version)
+        matches = [
+            r.id
+            for r in registered
+            if r.id.resource_type == idl.RESOURCE_TYPE_WORKFLOW
+            and (r.id.name == workflow or r.id.name.endswith("." + workflow))
+        ]
+        if len(matches) != 1:
+            found = ", ".join(
+                r.id.name for r in registered if r.id.resource_type == idl.RESOURCE_TYPE_WORKFLOW
+            )
+            raise ValueError(f"{path_text} has no single workflow {workflow!r} (found: {found})")
+        wf = matches[0]
+        execution = remote.launch(
+            wf.name,
+            inputs,
+            project=project,
+            domain=domain,
+            version=wf.version,
+            overwrite_cache=overwrite_cache,
+        )
+        _follow(remote, execution, wait=wait, json=json)
+
+
+def _follow(remote: Remote, execution: ex.Execution, *, wait: bool, json: bool) -> None:
+    """Print the launched execution, follow it if asked, and exit 1 if it did not succeed."""
+    if not wait:
+        if json:
+            print_json(execution)
+        else:
+            console.print(f"Launched [bold]{_full_name(execution.id)}[/]")
+        return
+    if json:
+        final = remote.wait(execution.id)
+        print_json({"execution": to_dict(final), **_outputs(remote, final)})
+    else:
+        console.print(f"Launched [bold]{_full_name(execution.id)}[/]")
+        final = _watch_live(remote, execution.id)
+        _print_result(remote, final)
+    if final.closure.phase != ex.EXECUTION_PHASE_SUCCEEDED:
+        raise typer.Exit(1)
+
+
+def _outputs(remote: Remote, execution: ex.Execution) -> dict[str, object]:
+    if execution.closure.phase != ex.EXECUTION_PHASE_SUCCEEDED:
+        return {}
+    return {"outputs": remote.outputs(execution.id)}
+
+
+def list_executions(
+    project: Project = DEFAULT_PROJECT,
+    domain: Domain = DEFAULT_DOMAIN,
+    workflow: Annotated[str, typer.Option(help="Only this workflow name.")] = "",
+    version: Annotated[str, typer.Option(help="Only this workflow version.")] = "",
+    phase: Annotated[list[str] | None, typer.Option(help="Only these phases.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many.")] = 50,
+    json: Json = False,
+    endpoint: Endpoint = "",
+) -> None:
+    """List executions, newest first."""
+    phases = [_phase(p) for p in phase or []]
+    with Remote(endpoint or None) as remote:
+        found = []
+        for execution in remote.list_executions(
+            project, domain, workflow_name=workflow, workflow_version=version, phases=phases
+        ):
+            found.append(execution)
+            if len(found) >= limit:
+                break
+    if json:
+        print_json(found)
+        return
+    table(
+        f"executions in {project}/{domain}",
+        ["name", "workflow", "version", "phase", "created", "duration"],
+        (
+            (
+                e.id.name,
+                e.spec.workflow_id.name,
+                e.spec.workflow_id.version,
+                _phase_name(e.closure.phase),
+                when(e.closure.created_at),
+                _duration(e.closure.started_at, e.closure.finished_at),
+            )
+            for e in found
+        ),
+    )
+
+
+def get_execution(
+    name: ExecutionName,
+    project: Project = DEFAULT_PROJECT,
+    domain: Domain = DEFAULT_DOMAIN,
+    json: Json = False,
+    endpoint: Endpoint = "",
+) -> None:
+    """Show an execution: its nodes, attempts, error and outputs."""
+    eid = execution_id(name, project, domain)
+    with Remote(endpoint or None) as remote:
+        execution = remote.execution(eid)
+        nodes = remote.node_executions(eid)
+        if json:
+            print_json(
+                {
+                    "execution": to_dict(execution),
+                    "node_executions": [to_dict(n) for n in nodes],
+                    **_outputs(remote, execution),
+                }
+            )
+            return
+        console.print(_nodes_table(execution, nodes))
+        _print_result(remote, execution)
+
+
+def watch_execution(
+    name: ExecutionName,
+    project: Project = DEFAULT_PROJECT,
+    domain: Domain = DEFAULT_DOMAIN,
+    json: Json = False,
+    endpoint: Endpoint = "",
+) -> None:
+    """Follow an execution until it ends (JSON: one line per change)."""
+    eid = execution_id(name, project, domain)
+    with Remote(endpoint or None) as remote:
+        if json:
+            for update in remote.watch(eid):
+                typer.echo(jsonlib.dumps(to_dict(update), sort_keys=True))
+            return
+        _print_result(remote, _watch_live(remote, eid))
+
+
+def relaunch(
+    name: ExecutionName,
+    version: Annotated[str, typer.Option(help="Run this workflow version instead.")] = "",
+    latest: Annotated[bool, typer.Option(help="Run the latest workflow version.")] = False,
+    project: Project = DEFAULT_PROJECT,
+    domain: Domain = DEFAULT_DOMAIN,
+    wait: Wait = False,
+    overwrite_cache: Annotated[bool, typer.Option(help="Recompute cached nodes.")] = False,
+    json: Json = False,
+    endpoint: Endpoint = "",
+) -> None:
+    """Run an execution's inputs again, on its own version or another one."""
+    if version and latest:
+        raise ValueError("give --version or --latest, not both")
+    with Remote(endpoint or None) as remote:
+        execution = remote.relaunch(
+            execution_id(name, project, domain),
+            version=version,
+            latest=latest,
+            overwrite_cache=overwrite_cache,
+        )
+        _follow(remote, execution, wait=wait, json=json)
+
+
+def recover(
+    name: ExecutionName,
+    project: Project = DEFAULT_PROJECT,
+    domain: Domain = DEFAULT_DOMAIN,
+    wait: Wait = False,
+    json: Json = False,
+    endpoint: Endpoint = "",
+) -> None:
+    """Re-run a failed execution, reusing every node that succeeded."""
+    with Remote(endpoint or None) as remote:
+        execution = remote.recover(execution_id(name, project, domain))
+        _follow(remote, execution, wait=wait, json=json)
+
+
+def terminate(
+    name: ExecutionName,
+    reason: Annotated[str, typer.Option(help="Recorded with the execution.")] = "",
+    project: Project = DEFAULT_PROJECT,
+    domain: Domain = DEFAULT_DOMAIN,
+    json: Json = False,
+    endpoint: Endpoint = "",
+) -> None:
+    """Stop a queued or running execution."""
+    with Remote(endpoint or None) as remote:
+        execution = remote.terminate(execution_id(name, project, domain), reason)
+    if json:
+        print_json(execution)
+    else:
+        console.print(f"{_full_name(execution.id)}: {_phase_name(execution.closure.phase)}")
+
+
+def _watch_live(remote: Remote, eid: idl.ExecutionIdentifier) -> ex.Execution:
+    nodes: dict[str, ex.NodeExecution] = {}
+    update = WatchExecutionResponse()
+    with Live(console=console, auto_refresh=False, transient=False) as live:
+        for update in remote.watch(eid):
+            for node in update.node_executions:
+                nodes[node.id.node_id] = node
+            live.update(_nodes_table(update.execution, list(nodes.values())), refresh=True)
+    console.print()
+    return update.execution
+
+
+def _nodes_table(execution: ex.Execution, nodes: list[ex.NodeExecution]) -> Table:
+    phase = _phase_name(execution.closure.phase)
+    t = Table(
+        title=Text.from_markup(
+            f"{escape(_full_name(execution.id))}  {escape(execution.spec.workflow_id.name)} "
+            f"[cyan]{escape(execution.spec.workflow_id.version)}[/]  "
+            f"[{PHASE_STYLES.get(phase, '')}]{phase}[/]"
+        ),
+        title_justify="left",
+    )
+    for column in ("node", "task", "phase", "attempts", "cache", "duration"):
+        t.add_column(column)
+    for n in nodes:
+        node_phase = _node_phase_name(n.phase)
+        t.add_row(
+            Text(n.id.node_id),
+            Text(n.task_id.name),
+            Text(node_phase, style=PHASE_STYLES.get(node_phase, "")),
+            Text(str(len(n.attempts))),
+            Text(ex.CacheStatus.Name(n.cache_status).removeprefix("CACHE_STATUS_").lower()),
+            Text(_duration(n.started_at, n.finished_at)),
+        )
+    return t
+
+
+def _print_result(remote: Remote, execution: ex.Execution) -> None:
+    if execution.closure.HasField("error"):
+        error = execution.closure.error
+        where = f" in node {error.node_id}" if error.node_id else ""
+        console.print(
+            Text(
+                f"{ex.ErrorKind.Name(error.kind).removeprefix('ERROR_KIND_')} error{where}: "
+                f"{error.type}: {error.message}",
+                style="red",
+            )
+        )
+        if error.traceback:
+            console.print(Text(error.traceback.rstrip(), style="dim"))
+    if execution.closure.phase == ex.EXECUTION_PHASE_SUCCEEDED:
+        for name, value in remote.outputs(execution.id).items():
+            console.print(Text(f"{name} = {jsonlib.dumps(value, sort_keys=True)}"))
+
+
+def _full_name(eid: idl.ExecutionIdentifier) -> str:
+    return f"{eid.project}/{eid.domain}/{eid.name}"
+
+
+def _phase(text: str) -> ex.ExecutionPhase:
+    phases = {
+        # The generated stubs type Value() as int; the value is an ExecutionPhase.
+        name.removeprefix("EXECUTION_PHASE_").lower(): cast(
+            ex.ExecutionPhase, ex.ExecutionPhase.Value(name)
+        )
+        for name in ex.ExecutionPhase.keys()[1:]
+    }
+    if text.lower() not in phases:
+        raise ValueError(f"unknown phase {text!r}; expected one of {', '.join(phases)}")
+    return phases[text.lower()]
+
+
+def _phase_name(phase: ex.ExecutionPhase) -> str:
+    return ex.ExecutionPhase.Name(phase).removeprefix("EXECUTION_PHASE_")
+
+
+def _node_phase_name(phase: ex.NodePhase) -> str:
+    return ex.NodePhase.Name(phase).removeprefix("NODE_PHASE_")
+
+
+def _duration(start: Timestamp, end: Timestamp) -> str:
+    if not start.seconds or not end.seconds:
+        return "-"
+    seconds = (end.ToNanoseconds() - start.ToNanoseconds()) / 1e9
+    return f"{seconds:.2f}s"
