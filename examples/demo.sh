@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make demo`: start the embedded stack in the background (or reuse a running one), register
-# the example project and show what was registered. The stack keeps running afterwards so
-# you can explore it; `make stop` stops it.
+# the example project, run its main workflow on Ray and show the outputs. The stack keeps
+# running afterwards so you can explore it; `make stop` stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,10 +35,16 @@ echo
 echo "\$ graven get workflows wordcount.workflows.wordcount"
 graven get workflows wordcount.workflows.wordcount
 echo
+corpus="the quick brown fox jumps over the lazy dog and the quick cat naps"
+echo "\$ graven run examples/wordcount:wordcount --corpus \"$corpus\" --top 3"
+graven run examples/wordcount:wordcount --corpus "$corpus" --top 3
+execution="$(graven executions list --limit 1 --json | python -c 'import json,sys; print(json.load(sys.stdin)[0]["id"]["name"])')"
+echo
 cat <<MSG
 Graven is running at $GRAVEN_ENDPOINT (gRPC). Next:
   export GRAVEN_ENDPOINT=$GRAVEN_ENDPOINT
+  graven executions get $execution       # nodes, attempts, outputs
+  graven relaunch $execution --wait      # the same version and inputs again
   graven versions workflows wordcount.workflows.wordcount
-  graven get tasks
 Stop it with: make stop
 MSG

@@ -1,4 +1,5 @@
-"""Fixtures every part of the suite shares: a real control plane on a free loopback port."""
+"""Fixtures every part of the suite shares: a real control plane on a free loopback port, and
+one local Ray for the whole session."""
 
 from __future__ import annotations
 
@@ -25,6 +26,21 @@ def control_plane(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ControlP
     plane.start()
     yield plane
     plane.stop(grace=None)
+
+
+@pytest.fixture(scope="session")
+def ray_address() -> Iterator[str]:
+    """One local Ray for the whole session; agents started as subprocesses join it.
+
+    Imported here rather than at the top, so tests that never run anything on Ray do not pay
+    for importing it."""
+    import ray
+
+    from graven.data_plane import ray_runtime
+
+    ray_runtime.connect(num_cpus=2)
+    yield ray_runtime.cluster_address()
+    ray.shutdown()
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ Only what ``graven.project`` calls project files is packed (sources and small da
 not tests, hidden folders, virtual environments or build output).
 
 The bundle digest changes whenever any packed file changes; that is why it is kept out of
-the default versions (see ``graven.serialize``).
+the default versions (see ``graven.versioning``).
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ import functools
 import hashlib
 import importlib.util
 import inspect
+import linecache
 import re
 import sys
 import textwrap
@@ -37,8 +38,10 @@ from graven.version import __version__
 
 ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 MAX_REPR_DEPTH = 8
-# Parses remembered, by source text (see _names_in_source).
+# Parsed sources, and files whose function sources are, remembered (see _names_in_source and
+# _source).
 PARSED_SOURCES = 4096
+REMEMBERED_FILES = 256
 
 
 def code_digest(fn: types.FunctionType | object) -> str:
@@ -123,7 +126,7 @@ def _unwrapped(value: object) -> object:
 
 def _source_and_names(obj: object) -> tuple[str, Set[str]]:
     try:
-        source = inspect.getsource(obj)  # type: ignore[arg-type]
+        source = _source(obj)
         return source, _names_in_source(source)
     except (OSError, TypeError, SyntaxError):
         # No readable source (a lambda in an expression, code built at run time): fall back
@@ -132,6 +135,35 @@ def _source_and_names(obj: object) -> tuple[str, Set[str]]:
         if not isinstance(code, types.CodeType):
             return repr(obj), set()
         return _code_text(code), set(_code_names(code))
+
+
+def _source(obj: object) -> str:
+    """``inspect.getsource(obj)``, remembered for functions in ``.py`` files.
+
+    A function's source is cut from its file's lines (linecache's, as inspect reads them) at
+    its first line, and depends on nothing else; so it is remembered by the two, and a
+    function re-registered unchanged, though its module was imported afresh, is not
+    tokenized again (most of a re-registration's digest work otherwise).
+    """
+    function = inspect.unwrap(obj)  # type: ignore[arg-type]
+    code = function.__code__ if isinstance(function, types.FunctionType) else None
+    if code is None or not code.co_filename.endswith(".py"):
+        return inspect.getsource(obj)  # type: ignore[arg-type]
+    linecache.checkcache(code.co_filename)
+    lines = tuple(linecache.getlines(code.co_filename))
+    if not lines:
+        return inspect.getsource(obj)  # type: ignore[arg-type]
+    if lines not in _function_sources and len(_function_sources) >= REMEMBERED_FILES:
+        _function_sources.clear()
+    by_first_line = _function_sources.setdefault(lines, {})
+    source = by_first_line.get(code.co_firstlineno)
+    if source is None:
+        source = by_first_line[code.co_firstlineno] = inspect.getsource(function)
+    return source
+
+
+# Function sources by the lines of their file, then by their first line (see _source).
+_function_sources: dict[tuple[str, ...], dict[int, str]] = {}
 
 
 # The text is all the names depend on, so a definition re-registered unchanged (whose module

@@ -14,7 +14,7 @@ from pathlib import Path
 import grpc
 from google.protobuf.message import Message
 
-from graven.errors import GravenValueError
+from graven.errors import GravenValueError, located
 from graven.literals import from_json_value, to_json_value
 from graven.v1 import execution_pb2 as ex
 from graven.v1 import execution_service_pb2 as exs
@@ -196,9 +196,13 @@ class Remote:
             if key not in types:
                 known = ", ".join(sorted(types)) or "none"
                 raise GravenValueError(f"{workflow} has no input {key!r} (inputs: {known})")
-            literals.literals[key].CopyFrom(
-                value if isinstance(value, lit.Literal) else from_json_value(value, types[key])
-            )
+            try:
+                literal = (
+                    value if isinstance(value, lit.Literal) else from_json_value(value, types[key])
+                )
+            except GravenValueError as error:
+                raise located(f"{workflow}: input {key!r}", error) from None
+            literals.literals[key].CopyFrom(literal)
         request = exs.CreateExecutionRequest(
             project=project,
             domain=domain,

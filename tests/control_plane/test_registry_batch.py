@@ -77,12 +77,13 @@ def pipeline() -> list[tuple[Identifier, Spec]]:
 
 
 def is_stored(registry: RegistryServiceStub, identifier: Identifier) -> bool:
-    try:
-        registry.GetTask(rs.GetTaskRequest(id=identifier))
-    except grpc.RpcError as error:
-        assert error.code() == grpc.StatusCode.NOT_FOUND
-        return False
-    return True
+    request = rs.ListVersionsRequest(
+        resource_type=identifier.resource_type,
+        project=identifier.project,
+        domain=identifier.domain,
+        name=identifier.name,
+    )
+    return any(v.id == identifier for v in registry.ListVersions(request).versions)
 
 
 def test_a_batch_creates_entities_that_use_earlier_entries(registry: RegistryServiceStub) -> None:
@@ -91,6 +92,7 @@ def test_a_batch_creates_entities_that_use_earlier_entries(registry: RegistrySer
     assert [(e.id, e.digest, e.created) for e in entities] == [
         (i, version_digest(s), True) for i, s in plan
     ]
+    assert all(is_stored(registry, identifier) for identifier, _ in plan)
     [(add, _), (show, _), (flow, _), (daily, _)] = plan
     workflow = registry.GetWorkflow(rs.GetWorkflowRequest(id=flow)).workflow
     assert [t.id for t in workflow.closure.tasks] == [add, show]
@@ -117,7 +119,7 @@ def test_a_batch_mixes_stored_and_new_entities(registry: RegistryServiceStub) ->
 
 def test_a_bad_entry_stores_nothing_and_is_named(registry: RegistryServiceStub) -> None:
     plan = pipeline()
-    flow_id, flow = plan[2]
+    flow = plan[2][1]
     assert isinstance(flow, WorkflowSpec)
     # "render" takes an int; bind it to the text input instead.
     flow.template.interface.inputs.add().CopyFrom(var("s", STR))
@@ -140,7 +142,7 @@ def test_an_entry_sees_only_the_entries_before_it(registry: RegistryServiceStub)
 
 def test_a_clash_with_a_stored_version_stores_nothing(registry: RegistryServiceStub) -> None:
     plan = pipeline()
-    add_id, add = plan[0]
+    add_id = plan[0][0]
     register(registry, [(add_id, task_spec([var("x", INT)], function="add"))])
     error = rejection(registry, plan[1:2] + plan[:1])
     assert error.code() == grpc.StatusCode.ALREADY_EXISTS

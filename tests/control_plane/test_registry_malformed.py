@@ -455,6 +455,38 @@ CASES = [
         INVALID,
         "id.version:",
     ),
+    # Register: each entry's fields are named by their path in the batch
+    (
+        "Register",
+        rs.RegisterRequest(
+            entries=[rs.RegistrationEntry(task=create_task()), rs.RegistrationEntry()]
+        ),
+        INVALID,
+        "entries[1]: set one of task, workflow or launch_plan",
+    ),
+    (
+        "Register",
+        rs.RegisterRequest(entries=[rs.RegistrationEntry(task=create_task(version="v 1"))]),
+        INVALID,
+        "entries[0].task.id.version:",
+    ),
+    (
+        "Register",
+        rs.RegisterRequest(
+            entries=[
+                rs.RegistrationEntry(task=create_task()),
+                rs.RegistrationEntry(task=create_task(task_with(template__code__module="a b"))),
+            ]
+        ),
+        INVALID,
+        "entries[1].task.spec.template.code.module: 'a b' is not a dotted Python name",
+    ),
+    (
+        "Register",
+        rs.RegisterRequest(entries=[rs.RegistrationEntry(workflow=create_workflow())]),
+        INVALID,
+        "entries[0].workflow.spec.template.nodes: a workflow needs at least one node",
+    ),
     # Reads
     ("GetTask", rs.GetTaskRequest(), INVALID, "id: is required"),
     ("GetTask", rs.GetTaskRequest(id=tid()), NOT_FOUND, "is not registered"),

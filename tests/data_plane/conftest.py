@@ -6,22 +6,12 @@ from pathlib import Path
 
 import grpc
 import pytest
-import ray
 from dp_support import LEASE_SECONDS
 
 from graven.control_plane.app import ControlPlane
 from graven.control_plane.config import Settings
-from graven.data_plane import ray_runtime
 from graven.store import ObjectStore, open_store
 from graven.v1.execution_service_pb2_grpc import ExecutionServiceStub
-
-
-@pytest.fixture(scope="session")
-def ray_address() -> Iterator[str]:
-    """One local Ray for the whole session; agents started as subprocesses join it."""
-    ray_runtime.connect(num_cpus=2)
-    yield ray_runtime.cluster_address()
-    ray.shutdown()
 
 
 @pytest.fixture

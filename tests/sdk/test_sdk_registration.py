@@ -76,3 +76,25 @@ def test_an_explicit_version_with_different_content_is_refused(
             )
         )
         assert stored == original
+
+
+def test_a_refused_registration_stores_none_of_its_entities(
+    control_plane: ControlPlane, tmp_path: Path
+) -> None:
+    """One Register call: a clash on one entity leaves out the new ones beside it, even those
+    registered before it (tasks go in name order: capitalize, then count_words)."""
+    root = copy_example(tmp_path)
+    project = f"sdk-{uuid.uuid4().hex[:10]}"
+    with Remote(control_plane.grpc_address) as remote:
+        remote.register(root, project, "development", version="v1")
+        edit(root / "wordcount/tasks.py", "counts.get(word, 0) + 1", "counts.get(word, 0) + 10")
+        added = "\n\n@task\ndef capitalize(text: str) -> str:\n    return text.upper()\n"
+        (root / "wordcount/tasks.py").write_text((root / "wordcount/tasks.py").read_text() + added)
+        with pytest.raises(grpc.RpcError) as caught:
+            remote.register(root, project, "development", version="v1")
+        assert caught.value.code() == grpc.StatusCode.ALREADY_EXISTS
+        assert "].task: task " in (caught.value.details() or "")
+        assert "wordcount.tasks.count_words@v1" in (caught.value.details() or "")
+        names = {e.name for e in remote.list_names(RESOURCE_TYPE_TASK, project, "development")}
+        assert "wordcount.tasks.split_words" in names
+        assert "wordcount.tasks.capitalize" not in names

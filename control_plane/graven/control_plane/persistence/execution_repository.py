@@ -11,31 +11,48 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, NamedTuple, cast
 
-from google.protobuf.timestamp_pb2 import Timestamp
-from sqlalchemy import ColumnElement, CursorResult, and_, case, literal, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Row,
+    Table,
+    and_,
+    case,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from graven.control_plane.execution_phases import EXECUTION_ACTIVE, EXECUTION_TERMINAL
-from graven.control_plane.persistence.execution_models import (
-    ExecutionRow,
-    NodeAttemptRow,
-    NodeExecutionRow,
+from graven.control_plane.persistence.execution_models import ExecutionRow
+from graven.control_plane.persistence.execution_nodes import (
+    NodeState,
+    RecordedNode,
+    read_nodes,
+    write_nodes,
+)
+from graven.control_plane.persistence.proto_columns import (
+    error_bytes,
+    optional_datetime,
+    optional_error,
+    optional_timestamp,
+    to_datetime,
 )
 from graven.control_plane.persistence.timestamps import UtcDateTime
 from graven.v1 import execution_pb2 as pb
-from graven.v1.identifier_pb2 import (
-    RESOURCE_TYPE_TASK,
-    ExecutionIdentifier,
-    Identifier,
-    NodeExecutionIdentifier,
-)
+from graven.v1.identifier_pb2 import ExecutionIdentifier
 
 # How many claim candidates one query fetches; a lost race moves on to the next.
 CLAIM_CANDIDATES = 8
+# Reads and the event path's writes go through Core: an ORM object per row costs more than
+# the query, and nothing here needs the unit of work.
+EXECUTIONS = cast(Table, ExecutionRow.__table__)
 
 
 class ExecutionKey(NamedTuple):
@@ -61,13 +78,6 @@ class StoredExecution:
     # Grows with every change of the execution or one of its nodes.
     revision: int
     lease_expires_at: datetime | None
-
-
-@dataclass
-class NodeState:
-    node: pb.NodeExecution
-    # The attempt of the event that set ``node.phase``: with the phase, it orders events.
-    attempt: int
 
 
 @dataclass
@@ -114,14 +124,14 @@ class ExecutionRepository:
 
     def get(self, key: ExecutionKey) -> StoredExecution | None:
         with self._sessions() as session:
-            row = session.scalars(select(ExecutionRow).where(_is(key))).first()
+            row = session.execute(select(EXECUTIONS).where(_is(key))).first()
             return None if row is None else _stored(row)
 
     def list_executions(
         self, where: ExecutionFilter, before_seq: int | None, limit: int
     ) -> list[StoredExecution]:
         """Executions newest first, starting below ``before_seq``."""
-        query = select(ExecutionRow).where(
+        query = select(EXECUTIONS).where(
             ExecutionRow.project == where.project, ExecutionRow.domain == where.domain
         )
         if where.workflow_name:
@@ -137,7 +147,7 @@ class ExecutionRepository:
         if before_seq is not None:
             query = query.where(ExecutionRow.id < before_seq)
         with self._sessions() as session:
-            rows = session.scalars(query.order_by(ExecutionRow.id.desc()).limit(limit))
+            rows = session.execute(query.order_by(ExecutionRow.id.desc()).limit(limit))
             return [_stored(row) for row in rows]
 
     def nodes(
@@ -145,14 +155,11 @@ class ExecutionRepository:
     ) -> dict[str, pb.NodeExecution]:
         """The recorded nodes of an execution; only those changed after the revision
         ``changed_after`` when it is given."""
-        key = ExecutionKey.of(execution.execution.id)
-        query = select(NodeExecutionRow).where(
-            NodeExecutionRow.execution_id == execution.seq,
-            NodeExecutionRow.revision > changed_after,
-        )
         with self._sessions() as session:
-            rows = session.scalars(query.order_by(NodeExecutionRow.id))
-            return {row.node_id: _node(key, row) for row in rows}
+            recorded = read_nodes(
+                session, execution.execution.id, execution.seq, changed_after=changed_after
+            )
+        return {node_id: found.state.node for node_id, found in recorded.items()}
 
     def next_lease_expiry(self) -> datetime | None:
         """When the first lease of a running execution runs out: the next claimable moment
@@ -196,10 +203,10 @@ class ExecutionRepository:
             source_name=spec.source_execution_id.name or None,
             spec=spec.SerializeToString(deterministic=True),
             phase=closure.phase,
-            created_at=_datetime(closure.created_at),
-            updated_at=_datetime(closure.updated_at),
-            finished_at=_datetime(closure.finished_at) if closure.HasField("finished_at") else None,
-            error=_error_bytes(closure),
+            created_at=to_datetime(closure.created_at),
+            updated_at=to_datetime(closure.updated_at),
+            finished_at=optional_datetime(closure, "finished_at"),
+            error=error_bytes(closure),
             outputs_uri="",
             terminate_requested=False,
             terminate_reason="",
@@ -209,9 +216,7 @@ class ExecutionRepository:
             with self._sessions.begin() as session:
                 session.add(row)
                 session.flush()
-                for node in seeded:
-                    session.add(_new_node_row(row.id, NodeState(node, 0), revision=1))
-                session.flush()
+                write_nodes(session, row.id, [NodeState(node, 0) for node in seeded], {}, 1)
                 before_commit()
         except IntegrityError:
             return False
@@ -265,7 +270,9 @@ class ExecutionRepository:
                         )
                     )
                     if taken:
-                        return _stored(session.get_one(ExecutionRow, seq, populate_existing=True))
+                        return _stored(
+                            session.execute(select(EXECUTIONS).where(ExecutionRow.id == seq)).one()
+                        )
 
     def heartbeat(
         self, agent: str, keys: Iterable[ExecutionKey], expires_at: datetime
@@ -342,67 +349,60 @@ class ExecutionRepository:
         """
         with self._sessions.begin() as session:
             ordered = sorted(nodes)
-            lost = [key for key in ordered if not _lock(session, key, agent)]
+            locked = {key: _lock(session, key, agent) for key in ordered}
+            lost = [key for key, row in locked.items() if row is None]
             if lost:
                 raise LeaseLost(lost)
-            loaded = {key: _Loaded.read(session, key, nodes[key]) for key in ordered}
-            states = {key: held.state for key, held in loaded.items()}
-            change(states)
-            changed = [key for key, held in loaded.items() if held.write(session, now)]
-        return changed
+            loaded = {
+                key: _Loaded.read(session, row, nodes[key])
+                for key, row in locked.items()
+                if row is not None
+            }
+            change({key: held.state for key, held in loaded.items()})
+            return [key for key, held in loaded.items() if held.write(session, now)]
 
 
 @dataclass
 class _Loaded:
     """The rows behind an ExecutionState, and what they said when read."""
 
-    row: ExecutionRow
-    node_rows: dict[str, NodeExecutionRow]
+    row: Row[Any]
+    recorded: dict[str, RecordedNode]
     state: ExecutionState
     before: tuple[bytes, dict[str, tuple[bytes, int]]]
 
     @classmethod
-    def read(cls, session: Session, key: ExecutionKey, node_ids: Collection[str]) -> _Loaded:
-        row = session.scalars(
-            select(ExecutionRow).where(_is(key)).execution_options(populate_existing=True)
-        ).one()
-        node_rows = {
-            node.node_id: node
-            for node in session.scalars(
-                select(NodeExecutionRow).where(
-                    NodeExecutionRow.execution_id == row.id,
-                    NodeExecutionRow.node_id.in_(set(node_ids)),
-                )
-            )
-        }
+    def read(cls, session: Session, row: Row[Any], node_ids: Collection[str]) -> _Loaded:
+        execution = _execution(row)
+        recorded = read_nodes(session, execution.id, row.id, node_ids=node_ids)
         state = ExecutionState(
-            execution=_execution(row),
+            execution=execution,
             terminate_reason=row.terminate_reason,
-            nodes={
-                node_id: NodeState(_node(key, node), node.attempt)
-                for node_id, node in node_rows.items()
-            },
+            nodes={node_id: found.state for node_id, found in recorded.items()},
         )
-        return cls(row, node_rows, state, _fingerprint(state))
+        return cls(row, recorded, state, _fingerprint(state))
 
     def write(self, session: Session, now: datetime) -> bool:
         """Write what changed since the read, under a new revision; whether anything did."""
+        closure_changed = _fingerprint_execution(self.state) != self.before[0]
+        nodes_before = self.before[1]
+        changed = [
+            node
+            for node_id, node in self.state.nodes.items()
+            if nodes_before.get(node_id) != _fingerprint_node(node)
+        ]
+        if not closure_changed and not changed:
+            return False
         revision = self.row.revision + 1
-        changed = _fingerprint_execution(self.state) != self.before[0]
-        for node_id, node_state in self.state.nodes.items():
-            if self.before[1].get(node_id) == _fingerprint_node(node_state):
-                continue
-            changed = True
-            existing = self.node_rows.get(node_id)
-            if existing is None:
-                session.add(_new_node_row(self.row.id, node_state, revision))
-            else:
-                _write_node(existing, node_state, revision)
-        if changed:
-            _write_closure(self.row, self.state.execution.closure)
-            self.row.revision = revision
-            self.row.updated_at = now
-        return changed
+        write_nodes(session, self.row.id, changed, self.recorded, revision)
+        session.execute(
+            update(EXECUTIONS)
+            .where(EXECUTIONS.c.id == self.row.id)
+            .values(
+                **_closure_values(self.state.execution.closure), revision=revision, updated_at=now
+            )
+        )
+        return True
 
 
 # --- rows <-> protos ------------------------------------------------------------------------
@@ -420,68 +420,39 @@ def _held_by(agent: str) -> ColumnElement[bool]:
     return and_(ExecutionRow.lease_holder == agent, ExecutionRow.phase.in_(EXECUTION_ACTIVE))
 
 
-def _lock(session: Session, key: ExecutionKey, agent: str) -> bool:
-    """Take the execution's row lock if ``agent`` holds it; events for a finished execution
-    still count (late reports of its last nodes), the lease holder does not change then."""
-    return _rowcount(
-        session.execute(
-            update(ExecutionRow)
-            .where(_is(key), ExecutionRow.lease_holder == agent)
-            .values(lease_holder=ExecutionRow.lease_holder)
-            .execution_options(synchronize_session=False)
-        )
-    )
+def _lock(session: Session, key: ExecutionKey, agent: str) -> Row[Any] | None:
+    """Take the execution's row lock if ``agent`` holds it, and read the row in the same
+    statement; events for a finished execution still count (late reports of its last
+    nodes), the lease holder does not change then."""
+    return session.execute(
+        update(EXECUTIONS)
+        .where(_is(key), ExecutionRow.lease_holder == agent)
+        .values(lease_holder=ExecutionRow.lease_holder)
+        .returning(*EXECUTIONS.c)
+    ).one_or_none()
 
 
 def _rowcount(result: Any) -> bool:
     return cast(CursorResult[Any], result).rowcount == 1
 
 
-def to_timestamp(moment: datetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(moment)
-    return stamp
-
-
-def _timestamp(moment: datetime | None) -> Timestamp | None:
-    return None if moment is None else to_timestamp(moment)
-
-
-def _datetime(ts: Timestamp) -> datetime:
-    return ts.ToDatetime(tzinfo=UTC)
-
-
-def _optional_datetime(message: Any, name: str) -> datetime | None:
-    return _datetime(getattr(message, name)) if message.HasField(name) else None
-
-
-def _error_bytes(message: Any) -> bytes | None:
-    if not message.HasField("error"):
-        return None
-    return cast(bytes, message.error.SerializeToString(deterministic=True))
-
-
-def _error(data: bytes | None) -> pb.ExecutionError | None:
-    return None if data is None else pb.ExecutionError.FromString(data)
-
-
-def _execution(row: ExecutionRow) -> pb.Execution:
+def _execution(row: Row[Any]) -> pb.Execution:
     return pb.Execution(
         id=ExecutionIdentifier(project=row.project, domain=row.domain, name=row.name),
         spec=pb.ExecutionSpec.FromString(row.spec),
         closure=pb.ExecutionClosure(
-            phase=row.phase,  # type: ignore[arg-type]
-            created_at=_timestamp(row.created_at),
-            started_at=_timestamp(row.started_at),
-            updated_at=_timestamp(row.updated_at),
-            finished_at=_timestamp(row.finished_at),
-            error=_error(row.error),
+            phase=row.phase,
+            created_at=optional_timestamp(row.created_at),
+            started_at=optional_timestamp(row.started_at),
+            updated_at=optional_timestamp(row.updated_at),
+            finished_at=optional_timestamp(row.finished_at),
+            error=optional_error(row.error),
             outputs_uri=row.outputs_uri,
         ),
     )
 
 
-def _stored(row: ExecutionRow) -> StoredExecution:
+def _stored(row: Row[Any]) -> StoredExecution:
     return StoredExecution(
         seq=row.id,
         execution=_execution(row),
@@ -490,94 +461,17 @@ def _stored(row: ExecutionRow) -> StoredExecution:
     )
 
 
-def _write_closure(row: ExecutionRow, closure: pb.ExecutionClosure) -> None:
-    row.phase = closure.phase
-    row.started_at = _optional_datetime(closure, "started_at")
-    row.finished_at = _optional_datetime(closure, "finished_at")
-    row.error = _error_bytes(closure)
-    row.outputs_uri = closure.outputs_uri
-    if row.phase in EXECUTION_TERMINAL:
-        row.lease_expires_at = None
-
-
-def _source(project: str | None, domain: str | None, name: str | None) -> ExecutionIdentifier:
-    return ExecutionIdentifier(project=project or "", domain=domain or "", name=name or "")
-
-
-def _node(key: ExecutionKey, row: NodeExecutionRow) -> pb.NodeExecution:
-    node = pb.NodeExecution(
-        id=NodeExecutionIdentifier(execution_id=key.identifier(), node_id=row.node_id),
-        phase=row.phase,  # type: ignore[arg-type]
-        cache_status=row.cache_status,  # type: ignore[arg-type]
-        cache_key=row.cache_key,
-        inputs_uri=row.inputs_uri,
-        outputs_uri=row.outputs_uri,
-        started_at=_timestamp(row.started_at),
-        finished_at=_timestamp(row.finished_at),
-        error=_error(row.error),
-        attempts=[
-            pb.NodeAttempt(
-                attempt=attempt.attempt,
-                phase=attempt.phase,  # type: ignore[arg-type]
-                started_at=_timestamp(attempt.started_at),
-                finished_at=_timestamp(attempt.finished_at),
-                error=_error(attempt.error),
-            )
-            for attempt in row.attempts
-        ],
-    )
-    if row.task_name:
-        node.task_id.CopyFrom(
-            Identifier(
-                resource_type=RESOURCE_TYPE_TASK,
-                project=row.task_project,
-                domain=row.task_domain,
-                name=row.task_name,
-                version=row.task_version,
-            )
-        )
-    if row.source_name:
-        node.source_execution_id.CopyFrom(
-            _source(row.source_project, row.source_domain, row.source_name)
-        )
-    return node
-
-
-def _new_node_row(execution_seq: int, state: NodeState, revision: int) -> NodeExecutionRow:
-    row = NodeExecutionRow(execution_id=execution_seq, node_id=state.node.id.node_id)
-    _write_node(row, state, revision)
-    return row
-
-
-def _write_node(row: NodeExecutionRow, state: NodeState, revision: int) -> None:
-    node = state.node
-    row.task_project = node.task_id.project
-    row.task_domain = node.task_id.domain
-    row.task_name = node.task_id.name
-    row.task_version = node.task_id.version
-    row.phase = node.phase
-    row.attempt = state.attempt
-    row.cache_status = node.cache_status
-    row.cache_key = node.cache_key
-    row.source_project = node.source_execution_id.project or None
-    row.source_domain = node.source_execution_id.domain or None
-    row.source_name = node.source_execution_id.name or None
-    row.inputs_uri = node.inputs_uri
-    row.outputs_uri = node.outputs_uri
-    row.started_at = _optional_datetime(node, "started_at")
-    row.finished_at = _optional_datetime(node, "finished_at")
-    row.error = _error_bytes(node)
-    row.revision = revision
-    recorded = {attempt.attempt: attempt for attempt in row.attempts}
-    for attempt in node.attempts:
-        attempt_row = recorded.get(attempt.attempt)
-        if attempt_row is None:
-            attempt_row = NodeAttemptRow(attempt=attempt.attempt)
-            row.attempts.append(attempt_row)
-        attempt_row.phase = attempt.phase
-        attempt_row.started_at = _optional_datetime(attempt, "started_at")
-        attempt_row.finished_at = _optional_datetime(attempt, "finished_at")
-        attempt_row.error = _error_bytes(attempt)
+def _closure_values(closure: pb.ExecutionClosure) -> dict[str, Any]:
+    values = {
+        "phase": closure.phase,
+        "started_at": optional_datetime(closure, "started_at"),
+        "finished_at": optional_datetime(closure, "finished_at"),
+        "error": error_bytes(closure),
+        "outputs_uri": closure.outputs_uri,
+    }
+    if closure.phase in EXECUTION_TERMINAL:
+        values["lease_expires_at"] = None
+    return values
 
 
 def _fingerprint_execution(state: ExecutionState) -> bytes:

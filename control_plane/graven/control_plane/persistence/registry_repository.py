@@ -91,7 +91,7 @@ class RegistryRepository:
                 ]
                 for row in session.scalars(select(Row).where(key.in_(batch))):
                     stored = _stored(row)
-                    found[stored.name, stored.version] = stored
+                    found[stored.key] = stored
         return found
 
     def latest(self, name: EntityName) -> StoredEntity | None:

@@ -23,10 +23,10 @@ from graven.control_plane.persistence.execution_repository import (
     ExecutionState,
     LeaseLost,
     StoredExecution,
-    to_timestamp,
 )
+from graven.control_plane.persistence.proto_columns import to_timestamp
 from graven.control_plane.service.execution_events import apply_execution_event, apply_node_event
-from graven.control_plane.service.execution_workflows import WorkflowVersions, nodes_by_id
+from graven.control_plane.service.execution_workflows import WorkflowVersions
 from graven.control_plane.service.executions import checked_key
 from graven.control_plane.service.watch import CLAIMABLE, Cancellation, Notifier
 from graven.store import ObjectStore
@@ -168,8 +168,8 @@ class AgentService:
 def _apply(
     state: ExecutionState, events: Sequence[pb.Event], workflows: WorkflowVersions, now: Timestamp
 ) -> None:
-    workflow = workflows.exact(state.execution.spec.workflow_id)
-    known = nodes_by_id(workflow)
+    workflow_id = state.execution.spec.workflow_id
+    known = workflows.nodes(workflow_id)
     for event in events:
         if event.HasField("execution"):
             apply_execution_event(state, event.execution, now)
@@ -179,7 +179,7 @@ def _apply(
             raise InvalidArgument(
                 "events",
                 f"execution {ExecutionKey.of(state.execution.id)} runs "
-                f"{workflow.id.name}@{workflow.id.version}, which has no node {node_id!r}",
+                f"{workflow_id.name}@{workflow_id.version}, which has no node {node_id!r}",
             )
         apply_node_event(state, event.node, now)
         recorded = state.nodes[node_id].node

@@ -18,7 +18,8 @@ from graven.control_plane.execution_phases import (
     execution_rank,
     node_rank,
 )
-from graven.control_plane.persistence.execution_repository import ExecutionState, NodeState
+from graven.control_plane.persistence.execution_nodes import NodeState
+from graven.control_plane.persistence.execution_repository import ExecutionState
 from graven.v1 import execution_pb2 as pb
 
 # Node phases that close an attempt, and the phase the attempt itself ends in.

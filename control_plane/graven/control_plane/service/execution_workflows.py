@@ -8,6 +8,7 @@ parse of a possibly large closure.
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 
 from graven.control_plane.service.registry import RegistryService
 from graven.control_plane.service.validation import check_identifier
@@ -25,6 +26,7 @@ class WorkflowVersions:
     def __init__(self, registry: RegistryService) -> None:
         self._registry = registry
         self._exact = functools.lru_cache(maxsize=CACHED_VERSIONS)(self._load)
+        self._nodes = functools.lru_cache(maxsize=CACHED_VERSIONS)(self._load_nodes)
 
     def resolve(self, identifier: Identifier, field: str) -> Workflow:
         """The workflow ``identifier`` names, the latest version when it has none; NotFound
@@ -36,9 +38,12 @@ class WorkflowVersions:
         return self.exact(identifier)
 
     def exact(self, identifier: Identifier) -> Workflow:
-        return self._exact(
-            (identifier.project, identifier.domain, identifier.name, identifier.version)
-        )
+        return self._exact(_key(identifier))
+
+    def nodes(self, identifier: Identifier) -> Mapping[str, Node]:
+        """The nodes of an exact workflow version by id; kept like the version, since an
+        event batch looks up each of its nodes."""
+        return self._nodes(_key(identifier))
 
     def launch_plan(self, identifier: Identifier, field: str) -> LaunchPlan:
         check_identifier(identifier, field, RESOURCE_TYPE_LAUNCH_PLAN, version_required=False)
@@ -55,6 +60,9 @@ class WorkflowVersions:
         )
         return self._registry.get_workflow(GetWorkflowRequest(id=identifier)).workflow
 
+    def _load_nodes(self, key: VersionKey) -> dict[str, Node]:
+        return {node.id: node for node in self._exact(key).spec.template.nodes}
 
-def nodes_by_id(workflow: Workflow) -> dict[str, Node]:
-    return {node.id: node for node in workflow.spec.template.nodes}
+
+def _key(identifier: Identifier) -> VersionKey:
+    return (identifier.project, identifier.domain, identifier.name, identifier.version)

@@ -22,10 +22,10 @@ from graven.control_plane.persistence.execution_repository import (
     ExecutionKey,
     ExecutionRepository,
     StoredExecution,
-    to_timestamp,
 )
+from graven.control_plane.persistence.proto_columns import to_timestamp
 from graven.control_plane.service.execution_inputs import resolve_inputs
-from graven.control_plane.service.execution_workflows import WorkflowVersions, nodes_by_id
+from graven.control_plane.service.execution_workflows import WorkflowVersions
 from graven.control_plane.service.identifiers import describe
 from graven.control_plane.service.paging import decode_page_token, page_size, paginate
 from graven.control_plane.service.validation import check_name, require
@@ -310,7 +310,7 @@ class ExecutionService:
             if stored.execution.closure.phase in EXECUTION_TERMINAL
             else pb.NODE_PHASE_QUEUED
         )
-        nodes = nodes_by_id(workflow)
+        nodes = self._workflows.nodes(workflow.id)
         return [
             recorded.get(node_id)
             or pb.NodeExecution(
@@ -337,8 +337,7 @@ class ExecutionService:
         stored = self._get(request.id.execution_id, "id.execution_id")
         node_id = request.id.node_id
         require(bool(node_id), "id.node_id")
-        workflow = self._workflows.exact(stored.execution.spec.workflow_id)
-        if node_id not in nodes_by_id(workflow):
+        if node_id not in self._workflows.nodes(stored.execution.spec.workflow_id):
             raise NotFound(f"execution {_path(stored.execution.id)} has no node {node_id!r}")
         node = self._repository.nodes(stored).get(node_id, pb.NodeExecution())
         return es.GetNodeExecutionDataResponse(

@@ -1,0 +1,241 @@
+"""Node executions and their attempts as rows, read and written a batch at a time.
+
+One event batch or one watch update touches hundreds of nodes. Through the ORM's unit of
+work that costs an object per row, a relationship load per node and a statement per changed
+row; here a read is one query for the nodes and one for their attempts, and a write is one
+executemany per kind of statement, all plain Core SQL that SQLite and PostgreSQL both accept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, Row, Table, bindparam, insert, select, update
+from sqlalchemy.orm import Session
+
+from graven.control_plane.persistence.execution_models import NodeAttemptRow, NodeExecutionRow
+from graven.control_plane.persistence.proto_columns import (
+    error_bytes,
+    optional_datetime,
+    optional_error,
+    optional_timestamp,
+)
+from graven.v1 import execution_pb2 as pb
+from graven.v1.identifier_pb2 import (
+    RESOURCE_TYPE_TASK,
+    ExecutionIdentifier,
+    Identifier,
+    NodeExecutionIdentifier,
+)
+
+NODES = cast(Table, NodeExecutionRow.__table__)
+ATTEMPTS = cast(Table, NodeAttemptRow.__table__)
+# Node ids per IN list: far below the bound-parameter limits of SQLite and PostgreSQL,
+# however many nodes one batch names.
+IN_LIST_SIZE = 500
+
+
+@dataclass
+class NodeState:
+    node: pb.NodeExecution
+    # The attempt of the event that set ``node.phase``: with the phase, it orders events.
+    attempt: int
+
+
+@dataclass
+class RecordedNode:
+    """A node as read, with what a later write compares against and addresses."""
+
+    row_id: int
+    state: NodeState
+    # attempt number -> (row id, column values)
+    attempts: dict[int, tuple[int, dict[str, Any]]] = field(default_factory=dict)
+
+
+def read_nodes(
+    session: Session,
+    execution_id: ExecutionIdentifier,
+    execution_seq: int,
+    *,
+    node_ids: Collection[str] | None = None,
+    changed_after: int = 0,
+) -> dict[str, RecordedNode]:
+    """The recorded nodes of an execution in row order: those named in ``node_ids`` when
+    given, and only those changed after the revision ``changed_after``."""
+    of_execution = NODES.c.execution_id == execution_seq
+    if changed_after:
+        of_execution = of_execution & (NODES.c.revision > changed_after)
+    if node_ids is None:
+        return _read(session, execution_id, of_execution)
+    ordered = sorted(set(node_ids))
+    recorded: dict[str, RecordedNode] = {}
+    for start in range(0, len(ordered), IN_LIST_SIZE):
+        chunk = ordered[start : start + IN_LIST_SIZE]
+        recorded.update(_read(session, execution_id, of_execution & NODES.c.node_id.in_(chunk)))
+    return recorded
+
+
+def write_nodes(
+    session: Session,
+    execution_seq: int,
+    changed: Iterable[NodeState],
+    recorded: Mapping[str, RecordedNode],
+    revision: int,
+) -> None:
+    """Write ``changed`` nodes under ``revision``: an update of the rows in ``recorded``, an
+    insert of the others, and their attempts likewise (only those that differ)."""
+    updates: list[dict[str, Any]] = []
+    inserts: list[dict[str, Any]] = []
+    states = list(changed)
+    for state in states:
+        values = _node_values(state, revision)
+        found = recorded.get(state.node.id.node_id)
+        if found is None:
+            inserts.append({**values, "execution_id": execution_seq})
+        else:
+            updates.append({**values, "row_id": found.row_id})
+    if updates:
+        session.execute(update(NODES).where(NODES.c.id == bindparam("row_id")), updates)
+    row_ids = {node_id: found.row_id for node_id, found in recorded.items()}
+    if inserts:
+        added = session.execute(insert(NODES).returning(NODES.c.node_id, NODES.c.id), inserts)
+        row_ids.update((node_id, row_id) for node_id, row_id in added)
+    _write_attempts(session, states, recorded, row_ids)
+
+
+def _write_attempts(
+    session: Session,
+    states: Iterable[NodeState],
+    recorded: Mapping[str, RecordedNode],
+    row_ids: Mapping[str, int],
+) -> None:
+    updates: list[dict[str, Any]] = []
+    inserts: list[dict[str, Any]] = []
+    for state in states:
+        node_id = state.node.id.node_id
+        found = recorded.get(node_id)
+        before = found.attempts if found is not None else {}
+        for attempt in state.node.attempts:
+            values = _attempt_values(attempt)
+            existing = before.get(attempt.attempt)
+            if existing is None:
+                inserts.append(
+                    {**values, "node_execution_id": row_ids[node_id], "attempt": attempt.attempt}
+                )
+            elif existing[1] != values:
+                updates.append({**values, "row_id": existing[0]})
+    if updates:
+        session.execute(update(ATTEMPTS).where(ATTEMPTS.c.id == bindparam("row_id")), updates)
+    if inserts:
+        session.execute(insert(ATTEMPTS), inserts)
+
+
+def _read(
+    session: Session, execution_id: ExecutionIdentifier, where: ColumnElement[bool]
+) -> dict[str, RecordedNode]:
+    recorded: dict[str, RecordedNode] = {}
+    by_row: dict[int, RecordedNode] = {}
+    for row in session.execute(select(NODES).where(where).order_by(NODES.c.id)):
+        node = RecordedNode(row.id, NodeState(_node(execution_id, row), row.attempt))
+        recorded[row.node_id] = by_row[row.id] = node
+    if not recorded:
+        return recorded
+    attempts = (
+        select(ATTEMPTS)
+        .join(NODES, NODES.c.id == ATTEMPTS.c.node_execution_id)
+        .where(where)
+        .order_by(ATTEMPTS.c.node_execution_id, ATTEMPTS.c.attempt)
+    )
+    for row in session.execute(attempts):
+        owner = by_row.get(row.node_execution_id)
+        if owner is None:
+            # Written between the two reads (another control plane process): it comes with
+            # its node on the next read.
+            continue
+        values = _attempt_row_values(row)
+        owner.attempts[row.attempt] = (row.id, values)
+        owner.state.node.attempts.add(
+            attempt=row.attempt,
+            phase=values["phase"],
+            started_at=optional_timestamp(values["started_at"]),
+            finished_at=optional_timestamp(values["finished_at"]),
+            error=optional_error(values["error"]),
+        )
+    return recorded
+
+
+def _node(execution_id: ExecutionIdentifier, row: Row[Any]) -> pb.NodeExecution:
+    node = pb.NodeExecution(
+        id=NodeExecutionIdentifier(execution_id=execution_id, node_id=row.node_id),
+        phase=row.phase,
+        cache_status=row.cache_status,
+        cache_key=row.cache_key,
+        inputs_uri=row.inputs_uri,
+        outputs_uri=row.outputs_uri,
+        started_at=optional_timestamp(row.started_at),
+        finished_at=optional_timestamp(row.finished_at),
+        error=optional_error(row.error),
+    )
+    if row.task_name:
+        node.task_id.CopyFrom(
+            Identifier(
+                resource_type=RESOURCE_TYPE_TASK,
+                project=row.task_project,
+                domain=row.task_domain,
+                name=row.task_name,
+                version=row.task_version,
+            )
+        )
+    if row.source_name:
+        node.source_execution_id.CopyFrom(
+            ExecutionIdentifier(
+                project=row.source_project or "",
+                domain=row.source_domain or "",
+                name=row.source_name,
+            )
+        )
+    return node
+
+
+def _node_values(state: NodeState, revision: int) -> dict[str, Any]:
+    node = state.node
+    return {
+        "node_id": node.id.node_id,
+        "task_project": node.task_id.project,
+        "task_domain": node.task_id.domain,
+        "task_name": node.task_id.name,
+        "task_version": node.task_id.version,
+        "phase": node.phase,
+        "attempt": state.attempt,
+        "cache_status": node.cache_status,
+        "cache_key": node.cache_key,
+        "source_project": node.source_execution_id.project or None,
+        "source_domain": node.source_execution_id.domain or None,
+        "source_name": node.source_execution_id.name or None,
+        "inputs_uri": node.inputs_uri,
+        "outputs_uri": node.outputs_uri,
+        "started_at": optional_datetime(node, "started_at"),
+        "finished_at": optional_datetime(node, "finished_at"),
+        "error": error_bytes(node),
+        "revision": revision,
+    }
+
+
+def _attempt_values(attempt: pb.NodeAttempt) -> dict[str, Any]:
+    return {
+        "phase": attempt.phase,
+        "started_at": optional_datetime(attempt, "started_at"),
+        "finished_at": optional_datetime(attempt, "finished_at"),
+        "error": error_bytes(attempt),
+    }
+
+
+def _attempt_row_values(row: Row[Any]) -> dict[str, Any]:
+    return {
+        "phase": row.phase,
+        "started_at": row.started_at,
+        "finished_at": row.finished_at,
+        "error": row.error,
+    }
