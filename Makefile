@@ -4,7 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install proto lint typecheck test demo bench stop clean
+.PHONY: install proto lint typecheck test demo bench stop clean minio
+
+# MinIO for the object-store tests, built from source as MinIO documents (go install), pinned
+# to one commit. Change the pin and delete .tools/bin/minio to rebuild.
+MINIO_VERSION := v0.0.0-20260212201848-7aac2a2c5b7c
+MINIO := .tools/bin/minio
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,17 +30,22 @@ lint: install proto/node_modules
 typecheck: install
 	$(BIN)/mypy -p graven -p graven.control_plane -p graven.data_plane
 
-test: lint typecheck
+test: lint typecheck minio
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest
 
 demo: install
 	PATH=$(CURDIR)/$(BIN):$$PATH bash examples/demo.sh
 
-bench: install
+bench: install minio
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+
+minio: $(MINIO)
+
+$(MINIO):
+	CGO_ENABLED=0 GOBIN=$(CURDIR)/.tools/bin go install -trimpath github.com/minio/minio@$(MINIO_VERSION)
 
 proto/node_modules: proto/package.json
 	cd proto && npm ci --no-audit --no-fund

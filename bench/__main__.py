@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bench import executions, registration
+from bench import executions, registration, store
 from bench.embedded import embedded_stack
 from graven.data_plane import ray_runtime
 
@@ -25,6 +25,9 @@ def main() -> None:
             ratio = graven.median / raw.median
             print(f"  {label:20s} Graven {graven.describe()}")
             print(f"  {'':20s} raw Ray {raw.describe()}   ratio {ratio:5.1f}x")
+    print("Writing a 1 GiB output (put_content) beside a raw write through the same medium")
+    for line in store.describe(store.run()):
+        print(f"  {line}")
 
 
 if __name__ == "__main__":

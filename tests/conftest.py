@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import grpc
 import pytest
+from store.minio_server import minio_server  # noqa: F401  (a real MinIO, for any test)
 
 from graven.control_plane.app import ControlPlane
 from graven.control_plane.config import Settings

@@ -7,9 +7,10 @@ through it, so the CLI is a thin layer of argument parsing and rendering.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import grpc
 from google.protobuf.message import Message
@@ -121,36 +122,18 @@ class Remote:
     def list_names(
         self, kind: idl.ResourceType, project: str, domain: str, name_prefix: str = ""
     ) -> Iterator[reg.NamedEntity]:
-        token = ""
-        while True:
-            page = self.registry.ListNames(
-                reg.ListNamesRequest(
-                    resource_type=kind,
-                    project=project,
-                    domain=domain,
-                    name_prefix=name_prefix,
-                    page_token=token,
-                )
-            )
-            yield from page.entities
-            token = page.next_page_token
-            if not token:
-                return
+        request = reg.ListNamesRequest(
+            resource_type=kind, project=project, domain=domain, name_prefix=name_prefix
+        )
+        return _pages(self.registry.ListNames, request, "entities")
 
     def list_versions(
         self, kind: idl.ResourceType, project: str, domain: str, name: str
     ) -> Iterator[reg.EntityVersion]:
-        token = ""
-        while True:
-            page = self.registry.ListVersions(
-                reg.ListVersionsRequest(
-                    resource_type=kind, project=project, domain=domain, name=name, page_token=token
-                )
-            )
-            yield from page.versions
-            token = page.next_page_token
-            if not token:
-                return
+        request = reg.ListVersionsRequest(
+            resource_type=kind, project=project, domain=domain, name=name
+        )
+        return _pages(self.registry.ListVersions, request, "versions")
 
     def diff(
         self, kind: idl.ResourceType, project: str, domain: str, name: str, a: str, b: str
@@ -234,34 +217,18 @@ class Remote:
         phases: Sequence[ex.ExecutionPhase] = (),
     ) -> Iterator[ex.Execution]:
         """Executions newest first, across as many pages as the caller reads."""
-        token = ""
-        while True:
-            page = self.executions.ListExecutions(
-                exs.ListExecutionsRequest(
-                    project=project,
-                    domain=domain,
-                    workflow_name=workflow_name,
-                    workflow_version=workflow_version,
-                    phases=phases,
-                    page_token=token,
-                )
-            )
-            yield from page.executions
-            token = page.next_page_token
-            if not token:
-                return
+        request = exs.ListExecutionsRequest(
+            project=project,
+            domain=domain,
+            workflow_name=workflow_name,
+            workflow_version=workflow_version,
+            phases=phases,
+        )
+        return _pages(self.executions.ListExecutions, request, "executions")
 
     def node_executions(self, execution_id: idl.ExecutionIdentifier) -> list[ex.NodeExecution]:
-        nodes: list[ex.NodeExecution] = []
-        token = ""
-        while True:
-            page = self.executions.ListNodeExecutions(
-                exs.ListNodeExecutionsRequest(execution_id=execution_id, page_token=token)
-            )
-            nodes.extend(page.node_executions)
-            token = page.next_page_token
-            if not token:
-                return nodes
+        request = exs.ListNodeExecutionsRequest(execution_id=execution_id)
+        return list(_pages(self.executions.ListNodeExecutions, request, "node_executions"))
 
     def watch(self, execution_id: idl.ExecutionIdentifier) -> Iterator[exs.WatchExecutionResponse]:
         """The current state, then every change, until the execution is terminal."""
@@ -314,3 +281,13 @@ def _entry(entity_id: idl.Identifier, spec: Spec) -> reg.RegistrationEntry:
     if isinstance(spec, workflow_pb2.WorkflowSpec):
         return reg.RegistrationEntry(workflow=reg.CreateWorkflowRequest(id=entity_id, spec=spec))
     return reg.RegistrationEntry(launch_plan=reg.CreateLaunchPlanRequest(id=entity_id, spec=spec))
+
+
+def _pages(call: Callable[[Any], Any], request: Any, items: str) -> Iterator[Any]:
+    """Every item of a paginated list call, following next_page_token lazily."""
+    while True:
+        page = call(request)
+        yield from getattr(page, items)
+        if not page.next_page_token:
+            return
+        request.page_token = page.next_page_token

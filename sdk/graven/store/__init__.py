@@ -1,11 +1,13 @@
 """The object store: one interface, backends chosen by URL.
 
 Keys are "/"-separated paths relative to the store root, laid out as documented in the
-README (cas/, executions/, bundles/). Content-addressed keys are write-once: writing a key
-that exists is a no-op, never an overwrite.
+README (cas/, executions/, bundles/). Keys are write-once: writing a key that exists is a
+no-op, never an overwrite. Content-addressed keys (cas/sha256/<hh>/<hash>) are written by
+put_content, which hashes the bytes as they stream in.
 """
 
 from graven.store.base import ObjectStore, StoreError
+from graven.store.content import ContentRef, content_key
 from graven.store.open import open_store
 
-__all__ = ["ObjectStore", "StoreError", "open_store"]
+__all__ = ["ContentRef", "ObjectStore", "StoreError", "content_key", "open_store"]

@@ -1,9 +1,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import BinaryIO, Protocol
+from typing import TYPE_CHECKING, BinaryIO, Protocol
+
+if TYPE_CHECKING:
+    from graven.store.content import ContentRef
 
 CHUNK_SIZE = 1 << 20
+
+# Names of objects still being written start with this mark; list() hides them and no key may
+# use it, so a reader never mistakes an in-flight write for an object.
+TEMP_MARK = ".tmp-"
 
 
 class StoreError(Exception):
@@ -25,12 +32,21 @@ class ObjectStore(Protocol):
 
     def exists(self, key: str) -> bool: ...
 
+    def size(self, key: str) -> int:
+        """The key's size in bytes; StoreError when the key is missing."""
+        ...
+
     def put_bytes(self, key: str, data: bytes) -> None:
         """Write ``data`` under ``key`` unless it exists (write-once)."""
         ...
 
     def put_stream(self, key: str, stream: BinaryIO) -> None:
         """Write the stream's bytes under ``key`` unless it exists, without holding them all."""
+        ...
+
+    def put_content(self, stream: BinaryIO) -> ContentRef:
+        """Store the stream's bytes under their content key (``cas/sha256/<hh>/<hash>``),
+        hashing them as they are written; content the store holds already is kept as is."""
         ...
 
     def get_bytes(self, key: str) -> bytes: ...
@@ -46,6 +62,10 @@ class ObjectStore(Protocol):
 
 def check_key(key: str) -> str:
     parts = key.split("/")
-    if not key or key.startswith("/") or any(p in ("", ".", "..") for p in parts):
+    if (
+        not key
+        or key.startswith("/")
+        or any(p in ("", ".", "..") or p.startswith(TEMP_MARK) for p in parts)
+    ):
         raise StoreError(f"invalid object-store key {key!r}")
     return key

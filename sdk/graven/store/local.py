@@ -10,7 +10,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from graven.store.base import CHUNK_SIZE, StoreError, check_key
+from graven.store.base import CHUNK_SIZE, TEMP_MARK, StoreError, check_key
+from graven.store.content import CAS_PREFIX, ContentRef, HashingReader
 
 
 class LocalStore:
@@ -34,25 +35,54 @@ class LocalStore:
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
 
+    def size(self, key: str) -> int:
+        try:
+            return self._path(key).stat().st_size
+        except FileNotFoundError:
+            raise StoreError(f"{self.uri(key)} does not exist") from None
+
     def put_bytes(self, key: str, data: bytes) -> None:
-        self._write(key, lambda f: f.write(data))
+        self._put(key, lambda f: f.write(data))
 
     def put_stream(self, key: str, stream: BinaryIO) -> None:
-        self._write(key, lambda f: shutil.copyfileobj(stream, f, CHUNK_SIZE))
+        self._put(key, lambda f: shutil.copyfileobj(stream, f, CHUNK_SIZE))
 
-    def _write(self, key: str, fill: Callable[[BinaryIO], object]) -> None:
+    def put_content(self, stream: BinaryIO) -> ContentRef:
+        reader = HashingReader(stream)
+
+        def fill(f: BinaryIO) -> str:
+            shutil.copyfileobj(reader, f, CHUNK_SIZE)
+            return reader.ref().key
+
+        self._write(self.root / CAS_PREFIX, fill)
+        return reader.ref()
+
+    def _put(self, key: str, fill: Callable[[BinaryIO], object]) -> None:
         path = self._path(key)
         if path.exists():
             return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Write beside the target and link it into place: readers never see a partial
-        # object, and of two concurrent writers of one key the first one wins.
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+
+        def fill_key(f: BinaryIO) -> str:
+            fill(f)
+            return key
+
+        self._write(path.parent, fill_key)
+
+    def _write(self, folder: Path, fill: Callable[[BinaryIO], str]) -> None:
+        """Fill a temporary file in ``folder``, then link it to the key ``fill`` returns.
+
+        Readers never see a partial object, and of two concurrent writers of one key the first
+        one wins: a link never replaces a file. ``folder`` is on the target's file system."""
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=TEMP_MARK)
         try:
             with os.fdopen(fd, "wb") as f:
-                fill(f)
+                path = self._path(fill(f))
+                if path.exists():
+                    return
                 f.flush()
                 os.fsync(f.fileno())
+            path.parent.mkdir(parents=True, exist_ok=True)
             with contextlib.suppress(FileExistsError):
                 os.link(tmp, path)
         finally:
@@ -69,11 +99,12 @@ class LocalStore:
             raise StoreError(f"{self.uri(key)} does not exist") from None
 
     def list(self, prefix: str) -> Iterator[str]:
-        base = self.root / prefix if prefix else self.root
-        start = base if base.is_dir() else base.parent
+        # The prefix is a string, as on S3: "a/b" lists a/b/… and a/bc, so start in its folder.
+        folder = prefix.rpartition("/")[0]
+        start = self._path(folder) if folder else self.root
         keys = (
             p.relative_to(self.root).as_posix()
             for p in start.rglob("*")
-            if p.is_file() and not p.name.startswith(".tmp-")
+            if p.is_file() and not p.name.startswith(TEMP_MARK)
         )
         yield from sorted(k for k in keys if k.startswith(prefix))

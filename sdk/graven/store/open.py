@@ -5,13 +5,19 @@ from urllib.parse import unquote, urlparse
 
 from graven.store.base import ObjectStore, StoreError
 from graven.store.local import LocalStore
+from graven.store.s3 import S3Store
 
 
 def open_store(url: str) -> ObjectStore:
-    """The store a URL names: file:///path (the embedded default); s3:// comes next."""
+    """The store a URL names: file:///path (the embedded default) or
+    s3://bucket[/prefix]?endpoint=host:port[&secure=false][&region=…] (MinIO or any S3)."""
     parsed = urlparse(url)
     if parsed.scheme == "file":
         if parsed.netloc not in ("", "localhost"):
             raise StoreError(f"file store URL must be file:///absolute/path, not {url!r}")
         return LocalStore(Path(unquote(parsed.path)))
-    raise StoreError(f"unsupported object-store URL {url!r} (expected file:///path)")
+    if parsed.scheme == "s3":
+        return S3Store.from_url(url)
+    raise StoreError(
+        f"unsupported object-store URL {url!r} (expected file:///path or s3://bucket?endpoint=…)"
+    )

@@ -12,8 +12,17 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Row, Table, bindparam, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    Select,
+    Table,
+    bindparam,
+    insert,
+    select,
+    update,
+)
 
 from graven.control_plane.persistence.execution_models import NodeAttemptRow, NodeExecutionRow
 from graven.control_plane.persistence.proto_columns import (
@@ -37,6 +46,30 @@ ATTEMPTS = cast(Table, NodeAttemptRow.__table__)
 IN_LIST_SIZE = 500
 
 
+def _reads(*where: ColumnElement[bool]) -> tuple[Select[Any], Select[Any]]:
+    """The nodes ``where`` selects in row order, and their attempts in (node, attempt)
+    order."""
+    nodes = select(NODES).where(*where).order_by(NODES.c.id)
+    attempts = (
+        select(ATTEMPTS)
+        .join(NODES, NODES.c.id == ATTEMPTS.c.node_execution_id)
+        .where(*where)
+        .order_by(ATTEMPTS.c.node_execution_id, ATTEMPTS.c.attempt)
+    )
+    return nodes, attempts
+
+
+# Statements are built once: building one (and its cache key) costs more than running it.
+_OF_EXECUTION = NODES.c.execution_id == bindparam("execution")
+_CHANGED_READS = _reads(_OF_EXECUTION, NODES.c.revision > bindparam("changed_after"))
+_NAMED_READS = _reads(_OF_EXECUTION, NODES.c.node_id.in_(bindparam("node_ids", expanding=True)))
+# The columns to set come with the parameters.
+_UPDATE_NODE = update(NODES).where(NODES.c.id == bindparam("row_id"))
+_INSERT_NODE = insert(NODES).returning(NODES.c.node_id, NODES.c.id)
+_UPDATE_ATTEMPT = update(ATTEMPTS).where(ATTEMPTS.c.id == bindparam("row_id"))
+_INSERT_ATTEMPT = insert(ATTEMPTS)
+
+
 @dataclass
 class NodeState:
     node: pb.NodeExecution
@@ -55,7 +88,7 @@ class RecordedNode:
 
 
 def read_nodes(
-    session: Session,
+    connection: Connection,
     execution_id: ExecutionIdentifier,
     execution_seq: int,
     *,
@@ -63,22 +96,21 @@ def read_nodes(
     changed_after: int = 0,
 ) -> dict[str, RecordedNode]:
     """The recorded nodes of an execution in row order: those named in ``node_ids`` when
-    given, and only those changed after the revision ``changed_after``."""
-    of_execution = NODES.c.execution_id == execution_seq
-    if changed_after:
-        of_execution = of_execution & (NODES.c.revision > changed_after)
+    given, else those changed after the revision ``changed_after`` (every node by default:
+    revisions start at 1)."""
     if node_ids is None:
-        return _read(session, execution_id, of_execution)
+        changed = {"execution": execution_seq, "changed_after": changed_after}
+        return _read(connection, execution_id, _CHANGED_READS, changed)
     ordered = sorted(set(node_ids))
     recorded: dict[str, RecordedNode] = {}
     for start in range(0, len(ordered), IN_LIST_SIZE):
-        chunk = ordered[start : start + IN_LIST_SIZE]
-        recorded.update(_read(session, execution_id, of_execution & NODES.c.node_id.in_(chunk)))
+        named = {"execution": execution_seq, "node_ids": ordered[start : start + IN_LIST_SIZE]}
+        recorded.update(_read(connection, execution_id, _NAMED_READS, named))
     return recorded
 
 
 def write_nodes(
-    session: Session,
+    connection: Connection,
     execution_seq: int,
     changed: Iterable[NodeState],
     recorded: Mapping[str, RecordedNode],
@@ -97,16 +129,17 @@ def write_nodes(
         else:
             updates.append({**values, "row_id": found.row_id})
     if updates:
-        session.execute(update(NODES).where(NODES.c.id == bindparam("row_id")), updates)
+        connection.execute(_UPDATE_NODE, updates)
     row_ids = {node_id: found.row_id for node_id, found in recorded.items()}
     if inserts:
-        added = session.execute(insert(NODES).returning(NODES.c.node_id, NODES.c.id), inserts)
-        row_ids.update((node_id, row_id) for node_id, row_id in added)
-    _write_attempts(session, states, recorded, row_ids)
+        row_ids.update(
+            (node_id, row_id) for node_id, row_id in connection.execute(_INSERT_NODE, inserts)
+        )
+    _write_attempts(connection, states, recorded, row_ids)
 
 
 def _write_attempts(
-    session: Session,
+    connection: Connection,
     states: Iterable[NodeState],
     recorded: Mapping[str, RecordedNode],
     row_ids: Mapping[str, int],
@@ -127,32 +160,30 @@ def _write_attempts(
             elif existing[1] != values:
                 updates.append({**values, "row_id": existing[0]})
     if updates:
-        session.execute(update(ATTEMPTS).where(ATTEMPTS.c.id == bindparam("row_id")), updates)
+        connection.execute(_UPDATE_ATTEMPT, updates)
     if inserts:
-        session.execute(insert(ATTEMPTS), inserts)
+        connection.execute(_INSERT_ATTEMPT, inserts)
 
 
 def _read(
-    session: Session, execution_id: ExecutionIdentifier, where: ColumnElement[bool]
+    connection: Connection,
+    execution_id: ExecutionIdentifier,
+    reads: tuple[Select[Any], Select[Any]],
+    params: Mapping[str, object],
 ) -> dict[str, RecordedNode]:
+    nodes, attempts = reads
     recorded: dict[str, RecordedNode] = {}
     by_row: dict[int, RecordedNode] = {}
-    for row in session.execute(select(NODES).where(where).order_by(NODES.c.id)):
+    for row in connection.execute(nodes, params):
         node = RecordedNode(row.id, NodeState(_node(execution_id, row), row.attempt))
         recorded[row.node_id] = by_row[row.id] = node
     if not recorded:
         return recorded
-    attempts = (
-        select(ATTEMPTS)
-        .join(NODES, NODES.c.id == ATTEMPTS.c.node_execution_id)
-        .where(where)
-        .order_by(ATTEMPTS.c.node_execution_id, ATTEMPTS.c.attempt)
-    )
-    for row in session.execute(attempts):
+    for row in connection.execute(attempts, params):
         owner = by_row.get(row.node_execution_id)
         if owner is None:
-            # Written between the two reads (another control plane process): it comes with
-            # its node on the next read.
+            # Its node was recorded after the first read, by a batch that committed
+            # meanwhile: the node comes with its attempts on the next read.
             continue
         values = _attempt_row_values(row)
         owner.attempts[row.attempt] = (row.id, values)

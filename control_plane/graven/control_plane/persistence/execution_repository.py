@@ -16,10 +16,12 @@ from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     CursorResult,
     Row,
     Table,
     and_,
+    bindparam,
     case,
     literal,
     or_,
@@ -53,6 +55,25 @@ CLAIM_CANDIDATES = 8
 # Reads and the event path's writes go through Core: an ORM object per row costs more than
 # the query, and nothing here needs the unit of work.
 EXECUTIONS = cast(Table, ExecutionRow.__table__)
+_BY_KEY = (
+    EXECUTIONS.c.project == bindparam("key_project"),
+    EXECUTIONS.c.domain == bindparam("key_domain"),
+    EXECUTIONS.c.name == bindparam("key_name"),
+)
+# The hot statements are built once: building one (and its cache key) costs more than
+# running it.
+_GET = select(EXECUTIONS).where(*_BY_KEY)
+# An event batch's lock on the execution row, taken if ``agent`` holds it, and the row read
+# in the same statement. Events for a finished execution still count (late reports of its
+# last nodes); the lease holder does not change then.
+_LOCK = (
+    update(EXECUTIONS)
+    .where(*_BY_KEY, EXECUTIONS.c.lease_holder == bindparam("agent"))
+    .values(lease_holder=EXECUTIONS.c.lease_holder)
+    .returning(*EXECUTIONS.c)
+)
+# The columns to set come with the parameters.
+_UPDATE_EXECUTION = update(EXECUTIONS).where(EXECUTIONS.c.id == bindparam("row_id"))
 
 
 class ExecutionKey(NamedTuple):
@@ -124,7 +145,7 @@ class ExecutionRepository:
 
     def get(self, key: ExecutionKey) -> StoredExecution | None:
         with self._sessions() as session:
-            row = session.execute(select(EXECUTIONS).where(_is(key))).first()
+            row = session.connection().execute(_GET, _key_params(key)).first()
             return None if row is None else _stored(row)
 
     def list_executions(
@@ -157,7 +178,10 @@ class ExecutionRepository:
         ``changed_after`` when it is given."""
         with self._sessions() as session:
             recorded = read_nodes(
-                session, execution.execution.id, execution.seq, changed_after=changed_after
+                session.connection(),
+                execution.execution.id,
+                execution.seq,
+                changed_after=changed_after,
             )
         return {node_id: found.state.node for node_id, found in recorded.items()}
 
@@ -216,7 +240,8 @@ class ExecutionRepository:
             with self._sessions.begin() as session:
                 session.add(row)
                 session.flush()
-                write_nodes(session, row.id, [NodeState(node, 0) for node in seeded], {}, 1)
+                seeded_states = [NodeState(node, 0) for node in seeded]
+                write_nodes(session.connection(), row.id, seeded_states, {}, revision=1)
                 before_commit()
         except IntegrityError:
             return False
@@ -348,18 +373,21 @@ class ExecutionRepository:
         cannot deadlock), so concurrent batches for one execution apply one after the other.
         """
         with self._sessions.begin() as session:
-            ordered = sorted(nodes)
-            locked = {key: _lock(session, key, agent) for key in ordered}
+            connection = session.connection()
+            locked = {
+                key: connection.execute(_LOCK, {**_key_params(key), "agent": agent}).one_or_none()
+                for key in sorted(nodes)
+            }
             lost = [key for key, row in locked.items() if row is None]
             if lost:
                 raise LeaseLost(lost)
             loaded = {
-                key: _Loaded.read(session, row, nodes[key])
+                key: _Loaded.read(connection, row, nodes[key])
                 for key, row in locked.items()
                 if row is not None
             }
             change({key: held.state for key, held in loaded.items()})
-            return [key for key, held in loaded.items() if held.write(session, now)]
+            return [key for key, held in loaded.items() if held.write(connection, now)]
 
 
 @dataclass
@@ -372,9 +400,9 @@ class _Loaded:
     before: tuple[bytes, dict[str, tuple[bytes, int]]]
 
     @classmethod
-    def read(cls, session: Session, row: Row[Any], node_ids: Collection[str]) -> _Loaded:
+    def read(cls, connection: Connection, row: Row[Any], node_ids: Collection[str]) -> _Loaded:
         execution = _execution(row)
-        recorded = read_nodes(session, execution.id, row.id, node_ids=node_ids)
+        recorded = read_nodes(connection, execution.id, row.id, node_ids=node_ids)
         state = ExecutionState(
             execution=execution,
             terminate_reason=row.terminate_reason,
@@ -382,7 +410,7 @@ class _Loaded:
         )
         return cls(row, recorded, state, _fingerprint(state))
 
-    def write(self, session: Session, now: datetime) -> bool:
+    def write(self, connection: Connection, now: datetime) -> bool:
         """Write what changed since the read, under a new revision; whether anything did."""
         closure_changed = _fingerprint_execution(self.state) != self.before[0]
         nodes_before = self.before[1]
@@ -394,13 +422,11 @@ class _Loaded:
         if not closure_changed and not changed:
             return False
         revision = self.row.revision + 1
-        write_nodes(session, self.row.id, changed, self.recorded, revision)
-        session.execute(
-            update(EXECUTIONS)
-            .where(EXECUTIONS.c.id == self.row.id)
-            .values(
-                **_closure_values(self.state.execution.closure), revision=revision, updated_at=now
-            )
+        write_nodes(connection, self.row.id, changed, self.recorded, revision)
+        closure = _closure_values(self.state.execution.closure)
+        connection.execute(
+            _UPDATE_EXECUTION,
+            {**closure, "row_id": self.row.id, "revision": revision, "updated_at": now},
         )
         return True
 
@@ -416,20 +442,12 @@ def _is(key: ExecutionKey) -> ColumnElement[bool]:
     )
 
 
+def _key_params(key: ExecutionKey) -> dict[str, str]:
+    return {"key_project": key.project, "key_domain": key.domain, "key_name": key.name}
+
+
 def _held_by(agent: str) -> ColumnElement[bool]:
     return and_(ExecutionRow.lease_holder == agent, ExecutionRow.phase.in_(EXECUTION_ACTIVE))
-
-
-def _lock(session: Session, key: ExecutionKey, agent: str) -> Row[Any] | None:
-    """Take the execution's row lock if ``agent`` holds it, and read the row in the same
-    statement; events for a finished execution still count (late reports of its last
-    nodes), the lease holder does not change then."""
-    return session.execute(
-        update(EXECUTIONS)
-        .where(_is(key), ExecutionRow.lease_holder == agent)
-        .values(lease_holder=ExecutionRow.lease_holder)
-        .returning(*EXECUTIONS.c)
-    ).one_or_none()
 
 
 def _rowcount(result: Any) -> bool:
@@ -470,6 +488,7 @@ def _closure_values(closure: pb.ExecutionClosure) -> dict[str, Any]:
         "outputs_uri": closure.outputs_uri,
     }
     if closure.phase in EXECUTION_TERMINAL:
+        # A finished execution is held by no lease.
         values["lease_expires_at"] = None
     return values
 

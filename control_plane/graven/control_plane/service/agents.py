@@ -32,11 +32,16 @@ from graven.control_plane.service.watch import CLAIMABLE, Cancellation, Notifier
 from graven.store import ObjectStore
 from graven.v1 import agent_service_pb2 as ag
 from graven.v1 import execution_pb2 as pb
+from graven.v1.identifier_pb2 import ExecutionIdentifier
 
 MAX_AGENT_ID_LENGTH = 253
 # The shortest wait between claim attempts while a lease is about to run out, so a lease
 # that expires "now" is not polled in a tight loop.
 MIN_CLAIM_WAIT_SECONDS = 0.01
+# The range of google.protobuf.Timestamp: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z.
+MIN_TIMESTAMP_SECONDS = -62_135_596_800
+MAX_TIMESTAMP_SECONDS = 253_402_300_799
+NANOS_PER_SECOND = 1_000_000_000
 # Phases an agent may report; QUEUED is the control plane's alone.
 REPORTABLE_EXECUTION_PHASES = frozenset(EXECUTION_RANKS) - {pb.EXECUTION_PHASE_QUEUED}
 
@@ -92,12 +97,14 @@ class AgentService:
             return ag.ClaimExecutionResponse()
         execution = stored.execution
         self._notifier.publish(ExecutionKey.of(execution.id))
-        workflow = self._workflows.exact(execution.spec.workflow_id)
+        workflow_id = execution.spec.workflow_id
         recorded = self._repository.nodes(stored)
         return ag.ClaimExecutionResponse(
             execution=execution,
-            workflow=workflow,
-            node_executions=[recorded[n] for n in workflow.closure.node_order if n in recorded],
+            workflow=self._workflows.exact(workflow_id),
+            node_executions=[
+                recorded[n] for n in self._workflows.nodes(workflow_id) if n in recorded
+            ],
             lease_expires_at=stored.lease_expires_at and to_timestamp(stored.lease_expires_at),
             store_url=self._store.url,
         )
@@ -141,8 +148,9 @@ class AgentService:
         order changes nothing it should not (see execution_events)."""
         agent = _checked_agent(request.agent_id)
         batches: dict[ExecutionKey, list[pb.Event]] = {}
+        checked: set[ExecutionKey] = set()
         for i, event in enumerate(request.events):
-            batches.setdefault(_checked_event(event, f"events[{i}]"), []).append(event)
+            batches.setdefault(_checked_event(event, f"events[{i}]", checked), []).append(event)
         moment = datetime.now(UTC)
         now = to_timestamp(moment)
 
@@ -196,20 +204,42 @@ def _checked_agent(agent_id: str) -> str:
     return agent_id
 
 
-def _checked_event(event: pb.Event, field: str) -> ExecutionKey:
-    """The execution the event is about, once the event is well-formed."""
+def _checked_event(event: pb.Event, field: str, checked: set[ExecutionKey]) -> ExecutionKey:
+    """The execution the event is about, once the event is well-formed; ``checked`` holds
+    the executions already found well-named in this batch, which names a few many times."""
     kind = event.WhichOneof("event")
     if kind == "execution":
         if event.execution.phase not in REPORTABLE_EXECUTION_PHASES:
             raise InvalidArgument(
                 f"{field}.execution.phase", f"{event.execution.phase} cannot be reported"
             )
-        return checked_key(event.execution.id, f"{field}.execution.id")
+        _check_time(event.execution, f"{field}.execution")
+        return _checked_execution(event.execution.id, f"{field}.execution.id", checked)
     if kind == "node":
         node = event.node
         if node.phase not in NODE_RANKS:
             raise InvalidArgument(f"{field}.node.phase", f"{node.phase} is not a node phase")
         if not node.id.node_id:
             raise InvalidArgument(f"{field}.node.id.node_id", "is required")
-        return checked_key(node.id.execution_id, f"{field}.node.id.execution_id")
+        _check_time(node, f"{field}.node")
+        return _checked_execution(node.id.execution_id, f"{field}.node.id.execution_id", checked)
     raise InvalidArgument(field, "is neither an execution nor a node event")
+
+
+def _checked_execution(
+    identifier: ExecutionIdentifier, field: str, checked: set[ExecutionKey]
+) -> ExecutionKey:
+    key = ExecutionKey.of(identifier)
+    if key not in checked:
+        checked.add(checked_key(identifier, field))
+    return key
+
+
+def _check_time(event: pb.ExecutionEvent | pb.NodeEvent, field: str) -> None:
+    """An ``occurred_at`` the databases can store: within years 1 to 9999."""
+    at = event.occurred_at
+    if event.HasField("occurred_at") and not (
+        MIN_TIMESTAMP_SECONDS <= at.seconds <= MAX_TIMESTAMP_SECONDS
+        and 0 <= at.nanos < NANOS_PER_SECOND
+    ):
+        raise InvalidArgument(f"{field}.occurred_at", "is not a valid timestamp")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import tempfile
 from collections.abc import Iterable, Iterator
 
@@ -51,7 +50,7 @@ class BundleStore:
         self._check_size(header.size)
         key = bundle_key(header.digest)
         if self._store.exists(key):
-            return Bundle(digest=header.digest, size=self._stored_size(key))
+            return Bundle(digest=header.digest, size=self._store.size(key))
         hasher = hashlib.sha256()
         received = 0
         with tempfile.TemporaryFile() as spool:
@@ -78,14 +77,10 @@ class BundleStore:
         key = bundle_key(digest)
         if not self._store.exists(key):
             raise NotFound(f"bundle {digest} is not in the store; upload it first")
-        return Bundle(digest=digest, size=self._stored_size(key))
+        return Bundle(digest=digest, size=self._store.size(key))
 
     def _check_size(self, size: int) -> None:
         if size > self._max_bytes:
             raise ResourceExhausted(
                 f"a code bundle may hold at most {self._max_bytes} bytes; this one has {size}"
             )
-
-    def _stored_size(self, key: str) -> int:
-        with self._store.open(key) as stream:
-            return stream.seek(0, io.SEEK_END)

@@ -41,8 +41,8 @@ class WorkflowVersions:
         return self._exact(_key(identifier))
 
     def nodes(self, identifier: Identifier) -> Mapping[str, Node]:
-        """The nodes of an exact workflow version by id; kept like the version, since an
-        event batch looks up each of its nodes."""
+        """The nodes of an exact workflow version by id, in topological order; kept like
+        the version, since every event batch and watch update looks its nodes up."""
         return self._nodes(_key(identifier))
 
     def launch_plan(self, identifier: Identifier, field: str) -> LaunchPlan:
@@ -61,7 +61,9 @@ class WorkflowVersions:
         return self._registry.get_workflow(GetWorkflowRequest(id=identifier)).workflow
 
     def _load_nodes(self, key: VersionKey) -> dict[str, Node]:
-        return {node.id: node for node in self._exact(key).spec.template.nodes}
+        workflow = self._exact(key)
+        by_id = {node.id: node for node in workflow.spec.template.nodes}
+        return {node_id: by_id[node_id] for node_id in workflow.closure.node_order or by_id}
 
 
 def _key(identifier: Identifier) -> VersionKey:

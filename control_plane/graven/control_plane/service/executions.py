@@ -301,24 +301,23 @@ class ExecutionService:
         """The execution's nodes in topological order. All of them, those not recorded yet
         as QUEUED (SKIPPED once the execution is over); or only those changed after a
         revision."""
-        workflow = self._workflows.exact(stored.execution.spec.workflow_id)
+        nodes = self._workflows.nodes(stored.execution.spec.workflow_id)
         recorded = self._repository.nodes(stored, changed_after)
         if changed_after:
-            return [recorded[n] for n in workflow.closure.node_order if n in recorded]
+            return [recorded[node_id] for node_id in nodes if node_id in recorded]
         phase = (
             pb.NODE_PHASE_SKIPPED
             if stored.execution.closure.phase in EXECUTION_TERMINAL
             else pb.NODE_PHASE_QUEUED
         )
-        nodes = self._workflows.nodes(workflow.id)
         return [
             recorded.get(node_id)
             or pb.NodeExecution(
                 id=NodeExecutionIdentifier(execution_id=stored.execution.id, node_id=node_id),
-                task_id=nodes[node_id].task_node.task_id,
+                task_id=node.task_node.task_id,
                 phase=phase,
             )
-            for node_id in workflow.closure.node_order
+            for node_id, node in nodes.items()
         ]
 
     def get_execution_data(

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+from store_support import BACKENDS
+
+from graven.store import ObjectStore, open_store
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> ObjectStore:
+    """A fresh, empty store of each backend: a folder, or a bucket of its own on MinIO."""
+    if request.param == "file":
+        return open_store((tmp_path / "store").as_uri())
+    return open_store(request.getfixturevalue("minio_server").url())
+
+
+@pytest.fixture
+def unused_port() -> int:
+    """A loopback port nothing listens on."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
