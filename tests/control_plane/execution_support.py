@@ -33,8 +33,8 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from graven.control_plane.app import ControlPlane
 from graven.control_plane.config import Settings
-from graven.data_plane import layout
 from graven.literals import int_literal, string_literal
+from graven.store import layout
 from graven.v1 import agent_service_pb2 as ag
 from graven.v1 import execution_pb2 as pb
 from graven.v1 import execution_service_pb2 as es

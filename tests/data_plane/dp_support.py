@@ -12,9 +12,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from graven.bundle import build_bundle
-from graven.data_plane.layout import bundle_key
 from graven.literals import to_literal
 from graven.store import ObjectStore
+from graven.store.layout import bundle_key
 from graven.types import literal_type_of
 from graven.v1 import execution_pb2 as pb
 from graven.v1 import execution_service_pb2 as es

@@ -9,9 +9,9 @@ import pytest
 from dp_support import upload_project
 
 from graven.data_plane.bundles import BundleCache, BundleIntegrityError
-from graven.data_plane.layout import bundle_key
 from graven.digests import sha256_hex
 from graven.store import ObjectStore
+from graven.store.layout import bundle_key
 
 
 def test_racing_workers_share_one_complete_extraction(store: ObjectStore, tmp_path: Path) -> None:

@@ -25,10 +25,9 @@ from dp_support import (
     workflow_input,
 )
 
-from graven.data_plane import layout
 from graven.data_plane.executor import Backoff, Executor
 from graven.literals import to_literal, to_python
-from graven.store import ObjectStore
+from graven.store import ObjectStore, layout
 from graven.v1 import execution_pb2 as pb
 from graven.v1.identifier_pb2 import NodeExecutionIdentifier
 

@@ -20,12 +20,11 @@ from dp_support import (
     workflow,
 )
 
-from graven.data_plane import layout
 from graven.data_plane.executor import Executor
 from graven.data_plane.outcomes import NodeRequest, NodeSuccess
 from graven.data_plane.worker import execute_node
 from graven.literals import to_python
-from graven.store import ObjectStore
+from graven.store import ObjectStore, layout
 from graven.v1 import execution_pb2 as pb
 from graven.v1.identifier_pb2 import ExecutionIdentifier
 from graven.v1.literals_pb2 import LiteralMap

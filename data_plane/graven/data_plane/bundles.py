@@ -16,9 +16,9 @@ import threading
 from pathlib import Path
 
 from graven.bundle import extract_bundle
-from graven.data_plane.layout import bundle_key
 from graven.digests import PREFIX, sha256_hex
 from graven.store import ObjectStore
+from graven.store.layout import bundle_key
 
 CACHE_VARIABLE = "GRAVEN_BUNDLE_CACHE"
 DIGEST = re.compile(r"sha256:[0-9a-f]{64}")

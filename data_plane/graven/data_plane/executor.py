@@ -35,7 +35,6 @@ from typing import Any
 
 import ray
 
-from graven.data_plane import layout
 from graven.data_plane.bindings import (
     BindingError,
     defaults_of,
@@ -52,7 +51,7 @@ from graven.data_plane.outcomes import (
     UpstreamFailed,
 )
 from graven.data_plane.worker import remote_for
-from graven.store import ObjectStore, StoreError
+from graven.store import ObjectStore, StoreError, layout
 from graven.v1 import execution_pb2 as pb
 from graven.v1.agent_service_pb2 import ClaimExecutionResponse
 from graven.v1.identifier_pb2 import NodeExecutionIdentifier

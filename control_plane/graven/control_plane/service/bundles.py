@@ -10,13 +10,10 @@ from graven.control_plane.errors import InvalidArgument, NotFound, ResourceExhau
 from graven.control_plane.service.validation import check_digest
 from graven.digests import PREFIX
 from graven.store import ObjectStore
+from graven.store.layout import bundle_key
 from graven.v1.registry_service_pb2 import Bundle, BundleHeader, UploadBundleRequest
 
 MAX_BUNDLE_BYTES = 512 << 20
-
-
-def bundle_key(digest: str) -> str:
-    return f"bundles/sha256/{digest.removeprefix(PREFIX)}.tar.gz"
 
 
 def split_upload(requests: Iterable[UploadBundleRequest]) -> tuple[BundleHeader, Iterator[bytes]]:

@@ -30,8 +30,8 @@ from graven.control_plane.service.identifiers import describe
 from graven.control_plane.service.paging import decode_page_token, page_size, paginate
 from graven.control_plane.service.validation import check_name, require
 from graven.control_plane.service.watch import CLAIMABLE, Cancellation, Notifier
-from graven.data_plane.layout import INPUTS, execution_prefix
 from graven.store import ObjectStore, StoreError
+from graven.store.layout import INPUTS, execution_prefix
 from graven.v1 import execution_pb2 as pb
 from graven.v1 import execution_service_pb2 as es
 from graven.v1.identifier_pb2 import ExecutionIdentifier, Identifier, NodeExecutionIdentifier
