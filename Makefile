@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install proto lint typecheck test demo bench stop clean minio
+.PHONY: install proto lint typecheck test demo bench stop clean minio postgres
 
 # MinIO for the object-store tests, built from source as MinIO documents (go install), pinned
 # to one commit. Change the pin and delete .tools/bin/minio to rebuild.
@@ -30,7 +30,7 @@ lint: install proto/node_modules
 typecheck: install
 	$(BIN)/mypy -p graven -p graven.control_plane -p graven.data_plane
 
-test: lint typecheck minio
+test: lint typecheck minio postgres
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest
 
 demo: install
@@ -46,6 +46,13 @@ minio: $(MINIO)
 
 $(MINIO):
 	CGO_ENABLED=0 GOBIN=$(CURDIR)/.tools/bin go install -trimpath github.com/minio/minio@$(MINIO_VERSION)
+
+# PostgreSQL for the database tests, which start throwaway clusters with its initdb and pg_ctl:
+# Debian's package, installed only when neither PATH nor /usr/lib/postgresql/*/bin has them.
+postgres:
+	@if { command -v initdb && command -v pg_ctl; } >/dev/null 2>&1 || \
+		ls /usr/lib/postgresql/*/bin/initdb /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; \
+	then :; else apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql; fi
 
 proto/node_modules: proto/package.json
 	cd proto && npm ci --no-audit --no-fund

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -12,21 +11,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from graven.ports import free_loopback_port
+
 READY_TIMEOUT_S = 120
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @contextmanager
 def embedded_stack(*extra_args: str) -> Iterator[str]:
     """Yield the gRPC endpoint of a fresh `graven up` with its own home folder."""
     with tempfile.TemporaryDirectory(prefix="graven-bench-") as home:
-        port = free_port()
+        port = free_loopback_port()
         log = Path(home) / "up.log"
         with log.open("w") as out:
             proc = subprocess.Popen(
@@ -40,7 +34,7 @@ def embedded_stack(*extra_args: str) -> Iterator[str]:
                     "--grpc-port",
                     str(port),
                     "--http-port",
-                    str(free_port()),
+                    str(free_loopback_port()),
                     *extra_args,
                 ],
                 stdout=out,

@@ -12,17 +12,28 @@ from store.minio_server import minio_server  # noqa: F401  (a real MinIO, for an
 from graven.control_plane.app import ControlPlane
 from graven.control_plane.config import Settings
 
+# SQLite or a real PostgreSQL, for any test.
+pytest_plugins = ["database_fixtures"]
+
 # Small enough that the oversized-message test stays fast, large enough for any test spec.
 TEST_MAX_MESSAGE_BYTES = 4 << 20
 
 
 @pytest.fixture(scope="session")
-def control_plane(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ControlPlane]:
-    """One control plane for the session (SQLite and a file store in a temporary home).
+def control_plane(
+    tmp_path_factory: pytest.TempPathFactory, session_database_url: str
+) -> Iterator[ControlPlane]:
+    """One control plane per database backend for the session (with a file store in a
+    temporary home).
 
     Tests share it, so each registers under names of its own (see cp_support.unique)."""
     home = tmp_path_factory.mktemp("graven-home")
-    settings = Settings.for_home(home, grpc_port=0, max_message_bytes=TEST_MAX_MESSAGE_BYTES)
+    settings = Settings.for_home(
+        home,
+        db_url=session_database_url,
+        grpc_port=0,
+        max_message_bytes=TEST_MAX_MESSAGE_BYTES,
+    )
     plane = ControlPlane(settings)
     plane.start()
     yield plane

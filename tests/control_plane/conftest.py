@@ -3,9 +3,14 @@ from __future__ import annotations
 import grpc
 import pytest
 from cp_support import INT, task_id, task_spec, unique, var
+from database_fixtures import on_every_backend
 
 from graven.v1 import registry_service_pb2 as rs
 from graven.v1.registry_service_pb2_grpc import RegistryServiceStub
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    on_every_backend(metafunc)
 
 
 @pytest.fixture(scope="session")

@@ -200,9 +200,9 @@ def execution_event(
 
 
 @contextmanager
-def private_plane(home: Path, **settings: float) -> Iterator[Harness]:
+def private_plane(home: Path, db_url: str, **settings: float) -> Iterator[Harness]:
     """A control plane of one's own; ``settings`` override Settings fields (lease_seconds)."""
-    config = dataclasses.replace(Settings.for_home(home, grpc_port=0), **settings)
+    config = dataclasses.replace(Settings.for_home(home, db_url=db_url, grpc_port=0), **settings)
     with ControlPlane(config) as plane:
         channel = grpc.insecure_channel(plane.grpc_address)
         try:

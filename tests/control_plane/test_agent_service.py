@@ -35,14 +35,14 @@ SHORT_LEASE = 1.0
 
 
 @pytest.fixture
-def cp(tmp_path: Path) -> Iterator[Harness]:
-    with private_plane(tmp_path) as harness:
+def cp(tmp_path: Path, database_url: str) -> Iterator[Harness]:
+    with private_plane(tmp_path, database_url) as harness:
         yield harness
 
 
 @pytest.fixture
-def short_lease(tmp_path: Path) -> Iterator[Harness]:
-    with private_plane(tmp_path, lease_seconds=SHORT_LEASE) as harness:
+def short_lease(tmp_path: Path, database_url: str) -> Iterator[Harness]:
+    with private_plane(tmp_path, database_url, lease_seconds=SHORT_LEASE) as harness:
         yield harness
 
 

@@ -29,8 +29,8 @@ WIDE = IN_LIST_SIZE + 20
 
 
 @pytest.fixture
-def cp(tmp_path: Path) -> Iterator[Harness]:
-    with private_plane(tmp_path) as harness:
+def cp(tmp_path: Path, database_url: str) -> Iterator[Harness]:
+    with private_plane(tmp_path, database_url) as harness:
         yield harness
 
 

@@ -28,8 +28,8 @@ from graven.v1.literals_pb2 import LiteralMap
 
 
 @pytest.fixture
-def cp(tmp_path: Path) -> Iterator[Harness]:
-    with private_plane(tmp_path) as harness:
+def cp(tmp_path: Path, database_url: str) -> Iterator[Harness]:
+    with private_plane(tmp_path, database_url) as harness:
         yield harness
 
 

@@ -31,8 +31,8 @@ from graven.v1.task_pb2 import TaskSpec
 
 
 @pytest.fixture
-def sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'graven.db'}")
+def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(database_url)
     upgrade(engine)
     yield make_sessions(engine)
     engine.dispose()

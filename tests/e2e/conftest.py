@@ -9,10 +9,15 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from database_fixtures import on_every_backend
 
 from graven.control_plane.app import ControlPlane
 from graven.data_plane.agent import Agent
 from graven.remote import Remote
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    on_every_backend(metafunc)
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
 from store_support import BACKENDS
 
+from graven.ports import free_loopback_port
 from graven.store import ObjectStore, open_store
 
 
@@ -20,7 +20,4 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> ObjectStore:
 @pytest.fixture
 def unused_port() -> int:
     """A loopback port nothing listens on."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+    return free_loopback_port()

@@ -34,6 +34,9 @@ def up(
     ] = Path("~/.graven"),
     grpc_port: Annotated[int, typer.Option(help="gRPC port (0: any free port).")] = 8089,
     http_port: Annotated[int, typer.Option(help="HTTP port of the console.")] = 8080,
+    host: Annotated[
+        str, typer.Option(envvar="GRAVEN_HOST", help="Address to listen on (0.0.0.0: all).")
+    ] = "127.0.0.1",
     db: Annotated[
         str | None, typer.Option(envvar="GRAVEN_DB", help="Database URL (default: SQLite in HOME).")
     ] = None,
@@ -45,13 +48,20 @@ def up(
     agent: Annotated[bool, typer.Option(help="Run a data-plane agent in this process.")] = True,
 ) -> None:
     """Run the embedded stack: control plane, agent and a local Ray, until interrupted."""
+    from sqlalchemy import make_url
+
     from graven.control_plane.app import ControlPlane
     from graven.control_plane.config import Settings
     from graven.data_plane import ray_runtime
     from graven.data_plane.agent import Agent
 
     settings = Settings.for_home(
-        home.expanduser(), db_url=db, store_url=store, grpc_port=grpc_port, http_port=http_port
+        home.expanduser(),
+        db_url=db,
+        store_url=store,
+        grpc_port=grpc_port,
+        http_port=http_port,
+        host=host,
     )
     plane = ControlPlane(settings)
     plane.start()
@@ -64,7 +74,9 @@ def up(
 
     _on_signals(stop)
     console.print(f"Graven control plane on {plane.grpc_address} (gRPC)")
-    console.print(f"  database {settings.db_url}")
+    # The URL may carry a password: never print it.
+    database = make_url(settings.db_url).render_as_string(hide_password=True)
+    console.print(f"  database {database}")
     console.print(f"  store    {settings.store_url}")
     if runner is not None:
         with console.status("Starting Ray…"):

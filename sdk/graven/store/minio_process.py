@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 import subprocess
 import time
 import urllib.error
@@ -17,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from minio import Minio
+
+from graven.ports import free_loopback_port
 
 READY_SECONDS = 60.0
 
@@ -45,19 +46,12 @@ class MinioServer:
         return {"GRAVEN_S3_ACCESS_KEY": self.access_key, "GRAVEN_S3_SECRET_KEY": self.secret_key}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @contextmanager
 def running_minio(
     binary: Path, home: Path, ready_seconds: float = READY_SECONDS
 ) -> Iterator[MinioServer]:
     """Start ``minio server`` with its data in ``home``, wait until it serves, stop it after."""
-    address, console = f"127.0.0.1:{_free_port()}", f"127.0.0.1:{_free_port()}"
+    address, console = f"127.0.0.1:{free_loopback_port()}", f"127.0.0.1:{free_loopback_port()}"
     server = MinioServer(
         endpoint=address,
         access_key=secrets.token_hex(8),

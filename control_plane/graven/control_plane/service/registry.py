@@ -8,11 +8,9 @@ registered ever changes.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
-
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from graven.control_plane.errors import NotFound
+from graven.control_plane.persistence.proto_columns import to_timestamp
 from graven.control_plane.persistence.registry_repository import EntityName, RegistryRepository
 from graven.control_plane.service.bundles import BundleStore
 from graven.control_plane.service.diff import diff_messages
@@ -134,7 +132,7 @@ class RegistryService:
                     name=row.name,
                     latest_version=row.latest_version,
                     version_count=row.version_count,
-                    updated_at=_timestamp(row.updated_at),
+                    updated_at=to_timestamp(row.updated_at),
                 )
                 for row in page
             ],
@@ -159,7 +157,7 @@ class RegistryService:
                         version=row.version,
                     ),
                     digest=row.digest,
-                    created_at=_timestamp(row.created_at),
+                    created_at=to_timestamp(row.created_at),
                     code_digest=row.code_digest,
                 )
                 for row in page
@@ -223,9 +221,3 @@ class RegistryService:
         check_name("domain", request.domain, "domain")
         check_name("name", request.name, "name")
         return EntityName(request.resource_type, request.project, request.domain, request.name)
-
-
-def _timestamp(moment: datetime) -> Timestamp:
-    timestamp = Timestamp()
-    timestamp.FromDatetime(moment)
-    return timestamp

@@ -1,0 +1,25 @@
+# One image for every Graven process in docker-compose.yml: the control plane, the agents and
+# the Ray head and workers. Ray workers import the data plane's worker module and the tasks'
+# code bundles, so they need the same Python, Ray and Graven as the agent that submits to them.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    GRAVEN_HOME=/var/lib/graven
+
+COPY . /src
+# A regular (non-editable) install: the wheel merges the four source folders into one package,
+# so the sources are not needed afterwards.
+RUN pip install /src \
+    && rm -rf /src \
+    && useradd --create-home --uid 1000 graven \
+    && mkdir -p "$GRAVEN_HOME" \
+    && chown graven:graven "$GRAVEN_HOME"
+
+USER graven
+WORKDIR /home/graven
+EXPOSE 8089 8080
+ENTRYPOINT ["graven"]
+CMD ["--help"]
