@@ -26,9 +26,9 @@ from cp_support import (
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from graven.control_plane.app import ControlPlane
-from graven.control_plane.service.bundles import bundle_key
 from graven.digests import sha256_hex
 from graven.literals import int_literal
+from graven.store.layout import bundle_key
 from graven.v1 import registry_service_pb2 as rs
 from graven.v1.identifier_pb2 import (
     RESOURCE_TYPE_LAUNCH_PLAN,
