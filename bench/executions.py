@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bench import raw_ray
 from bench.stats import Timing, timed
+from graven.literals import int_literal
 from graven.remote import Remote
 from graven.v1 import execution_pb2 as ex
 
@@ -39,7 +40,8 @@ def fan_out(x: int) -> None:
 
 
 def _launch_and_wait(remote: Remote, workflow: str, version: str) -> None:
-    execution = remote.launch(workflow, {"x": 1}, project="bench", version=version)
+    # A literal input: the timed span starts at CreateExecution, not at a Get of the workflow.
+    execution = remote.launch(workflow, {"x": int_literal(1)}, project="bench", version=version)
     final = remote.wait(execution.id)
     if final.closure.phase != ex.EXECUTION_PHASE_SUCCEEDED:
         raise RuntimeError(f"{workflow} ended {ex.ExecutionPhase.Name(final.closure.phase)}")

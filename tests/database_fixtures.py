@@ -8,11 +8,11 @@ module as a plugin, so any test in the suite can ask for its fixtures.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from service_support import missing_service
 
 from graven.control_plane.persistence.postgres_cluster import (
     PostgresCluster,
@@ -35,9 +35,7 @@ def postgres_cluster() -> Iterator[PostgresCluster]:
     binaries = find_binaries()
     if binaries is None:
         reason = "PostgreSQL is not installed: `make postgres` installs it"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason} (CI=true: the PostgreSQL tests must run)")
-        pytest.skip(reason)
+        missing_service(reason)
     with running_postgres(binaries) as cluster:
         yield cluster
 

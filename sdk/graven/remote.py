@@ -173,16 +173,20 @@ class Remote:
         target = idl.Identifier(
             resource_type=kind, project=project, domain=domain, name=workflow, version=version
         )
-        types = {v.name: v.type for v in self.launch_interface(target).inputs}
+        inputs = inputs or {}
+        # Only values still to be typed need the interface (a Get of the whole workflow).
+        typed = all(isinstance(value, lit.Literal) for value in inputs.values())
+        types = {} if typed else {v.name: v.type for v in self.launch_interface(target).inputs}
         literals = lit.LiteralMap()
-        for key, value in (inputs or {}).items():
+        for key, value in inputs.items():
+            if isinstance(value, lit.Literal):
+                literals.literals[key].CopyFrom(value)
+                continue
             if key not in types:
                 known = ", ".join(sorted(types)) or "none"
                 raise GravenValueError(f"{workflow} has no input {key!r} (inputs: {known})")
             try:
-                literal = (
-                    value if isinstance(value, lit.Literal) else from_json_value(value, types[key])
-                )
+                literal = from_json_value(value, types[key])
             except GravenValueError as error:
                 raise located(f"{workflow}: input {key!r}", error) from None
             literals.literals[key].CopyFrom(literal)

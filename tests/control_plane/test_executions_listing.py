@@ -9,6 +9,7 @@ import grpc
 import pytest
 from cp_support import DOMAIN
 from execution_support import NODES, Harness, private_plane
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from graven.literals import int_literal
 from graven.v1 import execution_pb2 as pb
@@ -100,6 +101,22 @@ def test_bad_list_requests_name_the_field(
             request.phases.extend(value)  # type: ignore[arg-type]
         else:
             setattr(request, name, value)
+    with pytest.raises(grpc.RpcError) as caught:
+        cp.executions.ListExecutions(request)
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert caught.value.details().startswith(field)
+
+
+@pytest.mark.parametrize("field", ["created_after", "created_before"])
+@pytest.mark.parametrize(
+    "moment",
+    [Timestamp(seconds=10**13), Timestamp(seconds=-(10**12)), Timestamp(seconds=0, nanos=-1)],
+)
+def test_time_filters_outside_the_timestamp_range_are_invalid(
+    cp: Harness, field: str, moment: Timestamp
+) -> None:
+    request = es.ListExecutionsRequest(project=cp.project, domain=DOMAIN)
+    getattr(request, field).CopyFrom(moment)
     with pytest.raises(grpc.RpcError) as caught:
         cp.executions.ListExecutions(request)
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT

@@ -28,6 +28,7 @@ from graven.control_plane.persistence.proto_columns import to_timestamp
 from graven.control_plane.service.execution_events import apply_execution_event, apply_node_event
 from graven.control_plane.service.execution_workflows import WorkflowVersions
 from graven.control_plane.service.executions import checked_key
+from graven.control_plane.service.validation import checked_time
 from graven.control_plane.service.watch import CLAIMABLE, Cancellation, Notifier
 from graven.store import ObjectStore
 from graven.v1 import agent_service_pb2 as ag
@@ -38,10 +39,6 @@ MAX_AGENT_ID_LENGTH = 253
 # The shortest wait between claim attempts while a lease is about to run out, so a lease
 # that expires "now" is not polled in a tight loop.
 MIN_CLAIM_WAIT_SECONDS = 0.01
-# The range of google.protobuf.Timestamp: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z.
-MIN_TIMESTAMP_SECONDS = -62_135_596_800
-MAX_TIMESTAMP_SECONDS = 253_402_300_799
-NANOS_PER_SECOND = 1_000_000_000
 # Phases an agent may report; QUEUED is the control plane's alone.
 REPORTABLE_EXECUTION_PHASES = frozenset(EXECUTION_RANKS) - {pb.EXECUTION_PHASE_QUEUED}
 
@@ -213,7 +210,7 @@ def _checked_event(event: pb.Event, field: str, checked: set[ExecutionKey]) -> E
             raise InvalidArgument(
                 f"{field}.execution.phase", f"{event.execution.phase} cannot be reported"
             )
-        _check_time(event.execution, f"{field}.execution")
+        checked_time(event.execution, "occurred_at", f"{field}.execution.occurred_at")
         return _checked_execution(event.execution.id, f"{field}.execution.id", checked)
     if kind == "node":
         node = event.node
@@ -221,7 +218,7 @@ def _checked_event(event: pb.Event, field: str, checked: set[ExecutionKey]) -> E
             raise InvalidArgument(f"{field}.node.phase", f"{node.phase} is not a node phase")
         if not node.id.node_id:
             raise InvalidArgument(f"{field}.node.id.node_id", "is required")
-        _check_time(node, f"{field}.node")
+        checked_time(node, "occurred_at", f"{field}.node.occurred_at")
         return _checked_execution(node.id.execution_id, f"{field}.node.id.execution_id", checked)
     raise InvalidArgument(field, "is neither an execution nor a node event")
 
@@ -233,13 +230,3 @@ def _checked_execution(
     if key not in checked:
         checked.add(checked_key(identifier, field))
     return key
-
-
-def _check_time(event: pb.ExecutionEvent | pb.NodeEvent, field: str) -> None:
-    """An ``occurred_at`` the databases can store: within years 1 to 9999."""
-    at = event.occurred_at
-    if event.HasField("occurred_at") and not (
-        MIN_TIMESTAMP_SECONDS <= at.seconds <= MAX_TIMESTAMP_SECONDS
-        and 0 <= at.nanos < NANOS_PER_SECOND
-    ):
-        raise InvalidArgument(f"{field}.occurred_at", "is not a valid timestamp")

@@ -28,7 +28,7 @@ from graven.control_plane.service.execution_inputs import resolve_inputs
 from graven.control_plane.service.execution_workflows import WorkflowVersions
 from graven.control_plane.service.identifiers import describe
 from graven.control_plane.service.paging import decode_page_token, page_size, paginate
-from graven.control_plane.service.validation import check_name, require
+from graven.control_plane.service.validation import check_name, checked_time, require
 from graven.control_plane.service.watch import CLAIMABLE, Cancellation, Notifier
 from graven.store import ObjectStore, StoreError
 from graven.store.layout import INPUTS, execution_prefix
@@ -259,8 +259,8 @@ class ExecutionService:
             workflow_name=request.workflow_name,
             workflow_version=request.workflow_version,
             phases=tuple(sorted(set(request.phases))),
-            created_after=_optional_datetime(request, "created_after"),
-            created_before=_optional_datetime(request, "created_before"),
+            created_after=checked_time(request, "created_after", "created_after"),
+            created_before=checked_time(request, "created_before", "created_before"),
         )
         size = page_size(request.page_size)
         query = (
@@ -455,13 +455,6 @@ def _generated_name() -> str:
 def _now() -> Timestamp:
     """Now, to the microsecond: what the database keeps, so a reread gives the same."""
     return to_timestamp(datetime.now(UTC))
-
-
-def _optional_datetime(message: es.ListExecutionsRequest, name: str) -> datetime | None:
-    if not message.HasField(name):
-        return None
-    moment: datetime = getattr(message, name).ToDatetime(tzinfo=UTC)
-    return moment
 
 
 def _path(identifier: ExecutionIdentifier) -> str:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from graven.control_plane.errors import AlreadyExists, InvalidArgument
+from graven.control_plane.persistence.proto_columns import to_timestamp
 from graven.control_plane.persistence.registry_repository import (
     EntityKey,
     IdTaken,
@@ -137,7 +138,7 @@ class _Batch:
             return Registered(known, created=False)
         closure = self._compile(entry)
         closure.digest = entry.digest
-        closure.created_at.FromDatetime(self._now)
+        closure.created_at.CopyFrom(to_timestamp(self._now))
         spec = entry.spec
         entity = NewEntity(
             name=entry.key[0],

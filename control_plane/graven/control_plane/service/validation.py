@@ -4,13 +4,21 @@ path in the request (``id.version``, ``spec.template.nodes[2].inputs[0]``)."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from typing import Any
 
 from graven.control_plane.errors import InvalidArgument
+from graven.control_plane.persistence.proto_columns import to_datetime
 from graven.control_plane.service.identifiers import KIND_LABELS, resource_type_name
 from graven.names import name_problem
 from graven.v1.identifier_pb2 import Identifier
 
 DIGEST_PATTERN = re.compile(r"sha256:[0-9a-f]{64}")
+# The range of google.protobuf.Timestamp, which is also what both databases can store:
+# 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z.
+MIN_TIMESTAMP_SECONDS = -62_135_596_800
+MAX_TIMESTAMP_SECONDS = 253_402_300_799
+NANOS_PER_SECOND = 1_000_000_000
 
 
 def require(present: bool, field: str) -> None:
@@ -60,3 +68,16 @@ def check_digest(value: str, field: str) -> None:
         raise InvalidArgument(
             field, f"{value!r} is not a digest of the form sha256:<64 hex digits>"
         )
+
+
+def checked_time(message: Any, name: str, field: str) -> datetime | None:
+    """The Timestamp field ``name`` of ``message`` as a UTC datetime, None when unset."""
+    if not message.HasField(name):
+        return None
+    at = getattr(message, name)
+    if not (
+        MIN_TIMESTAMP_SECONDS <= at.seconds <= MAX_TIMESTAMP_SECONDS
+        and 0 <= at.nanos < NANOS_PER_SECOND
+    ):
+        raise InvalidArgument(field, "is not a valid timestamp (years 1 to 9999)")
+    return to_datetime(at)
