@@ -2,16 +2,29 @@ import datetime
 
 from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from graven.v1 import cache_pb2 as _cache_pb2
 from graven.v1 import execution_pb2 as _execution_pb2
 from graven.v1 import identifier_pb2 as _identifier_pb2
 from graven.v1 import workflow_pb2 as _workflow_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class CacheDecision(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CACHE_DECISION_UNSPECIFIED: _ClassVar[CacheDecision]
+    CACHE_DECISION_HIT: _ClassVar[CacheDecision]
+    CACHE_DECISION_RUN: _ClassVar[CacheDecision]
+    CACHE_DECISION_WAIT: _ClassVar[CacheDecision]
+CACHE_DECISION_UNSPECIFIED: CacheDecision
+CACHE_DECISION_HIT: CacheDecision
+CACHE_DECISION_RUN: CacheDecision
+CACHE_DECISION_WAIT: CacheDecision
 
 class ClaimExecutionRequest(_message.Message):
     __slots__ = ("agent_id", "wait_for")
@@ -64,3 +77,41 @@ class ReportEventsRequest(_message.Message):
 class ReportEventsResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
+
+class CacheRequest(_message.Message):
+    __slots__ = ("node_id", "key", "components")
+    NODE_ID_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    COMPONENTS_FIELD_NUMBER: _ClassVar[int]
+    node_id: str
+    key: str
+    components: _cache_pb2.CacheKeyComponents
+    def __init__(self, node_id: _Optional[str] = ..., key: _Optional[str] = ..., components: _Optional[_Union[_cache_pb2.CacheKeyComponents, _Mapping]] = ...) -> None: ...
+
+class ReserveCacheRequest(_message.Message):
+    __slots__ = ("agent_id", "execution_id", "requests", "overwrite")
+    AGENT_ID_FIELD_NUMBER: _ClassVar[int]
+    EXECUTION_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUESTS_FIELD_NUMBER: _ClassVar[int]
+    OVERWRITE_FIELD_NUMBER: _ClassVar[int]
+    agent_id: str
+    execution_id: _identifier_pb2.ExecutionIdentifier
+    requests: _containers.RepeatedCompositeFieldContainer[CacheRequest]
+    overwrite: bool
+    def __init__(self, agent_id: _Optional[str] = ..., execution_id: _Optional[_Union[_identifier_pb2.ExecutionIdentifier, _Mapping]] = ..., requests: _Optional[_Iterable[_Union[CacheRequest, _Mapping]]] = ..., overwrite: _Optional[bool] = ...) -> None: ...
+
+class CacheAnswer(_message.Message):
+    __slots__ = ("node_id", "decision", "entry")
+    NODE_ID_FIELD_NUMBER: _ClassVar[int]
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    ENTRY_FIELD_NUMBER: _ClassVar[int]
+    node_id: str
+    decision: CacheDecision
+    entry: _cache_pb2.CacheEntry
+    def __init__(self, node_id: _Optional[str] = ..., decision: _Optional[_Union[CacheDecision, str]] = ..., entry: _Optional[_Union[_cache_pb2.CacheEntry, _Mapping]] = ...) -> None: ...
+
+class ReserveCacheResponse(_message.Message):
+    __slots__ = ("answers",)
+    ANSWERS_FIELD_NUMBER: _ClassVar[int]
+    answers: _containers.RepeatedCompositeFieldContainer[CacheAnswer]
+    def __init__(self, answers: _Optional[_Iterable[_Union[CacheAnswer, _Mapping]]] = ...) -> None: ...

@@ -51,6 +51,11 @@ class AgentServiceStub:
                 request_serializer=graven_dot_v1_dot_agent__service__pb2.ReportEventsRequest.SerializeToString,
                 response_deserializer=graven_dot_v1_dot_agent__service__pb2.ReportEventsResponse.FromString,
                 _registered_method=True)
+        self.ReserveCache = channel.unary_unary(
+                '/graven.v1.AgentService/ReserveCache',
+                request_serializer=graven_dot_v1_dot_agent__service__pb2.ReserveCacheRequest.SerializeToString,
+                response_deserializer=graven_dot_v1_dot_agent__service__pb2.ReserveCacheResponse.FromString,
+                _registered_method=True)
 
 
 class AgentServiceServicer:
@@ -79,6 +84,14 @@ class AgentServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReserveCache(self, request, context):
+        """Looks up cache keys and reserves the misses, so identical keys running at the same
+        moment run once: a key reserved by another live execution answers WAIT.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AgentServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -96,6 +109,11 @@ def add_AgentServiceServicer_to_server(servicer, server):
                     servicer.ReportEvents,
                     request_deserializer=graven_dot_v1_dot_agent__service__pb2.ReportEventsRequest.FromString,
                     response_serializer=graven_dot_v1_dot_agent__service__pb2.ReportEventsResponse.SerializeToString,
+            ),
+            'ReserveCache': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReserveCache,
+                    request_deserializer=graven_dot_v1_dot_agent__service__pb2.ReserveCacheRequest.FromString,
+                    response_serializer=graven_dot_v1_dot_agent__service__pb2.ReserveCacheResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -181,6 +199,33 @@ class AgentService:
             '/graven.v1.AgentService/ReportEvents',
             graven_dot_v1_dot_agent__service__pb2.ReportEventsRequest.SerializeToString,
             graven_dot_v1_dot_agent__service__pb2.ReportEventsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReserveCache(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/graven.v1.AgentService/ReserveCache',
+            graven_dot_v1_dot_agent__service__pb2.ReserveCacheRequest.SerializeToString,
+            graven_dot_v1_dot_agent__service__pb2.ReserveCacheResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -42,6 +42,10 @@ class AgentServiceStub:
     Heartbeat: _grpc.UnaryUnaryMultiCallable[_agent_service_pb2.HeartbeatRequest, _agent_service_pb2.HeartbeatResponse]
     """Extends the leases the agent holds; answers which executions it must stop."""
     ReportEvents: _grpc.UnaryUnaryMultiCallable[_agent_service_pb2.ReportEventsRequest, _agent_service_pb2.ReportEventsResponse]
+    ReserveCache: _grpc.UnaryUnaryMultiCallable[_agent_service_pb2.ReserveCacheRequest, _agent_service_pb2.ReserveCacheResponse]
+    """Looks up cache keys and reserves the misses, so identical keys running at the same
+    moment run once: a key reserved by another live execution answers WAIT.
+    """
 
 @_typing.type_check_only
 class AgentServiceAsyncStub(AgentServiceStub):
@@ -57,6 +61,10 @@ class AgentServiceAsyncStub(AgentServiceStub):
     Heartbeat: _aio.UnaryUnaryMultiCallable[_agent_service_pb2.HeartbeatRequest, _agent_service_pb2.HeartbeatResponse]  # type: ignore[assignment]
     """Extends the leases the agent holds; answers which executions it must stop."""
     ReportEvents: _aio.UnaryUnaryMultiCallable[_agent_service_pb2.ReportEventsRequest, _agent_service_pb2.ReportEventsResponse]  # type: ignore[assignment]
+    ReserveCache: _aio.UnaryUnaryMultiCallable[_agent_service_pb2.ReserveCacheRequest, _agent_service_pb2.ReserveCacheResponse]  # type: ignore[assignment]
+    """Looks up cache keys and reserves the misses, so identical keys running at the same
+    moment run once: a key reserved by another live execution answers WAIT.
+    """
 
 class AgentServiceServicer(metaclass=_abc_1.ABCMeta):
     """The data plane's side of the control plane: agents claim executions under a lease, keep it
@@ -87,5 +95,15 @@ class AgentServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _agent_service_pb2.ReportEventsRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_agent_service_pb2.ReportEventsResponse, _abc.Awaitable[_agent_service_pb2.ReportEventsResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def ReserveCache(
+        self,
+        request: _agent_service_pb2.ReserveCacheRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_agent_service_pb2.ReserveCacheResponse, _abc.Awaitable[_agent_service_pb2.ReserveCacheResponse]]:
+        """Looks up cache keys and reserves the misses, so identical keys running at the same
+        moment run once: a key reserved by another live execution answers WAIT.
+        """
 
 def add_AgentServiceServicer_to_server(servicer: AgentServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -23,10 +23,12 @@ _sym_db = _symbol_database.Default()
 
 
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from graven.v1 import cache_pb2 as graven_dot_v1_dot_cache__pb2
 from graven.v1 import identifier_pb2 as graven_dot_v1_dot_identifier__pb2
+from graven.v1 import lineage_pb2 as graven_dot_v1_dot_lineage__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19graven/v1/execution.proto\x12\tgraven.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1agraven/v1/identifier.proto\"w\n\x0e\x45xecutionError\x12\"\n\x04kind\x18\x01 \x01(\x0e\x32\x14.graven.v1.ErrorKind\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x0f\n\x07message\x18\x03 \x01(\t\x12\x11\n\ttraceback\x18\x04 \x01(\t\x12\x0f\n\x07node_id\x18\x05 \x01(\t\"\xe1\x02\n\rExecutionSpec\x12*\n\x0bworkflow_id\x18\x01 \x01(\x0b\x32\x15.graven.v1.Identifier\x12-\n\x0elaunch_plan_id\x18\x02 \x01(\x0b\x32\x15.graven.v1.Identifier\x12&\n\x04mode\x18\x03 \x01(\x0e\x32\x18.graven.v1.ExecutionMode\x12;\n\x13source_execution_id\x18\x04 \x01(\x0b\x32\x1e.graven.v1.ExecutionIdentifier\x12\x17\n\x0foverwrite_cache\x18\x05 \x01(\x08\x12\x34\n\x06labels\x18\x06 \x03(\x0b\x32$.graven.v1.ExecutionSpec.LabelsEntry\x12\x12\n\ninputs_uri\x18\x07 \x01(\t\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xbc\x02\n\x10\x45xecutionClosure\x12(\n\x05phase\x18\x01 \x01(\x0e\x32\x19.graven.v1.ExecutionPhase\x12.\n\ncreated_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nstarted_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x66inished_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12(\n\x05\x65rror\x18\x06 \x01(\x0b\x32\x19.graven.v1.ExecutionError\x12\x13\n\x0boutputs_uri\x18\x07 \x01(\t\"\x8d\x01\n\tExecution\x12*\n\x02id\x18\x01 \x01(\x0b\x32\x1e.graven.v1.ExecutionIdentifier\x12&\n\x04spec\x18\x02 \x01(\x0b\x32\x18.graven.v1.ExecutionSpec\x12,\n\x07\x63losure\x18\x03 \x01(\x0b\x32\x1b.graven.v1.ExecutionClosure\"\xce\x01\n\x0bNodeAttempt\x12\x0f\n\x07\x61ttempt\x18\x01 \x01(\r\x12#\n\x05phase\x18\x02 \x01(\x0e\x32\x14.graven.v1.NodePhase\x12.\n\nstarted_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x66inished_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12(\n\x05\x65rror\x18\x05 \x01(\x0b\x32\x19.graven.v1.ExecutionError\"\xe8\x03\n\rNodeExecution\x12.\n\x02id\x18\x01 \x01(\x0b\x32\".graven.v1.NodeExecutionIdentifier\x12&\n\x07task_id\x18\x02 \x01(\x0b\x32\x15.graven.v1.Identifier\x12#\n\x05phase\x18\x03 \x01(\x0e\x32\x14.graven.v1.NodePhase\x12,\n\x0c\x63\x61\x63he_status\x18\x04 \x01(\x0e\x32\x16.graven.v1.CacheStatus\x12\x11\n\tcache_key\x18\x05 \x01(\t\x12;\n\x13source_execution_id\x18\x06 \x01(\x0b\x32\x1e.graven.v1.ExecutionIdentifier\x12(\n\x08\x61ttempts\x18\x07 \x03(\x0b\x32\x16.graven.v1.NodeAttempt\x12\x12\n\ninputs_uri\x18\x08 \x01(\t\x12\x13\n\x0boutputs_uri\x18\t \x01(\t\x12.\n\nstarted_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x66inished_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12(\n\x05\x65rror\x18\x0c \x01(\x0b\x32\x19.graven.v1.ExecutionError\"\xd6\x01\n\x0e\x45xecutionEvent\x12*\n\x02id\x18\x01 \x01(\x0b\x32\x1e.graven.v1.ExecutionIdentifier\x12(\n\x05phase\x18\x02 \x01(\x0e\x32\x19.graven.v1.ExecutionPhase\x12/\n\x0boccurred_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12(\n\x05\x65rror\x18\x04 \x01(\x0b\x32\x19.graven.v1.ExecutionError\x12\x13\n\x0boutputs_uri\x18\x05 \x01(\t\"\x9b\x03\n\tNodeEvent\x12.\n\x02id\x18\x01 \x01(\x0b\x32\".graven.v1.NodeExecutionIdentifier\x12&\n\x07task_id\x18\x02 \x01(\x0b\x32\x15.graven.v1.Identifier\x12#\n\x05phase\x18\x03 \x01(\x0e\x32\x14.graven.v1.NodePhase\x12\x0f\n\x07\x61ttempt\x18\x04 \x01(\r\x12/\n\x0boccurred_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12(\n\x05\x65rror\x18\x06 \x01(\x0b\x32\x19.graven.v1.ExecutionError\x12\x12\n\ninputs_uri\x18\x07 \x01(\t\x12\x13\n\x0boutputs_uri\x18\x08 \x01(\t\x12,\n\x0c\x63\x61\x63he_status\x18\t \x01(\x0e\x32\x16.graven.v1.CacheStatus\x12\x11\n\tcache_key\x18\n \x01(\t\x12;\n\x13source_execution_id\x18\x0b \x01(\x0b\x32\x1e.graven.v1.ExecutionIdentifier\"f\n\x05\x45vent\x12.\n\texecution\x18\x01 \x01(\x0b\x32\x19.graven.v1.ExecutionEventH\x00\x12$\n\x04node\x18\x02 \x01(\x0b\x32\x14.graven.v1.NodeEventH\x00\x42\x07\n\x05\x65vent*\x85\x02\n\x0e\x45xecutionPhase\x12\x1f\n\x1b\x45XECUTION_PHASE_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x45XECUTION_PHASE_QUEUED\x10\x01\x12\x1b\n\x17\x45XECUTION_PHASE_RUNNING\x10\x02\x12\x1f\n\x1b\x45XECUTION_PHASE_TERMINATING\x10\x03\x12\x1d\n\x19\x45XECUTION_PHASE_SUCCEEDED\x10\x04\x12\x1a\n\x16\x45XECUTION_PHASE_FAILED\x10\x05\x12\x1e\n\x1a\x45XECUTION_PHASE_TERMINATED\x10\x06\x12\x1d\n\x19\x45XECUTION_PHASE_TIMED_OUT\x10\x07*\x87\x02\n\tNodePhase\x12\x1a\n\x16NODE_PHASE_UNSPECIFIED\x10\x00\x12\x15\n\x11NODE_PHASE_QUEUED\x10\x01\x12\x16\n\x12NODE_PHASE_RUNNING\x10\x02\x12\x18\n\x14NODE_PHASE_SUCCEEDED\x10\x03\x12\x15\n\x11NODE_PHASE_FAILED\x10\x04\x12\x18\n\x14NODE_PHASE_TIMED_OUT\x10\x05\x12\x19\n\x15NODE_PHASE_TERMINATED\x10\x06\x12\x16\n\x12NODE_PHASE_SKIPPED\x10\x07\x12\x18\n\x14NODE_PHASE_RECOVERED\x10\x08\x12\x17\n\x13NODE_PHASE_RETRYING\x10\t*\xad\x01\n\x0b\x43\x61\x63heStatus\x12\x1c\n\x18\x43\x41\x43HE_STATUS_UNSPECIFIED\x10\x00\x12\x19\n\x15\x43\x41\x43HE_STATUS_DISABLED\x10\x01\x12\x15\n\x11\x43\x41\x43HE_STATUS_MISS\x10\x02\x12\x14\n\x10\x43\x41\x43HE_STATUS_HIT\x10\x03\x12\x1a\n\x16\x43\x41\x43HE_STATUS_POPULATED\x10\x04\x12\x1c\n\x18\x43\x41\x43HE_STATUS_OVERWRITTEN\x10\x05*\x83\x01\n\rExecutionMode\x12\x1e\n\x1a\x45XECUTION_MODE_UNSPECIFIED\x10\x00\x12\x19\n\x15\x45XECUTION_MODE_MANUAL\x10\x01\x12\x1b\n\x17\x45XECUTION_MODE_RELAUNCH\x10\x02\x12\x1a\n\x16\x45XECUTION_MODE_RECOVER\x10\x03*\x86\x01\n\tErrorKind\x12\x1a\n\x16\x45RROR_KIND_UNSPECIFIED\x10\x00\x12\x13\n\x0f\x45RROR_KIND_USER\x10\x01\x12\x15\n\x11\x45RROR_KIND_SYSTEM\x10\x02\x12\x16\n\x12\x45RROR_KIND_TIMEOUT\x10\x03\x12\x19\n\x15\x45RROR_KIND_TERMINATED\x10\x04\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19graven/v1/execution.proto\x12\tgraven.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15graven/v1/cache.proto\x1a\x1agraven/v1/identifier.proto\x1a\x17graven/v1/lineage.proto\"w\n\x0e\x45xecutionError\x12\"\n\x04kind\x18\x01 \x01(\x0e\x32\x14.graven.v1.ErrorKind\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x0f\n\x07message\x18\x03 \x01(\t\x12\x11\n\ttraceback\x18\x04 \x01(\t\x12\x0f\n\x07node_id\x18\x05 \x01(\t\"\xe1\x02\n\rExecutionSpec\x12*\n\x0bworkflow_id\x18\x01 \x01(\x0b\x32\x15.graven.v1.Identifier\x12-\n\x0elaunch_plan_id\x18\x02 \x01(\x0b\x32\x15.graven.v1.Identifier\x12&\n\x04mode\x18\x03 \x01(\x0e\x32\x18.graven.v1.ExecutionMode\x12;\n\x13source_execution_id\x18\x04 \x01(\x0b\x32\x1e.graven.v1.ExecutionIdentifier\x12\x17\n\x0foverwrite_cache\x18\x05 \x01(\x08\x12\x34\n\x06labels\x18\x06 \x03(\x0b\x32$.graven.v1.ExecutionSpec.LabelsEntry\x12\x12\n\ninputs_uri\x18\x07 \x01(\t\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xbc\x02\n\x10\x45xecutionClosure\x12(\n\x05phase\x18\x01 \x01(\x0e\x32\x19.graven.v1.ExecutionPhase\x12.\n\ncreated_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nstarted_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x66inished_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12(\n\x05\x65rror\x18\x06 \x01(\x0b\x32\x19.graven.v1.ExecutionError\x12\x13\n\x0boutputs_uri\x18\x07 \x01(\t\"\x8d\x01\n\tExecution\x12*\n\x02id\x18\x01 \x01(\x0b\x32\x1e.graven.v1.ExecutionIdentifier\x12&\n\x04spec\x18\x02 \x01(\x0b\x32\x18.graven.v1.ExecutionSpec\x12,\n\x07\x63losure\x18\x03 \x01(\x0b\x32\x1b.graven.v1.ExecutionClosure\"\xce\x01\n\x0bNodeAttempt\x12\x0f\n\x07\x61ttempt\x18\x01 \x01(\r\x12#\n\x05phase\x18\x02 \x01(\x0e\x32\x14.graven.v1.NodePhase\x12.\n\nstarted_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x66inished_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12(\n\x05\x65rror\x18\x05 \x01(\x0b\x32\x19.graven.v1.ExecutionError\"\x9d\x05\n\rNodeExecution\x12.\n\x02id\x18\x01 \x01(\x0b\x32\".graven.v1.NodeExecutionIdentifier\x12&\n\x07task_id\x18\x02 \x01(\x0b\x32\x15.graven.v1.Identifier\x12#\n\x05phase\x18\x03 \x01(\x0e\x32\x14.graven.v1.NodePhase\x12,\n\x0c\x63\x61\x63he_status\x18\x04 \x01(\x0e\x32\x16.graven.v1.CacheStatus\x12\x11\n\tcache_key\x18\x05 \x01(\t\x12;\n\x13source_execution_id\x18\x06 \x01(\x0b\x32\x1e.graven.v1.ExecutionIdentifier\x12(\n\x08\x61ttempts\x18\x07 \x03(\x0b\x32\x16.graven.v1.NodeAttempt\x12\x12\n\ninputs_uri\x18\x08 \x01(\t\x12\x13\n\x0boutputs_uri\x18\t \x01(\t\x12.\n\nstarted_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x66inished_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12(\n\x05\x65rror\x18\x0c \x01(\x0b\x32\x19.graven.v1.ExecutionError\x12;\n\x14\x63\x61\x63he_key_components\x18\r \x01(\x0b\x32\x1d.graven.v1.CacheKeyComponents\x12\x41\n\routput_hashes\x18\x0e \x03(\x0b\x32*.graven.v1.NodeExecution.OutputHashesEntry\x1a\x33\n\x11OutputHashesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xd6\x01\n\x0e\x45xecutionEvent\x12*\n\x02id\x18\x01 \x01(\x0b\x32\x1e.graven.v1.ExecutionIdentifier\x12(\n\x05phase\x18\x02 \x01(\x0e\x32\x19.graven.v1.ExecutionPhase\x12/\n\x0boccurred_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12(\n\x05\x65rror\x18\x04 \x01(\x0b\x32\x19.graven.v1.ExecutionError\x12\x13\n\x0boutputs_uri\x18\x05 \x01(\t\"\x83\x04\n\tNodeEvent\x12.\n\x02id\x18\x01 \x01(\x0b\x32\".graven.v1.NodeExecutionIdentifier\x12&\n\x07task_id\x18\x02 \x01(\x0b\x32\x15.graven.v1.Identifier\x12#\n\x05phase\x18\x03 \x01(\x0e\x32\x14.graven.v1.NodePhase\x12\x0f\n\x07\x61ttempt\x18\x04 \x01(\r\x12/\n\x0boccurred_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12(\n\x05\x65rror\x18\x06 \x01(\x0b\x32\x19.graven.v1.ExecutionError\x12\x12\n\ninputs_uri\x18\x07 \x01(\t\x12\x13\n\x0boutputs_uri\x18\x08 \x01(\t\x12,\n\x0c\x63\x61\x63he_status\x18\t \x01(\x0e\x32\x16.graven.v1.CacheStatus\x12\x11\n\tcache_key\x18\n \x01(\t\x12;\n\x13source_execution_id\x18\x0b \x01(\x0b\x32\x1e.graven.v1.ExecutionIdentifier\x12;\n\x14\x63\x61\x63he_key_components\x18\x0c \x01(\x0b\x32\x1d.graven.v1.CacheKeyComponents\x12)\n\x07lineage\x18\r \x03(\x0b\x32\x18.graven.v1.LineageRecord\"f\n\x05\x45vent\x12.\n\texecution\x18\x01 \x01(\x0b\x32\x19.graven.v1.ExecutionEventH\x00\x12$\n\x04node\x18\x02 \x01(\x0b\x32\x14.graven.v1.NodeEventH\x00\x42\x07\n\x05\x65vent*\x85\x02\n\x0e\x45xecutionPhase\x12\x1f\n\x1b\x45XECUTION_PHASE_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x45XECUTION_PHASE_QUEUED\x10\x01\x12\x1b\n\x17\x45XECUTION_PHASE_RUNNING\x10\x02\x12\x1f\n\x1b\x45XECUTION_PHASE_TERMINATING\x10\x03\x12\x1d\n\x19\x45XECUTION_PHASE_SUCCEEDED\x10\x04\x12\x1a\n\x16\x45XECUTION_PHASE_FAILED\x10\x05\x12\x1e\n\x1a\x45XECUTION_PHASE_TERMINATED\x10\x06\x12\x1d\n\x19\x45XECUTION_PHASE_TIMED_OUT\x10\x07*\x87\x02\n\tNodePhase\x12\x1a\n\x16NODE_PHASE_UNSPECIFIED\x10\x00\x12\x15\n\x11NODE_PHASE_QUEUED\x10\x01\x12\x16\n\x12NODE_PHASE_RUNNING\x10\x02\x12\x18\n\x14NODE_PHASE_SUCCEEDED\x10\x03\x12\x15\n\x11NODE_PHASE_FAILED\x10\x04\x12\x18\n\x14NODE_PHASE_TIMED_OUT\x10\x05\x12\x19\n\x15NODE_PHASE_TERMINATED\x10\x06\x12\x16\n\x12NODE_PHASE_SKIPPED\x10\x07\x12\x18\n\x14NODE_PHASE_RECOVERED\x10\x08\x12\x17\n\x13NODE_PHASE_RETRYING\x10\t*\xad\x01\n\x0b\x43\x61\x63heStatus\x12\x1c\n\x18\x43\x41\x43HE_STATUS_UNSPECIFIED\x10\x00\x12\x19\n\x15\x43\x41\x43HE_STATUS_DISABLED\x10\x01\x12\x15\n\x11\x43\x41\x43HE_STATUS_MISS\x10\x02\x12\x14\n\x10\x43\x41\x43HE_STATUS_HIT\x10\x03\x12\x1a\n\x16\x43\x41\x43HE_STATUS_POPULATED\x10\x04\x12\x1c\n\x18\x43\x41\x43HE_STATUS_OVERWRITTEN\x10\x05*\x83\x01\n\rExecutionMode\x12\x1e\n\x1a\x45XECUTION_MODE_UNSPECIFIED\x10\x00\x12\x19\n\x15\x45XECUTION_MODE_MANUAL\x10\x01\x12\x1b\n\x17\x45XECUTION_MODE_RELAUNCH\x10\x02\x12\x1a\n\x16\x45XECUTION_MODE_RECOVER\x10\x03*\x86\x01\n\tErrorKind\x12\x1a\n\x16\x45RROR_KIND_UNSPECIFIED\x10\x00\x12\x13\n\x0f\x45RROR_KIND_USER\x10\x01\x12\x15\n\x11\x45RROR_KIND_SYSTEM\x10\x02\x12\x16\n\x12\x45RROR_KIND_TIMEOUT\x10\x03\x12\x19\n\x15\x45RROR_KIND_TERMINATED\x10\x04\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,34 +37,38 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_EXECUTIONSPEC_LABELSENTRY']._loaded_options = None
   _globals['_EXECUTIONSPEC_LABELSENTRY']._serialized_options = b'8\001'
-  _globals['_EXECUTIONPHASE']._serialized_start=2477
-  _globals['_EXECUTIONPHASE']._serialized_end=2738
-  _globals['_NODEPHASE']._serialized_start=2741
-  _globals['_NODEPHASE']._serialized_end=3004
-  _globals['_CACHESTATUS']._serialized_start=3007
-  _globals['_CACHESTATUS']._serialized_end=3180
-  _globals['_EXECUTIONMODE']._serialized_start=3183
-  _globals['_EXECUTIONMODE']._serialized_end=3314
-  _globals['_ERRORKIND']._serialized_start=3317
-  _globals['_ERRORKIND']._serialized_end=3451
-  _globals['_EXECUTIONERROR']._serialized_start=101
-  _globals['_EXECUTIONERROR']._serialized_end=220
-  _globals['_EXECUTIONSPEC']._serialized_start=223
-  _globals['_EXECUTIONSPEC']._serialized_end=576
-  _globals['_EXECUTIONSPEC_LABELSENTRY']._serialized_start=531
-  _globals['_EXECUTIONSPEC_LABELSENTRY']._serialized_end=576
-  _globals['_EXECUTIONCLOSURE']._serialized_start=579
-  _globals['_EXECUTIONCLOSURE']._serialized_end=895
-  _globals['_EXECUTION']._serialized_start=898
-  _globals['_EXECUTION']._serialized_end=1039
-  _globals['_NODEATTEMPT']._serialized_start=1042
-  _globals['_NODEATTEMPT']._serialized_end=1248
-  _globals['_NODEEXECUTION']._serialized_start=1251
-  _globals['_NODEEXECUTION']._serialized_end=1739
-  _globals['_EXECUTIONEVENT']._serialized_start=1742
-  _globals['_EXECUTIONEVENT']._serialized_end=1956
-  _globals['_NODEEVENT']._serialized_start=1959
-  _globals['_NODEEVENT']._serialized_end=2370
-  _globals['_EVENT']._serialized_start=2372
-  _globals['_EVENT']._serialized_end=2474
+  _globals['_NODEEXECUTION_OUTPUTHASHESENTRY']._loaded_options = None
+  _globals['_NODEEXECUTION_OUTPUTHASHESENTRY']._serialized_options = b'8\001'
+  _globals['_EXECUTIONPHASE']._serialized_start=2810
+  _globals['_EXECUTIONPHASE']._serialized_end=3071
+  _globals['_NODEPHASE']._serialized_start=3074
+  _globals['_NODEPHASE']._serialized_end=3337
+  _globals['_CACHESTATUS']._serialized_start=3340
+  _globals['_CACHESTATUS']._serialized_end=3513
+  _globals['_EXECUTIONMODE']._serialized_start=3516
+  _globals['_EXECUTIONMODE']._serialized_end=3647
+  _globals['_ERRORKIND']._serialized_start=3650
+  _globals['_ERRORKIND']._serialized_end=3784
+  _globals['_EXECUTIONERROR']._serialized_start=149
+  _globals['_EXECUTIONERROR']._serialized_end=268
+  _globals['_EXECUTIONSPEC']._serialized_start=271
+  _globals['_EXECUTIONSPEC']._serialized_end=624
+  _globals['_EXECUTIONSPEC_LABELSENTRY']._serialized_start=579
+  _globals['_EXECUTIONSPEC_LABELSENTRY']._serialized_end=624
+  _globals['_EXECUTIONCLOSURE']._serialized_start=627
+  _globals['_EXECUTIONCLOSURE']._serialized_end=943
+  _globals['_EXECUTION']._serialized_start=946
+  _globals['_EXECUTION']._serialized_end=1087
+  _globals['_NODEATTEMPT']._serialized_start=1090
+  _globals['_NODEATTEMPT']._serialized_end=1296
+  _globals['_NODEEXECUTION']._serialized_start=1299
+  _globals['_NODEEXECUTION']._serialized_end=1968
+  _globals['_NODEEXECUTION_OUTPUTHASHESENTRY']._serialized_start=1917
+  _globals['_NODEEXECUTION_OUTPUTHASHESENTRY']._serialized_end=1968
+  _globals['_EXECUTIONEVENT']._serialized_start=1971
+  _globals['_EXECUTIONEVENT']._serialized_end=2185
+  _globals['_NODEEVENT']._serialized_start=2188
+  _globals['_NODEEVENT']._serialized_end=2703
+  _globals['_EVENT']._serialized_start=2705
+  _globals['_EVENT']._serialized_end=2807
 # @@protoc_insertion_point(module_scope)

@@ -1,7 +1,9 @@
 import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from graven.v1 import cache_pb2 as _cache_pb2
 from graven.v1 import identifier_pb2 as _identifier_pb2
+from graven.v1 import lineage_pb2 as _lineage_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -174,7 +176,14 @@ class NodeAttempt(_message.Message):
     def __init__(self, attempt: _Optional[int] = ..., phase: _Optional[_Union[NodePhase, str]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., error: _Optional[_Union[ExecutionError, _Mapping]] = ...) -> None: ...
 
 class NodeExecution(_message.Message):
-    __slots__ = ("id", "task_id", "phase", "cache_status", "cache_key", "source_execution_id", "attempts", "inputs_uri", "outputs_uri", "started_at", "finished_at", "error")
+    __slots__ = ("id", "task_id", "phase", "cache_status", "cache_key", "source_execution_id", "attempts", "inputs_uri", "outputs_uri", "started_at", "finished_at", "error", "cache_key_components", "output_hashes")
+    class OutputHashesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     ID_FIELD_NUMBER: _ClassVar[int]
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
     PHASE_FIELD_NUMBER: _ClassVar[int]
@@ -187,6 +196,8 @@ class NodeExecution(_message.Message):
     STARTED_AT_FIELD_NUMBER: _ClassVar[int]
     FINISHED_AT_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
+    CACHE_KEY_COMPONENTS_FIELD_NUMBER: _ClassVar[int]
+    OUTPUT_HASHES_FIELD_NUMBER: _ClassVar[int]
     id: _identifier_pb2.NodeExecutionIdentifier
     task_id: _identifier_pb2.Identifier
     phase: NodePhase
@@ -199,7 +210,9 @@ class NodeExecution(_message.Message):
     started_at: _timestamp_pb2.Timestamp
     finished_at: _timestamp_pb2.Timestamp
     error: ExecutionError
-    def __init__(self, id: _Optional[_Union[_identifier_pb2.NodeExecutionIdentifier, _Mapping]] = ..., task_id: _Optional[_Union[_identifier_pb2.Identifier, _Mapping]] = ..., phase: _Optional[_Union[NodePhase, str]] = ..., cache_status: _Optional[_Union[CacheStatus, str]] = ..., cache_key: _Optional[str] = ..., source_execution_id: _Optional[_Union[_identifier_pb2.ExecutionIdentifier, _Mapping]] = ..., attempts: _Optional[_Iterable[_Union[NodeAttempt, _Mapping]]] = ..., inputs_uri: _Optional[str] = ..., outputs_uri: _Optional[str] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., error: _Optional[_Union[ExecutionError, _Mapping]] = ...) -> None: ...
+    cache_key_components: _cache_pb2.CacheKeyComponents
+    output_hashes: _containers.ScalarMap[str, str]
+    def __init__(self, id: _Optional[_Union[_identifier_pb2.NodeExecutionIdentifier, _Mapping]] = ..., task_id: _Optional[_Union[_identifier_pb2.Identifier, _Mapping]] = ..., phase: _Optional[_Union[NodePhase, str]] = ..., cache_status: _Optional[_Union[CacheStatus, str]] = ..., cache_key: _Optional[str] = ..., source_execution_id: _Optional[_Union[_identifier_pb2.ExecutionIdentifier, _Mapping]] = ..., attempts: _Optional[_Iterable[_Union[NodeAttempt, _Mapping]]] = ..., inputs_uri: _Optional[str] = ..., outputs_uri: _Optional[str] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., error: _Optional[_Union[ExecutionError, _Mapping]] = ..., cache_key_components: _Optional[_Union[_cache_pb2.CacheKeyComponents, _Mapping]] = ..., output_hashes: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class ExecutionEvent(_message.Message):
     __slots__ = ("id", "phase", "occurred_at", "error", "outputs_uri")
@@ -216,7 +229,7 @@ class ExecutionEvent(_message.Message):
     def __init__(self, id: _Optional[_Union[_identifier_pb2.ExecutionIdentifier, _Mapping]] = ..., phase: _Optional[_Union[ExecutionPhase, str]] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., error: _Optional[_Union[ExecutionError, _Mapping]] = ..., outputs_uri: _Optional[str] = ...) -> None: ...
 
 class NodeEvent(_message.Message):
-    __slots__ = ("id", "task_id", "phase", "attempt", "occurred_at", "error", "inputs_uri", "outputs_uri", "cache_status", "cache_key", "source_execution_id")
+    __slots__ = ("id", "task_id", "phase", "attempt", "occurred_at", "error", "inputs_uri", "outputs_uri", "cache_status", "cache_key", "source_execution_id", "cache_key_components", "lineage")
     ID_FIELD_NUMBER: _ClassVar[int]
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
     PHASE_FIELD_NUMBER: _ClassVar[int]
@@ -228,6 +241,8 @@ class NodeEvent(_message.Message):
     CACHE_STATUS_FIELD_NUMBER: _ClassVar[int]
     CACHE_KEY_FIELD_NUMBER: _ClassVar[int]
     SOURCE_EXECUTION_ID_FIELD_NUMBER: _ClassVar[int]
+    CACHE_KEY_COMPONENTS_FIELD_NUMBER: _ClassVar[int]
+    LINEAGE_FIELD_NUMBER: _ClassVar[int]
     id: _identifier_pb2.NodeExecutionIdentifier
     task_id: _identifier_pb2.Identifier
     phase: NodePhase
@@ -239,7 +254,9 @@ class NodeEvent(_message.Message):
     cache_status: CacheStatus
     cache_key: str
     source_execution_id: _identifier_pb2.ExecutionIdentifier
-    def __init__(self, id: _Optional[_Union[_identifier_pb2.NodeExecutionIdentifier, _Mapping]] = ..., task_id: _Optional[_Union[_identifier_pb2.Identifier, _Mapping]] = ..., phase: _Optional[_Union[NodePhase, str]] = ..., attempt: _Optional[int] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., error: _Optional[_Union[ExecutionError, _Mapping]] = ..., inputs_uri: _Optional[str] = ..., outputs_uri: _Optional[str] = ..., cache_status: _Optional[_Union[CacheStatus, str]] = ..., cache_key: _Optional[str] = ..., source_execution_id: _Optional[_Union[_identifier_pb2.ExecutionIdentifier, _Mapping]] = ...) -> None: ...
+    cache_key_components: _cache_pb2.CacheKeyComponents
+    lineage: _containers.RepeatedCompositeFieldContainer[_lineage_pb2.LineageRecord]
+    def __init__(self, id: _Optional[_Union[_identifier_pb2.NodeExecutionIdentifier, _Mapping]] = ..., task_id: _Optional[_Union[_identifier_pb2.Identifier, _Mapping]] = ..., phase: _Optional[_Union[NodePhase, str]] = ..., attempt: _Optional[int] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., error: _Optional[_Union[ExecutionError, _Mapping]] = ..., inputs_uri: _Optional[str] = ..., outputs_uri: _Optional[str] = ..., cache_status: _Optional[_Union[CacheStatus, str]] = ..., cache_key: _Optional[str] = ..., source_execution_id: _Optional[_Union[_identifier_pb2.ExecutionIdentifier, _Mapping]] = ..., cache_key_components: _Optional[_Union[_cache_pb2.CacheKeyComponents, _Mapping]] = ..., lineage: _Optional[_Iterable[_Union[_lineage_pb2.LineageRecord, _Mapping]]] = ...) -> None: ...
 
 class Event(_message.Message):
     __slots__ = ("execution", "node")

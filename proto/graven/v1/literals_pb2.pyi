@@ -53,16 +53,14 @@ class LiteralMap(_message.Message):
     def __init__(self, literals: _Optional[_Mapping[str, Literal]] = ...) -> None: ...
 
 class Blob(_message.Message):
-    __slots__ = ("uri", "sha256", "size", "type")
-    URI_FIELD_NUMBER: _ClassVar[int]
+    __slots__ = ("sha256", "size", "type")
     SHA256_FIELD_NUMBER: _ClassVar[int]
     SIZE_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
-    uri: str
     sha256: str
     size: int
     type: _types_pb2.BlobType
-    def __init__(self, uri: _Optional[str] = ..., sha256: _Optional[str] = ..., size: _Optional[int] = ..., type: _Optional[_Union[_types_pb2.BlobType, _Mapping]] = ...) -> None: ...
+    def __init__(self, sha256: _Optional[str] = ..., size: _Optional[int] = ..., type: _Optional[_Union[_types_pb2.BlobType, _Mapping]] = ...) -> None: ...
 
 class Literal(_message.Message):
     __slots__ = ("primitive", "none", "collection", "map", "structured", "blob", "hash")

@@ -6,7 +6,8 @@ what a worker of a dead agent already wrote (a node's outputs) without any recor
 
 from __future__ import annotations
 
-from graven.digests import PREFIX
+from graven.digests import PREFIX, sha256_hex
+from graven.store.content import CAS_PREFIX, content_key
 from graven.v1.identifier_pb2 import ExecutionIdentifier
 
 INPUTS = "inputs.pb"
@@ -44,3 +45,23 @@ def bundle_key(bundle_digest: str) -> str:
     if not bundle_digest.startswith(PREFIX):
         raise ValueError(f"bundle digest {bundle_digest!r} must start with {PREFIX!r}")
     return f"bundles/sha256/{bundle_digest.removeprefix(PREFIX)}.tar.gz"
+
+
+def artifact_key(artifact_hash: str) -> str:
+    """``sha256:<hex>`` → ``cas/sha256/<hh>/<hex>``: an artifact's bytes (or a blob's content)."""
+    return content_key(artifact_hash)
+
+
+LINEAGE_MARK = ".lineage/"
+
+
+def lineage_key(artifact_hash: str, record: bytes) -> str:
+    """Where one lineage record of an artifact lives: beside it, named by the record's own
+    sha256, so writing the same record twice is harmless and two records never collide."""
+    return (
+        f"{artifact_key(artifact_hash)}{LINEAGE_MARK}{sha256_hex(record).removeprefix(PREFIX)}.pb"
+    )
+
+
+def is_lineage_key(key: str) -> bool:
+    return key.startswith(CAS_PREFIX + "/") and LINEAGE_MARK in key
