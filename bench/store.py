@@ -1,9 +1,9 @@
-"""Writing a 1 GiB output through each object-store backend (put_content: hashed while it is
-written, stored under its content key), as a ratio of the raw write of the same bytes through
-the same medium in the same run: a plain file write (and fsync, as the store does) for the
-local store, a plain multipart put_object with the same part size for MinIO.
+"""Writing a 1 GiB output file through each object-store backend (put_content: hashed and
+stored under its content key), as a ratio of the raw write of the same file through the same
+medium in the same run: a plain file copy (and fsync, as the store does) for the local store,
+a plain multipart put_object with the same part size for MinIO.
 
-Every run writes bytes of its own, so no run is a content the store already holds.
+Every run writes a file of its own, so no run is a content the store already holds.
 `python -m bench.store [--size-mib N] [--repeat N]` runs it alone; ``run()`` is the entry point
 for bench/__main__.py.
 """
@@ -66,16 +66,23 @@ def _timed_pairs(
     raw: Callable[[BinaryIO], object],
     size: int,
     repeat: int,
+    scratch: Path,
 ) -> tuple[Timing, Timing]:
-    """Alternate the two writes, so a slower stretch of the machine hits both alike."""
+    """Alternate the two writes, so a slower stretch of the machine hits both alike.
+
+    Both read the same file, as a task's File output is read: the output a worker stores."""
     block = os.urandom(CHUNK_SIZE)
     samples: dict[str, list[float]] = {"graven": [], "raw": []}
+    source = scratch / "output.bin"
     for _ in range(repeat):
+        with source.open("wb") as f:
+            shutil.copyfileobj(cast(BinaryIO, GeneratedBytes(size, block)), f, CHUNK_SIZE)
         for label, write in (("raw", raw), ("graven", graven)):
-            stream = cast(BinaryIO, GeneratedBytes(size, block))
-            start = time.perf_counter()
-            write(stream)
-            samples[label].append(time.perf_counter() - start)
+            with source.open("rb") as stream:
+                start = time.perf_counter()
+                write(stream)
+                samples[label].append(time.perf_counter() - start)
+    source.unlink()
     return Timing(tuple(samples["graven"])), Timing(tuple(samples["raw"]))
 
 
@@ -99,7 +106,7 @@ def run(size: int = SIZE, repeat: int = 3) -> list[tuple[str, Timing, Timing]]:
         def raw_local(stream: BinaryIO) -> None:
             _raw_file_write(raw_folder, stream)
 
-        results.append(("local", *_timed_pairs(local.put_content, raw_local, size, repeat)))
+        results.append(("local", *_timed_pairs(local.put_content, raw_local, size, repeat, folder)))
         shutil.rmtree(folder / "store")
         shutil.rmtree(raw_folder)
 
@@ -111,9 +118,11 @@ def run(size: int = SIZE, repeat: int = 3) -> list[tuple[str, Timing, Timing]]:
 
             def raw_minio(stream: BinaryIO) -> None:
                 name = f"raw-{os.urandom(8).hex()}"
-                client.put_object("raw", name, stream, length=-1, part_size=PART_SIZE)
+                client.put_object("raw", name, stream, length=size, part_size=PART_SIZE)
 
-            results.append(("MinIO", *_timed_pairs(s3.put_content, raw_minio, size, repeat)))
+            results.append(
+                ("MinIO", *_timed_pairs(s3.put_content, raw_minio, size, repeat, folder))
+            )
     return results
 
 
