@@ -10,6 +10,7 @@ from pkgutil import extend_path
 
 __path__ = extend_path(__path__, __name__)
 
+from graven.files import Directory, File
 from graven.launch_plan import LaunchPlan
 from graven.options import Cache, Resources
 from graven.task import task
@@ -17,4 +18,14 @@ from graven.types import Pickled
 from graven.version import __version__
 from graven.workflow import workflow
 
-__all__ = ["Cache", "LaunchPlan", "Pickled", "Resources", "__version__", "task", "workflow"]
+__all__ = [
+    "Cache",
+    "Directory",
+    "File",
+    "LaunchPlan",
+    "Pickled",
+    "Resources",
+    "__version__",
+    "task",
+    "workflow",
+]

@@ -14,7 +14,7 @@ import inspect
 import typing
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graven.errors import GravenDefinitionError, GravenTypeError, GravenValueError
 from graven.literals import to_literal, to_python
@@ -22,6 +22,9 @@ from graven.types import literal_type_of, type_name
 from graven.v1.interface_pb2 import TypedInterface, Variable
 from graven.v1.literals_pb2 import Literal
 from graven.v1.types_pb2 import LiteralType
+
+if TYPE_CHECKING:
+    from graven.blobs import Blobs
 
 
 @dataclass(frozen=True)
@@ -89,31 +92,45 @@ class PythonInterface:
             return tuple(values)
         return self.return_shape(*values)
 
-    def input_values(self, literals: Mapping[str, Literal]) -> dict[str, Any]:
-        """Python arguments from input literals; defaults fill the inputs left out."""
+    def input_values(
+        self, literals: Mapping[str, Literal], blobs: Blobs | None = None
+    ) -> dict[str, Any]:
+        """Python arguments from input literals; defaults fill the inputs left out. Stored
+        values (files, tables, pickles) are read through ``blobs``."""
         values: dict[str, Any] = {}
         for p in self.inputs:
             literal = literals.get(p.name, p.default)
             if literal is None:
                 raise GravenValueError(f"input {p.name!r} is missing and has no default")
-            values[p.name] = _converted(f"input {p.name!r}", to_python, literal, p.python_type)
+            values[p.name] = _converted(
+                f"input {p.name!r}", to_python, literal, p.python_type, blobs
+            )
         unknown = sorted(set(literals) - {p.name for p in self.inputs})
         if unknown:
             raise GravenValueError(f"unknown inputs {unknown}")
         return values
 
-    def output_literals(self, value: object) -> dict[str, Literal]:
-        """A returned value as output literals, each checked against its declared type."""
+    def output_literals(self, value: object, blobs: Blobs | None = None) -> dict[str, Literal]:
+        """A returned value as output literals, each checked against its declared type; stored
+        values (files, tables, pickles) are written through ``blobs``."""
         split = self.split(value)
         return {
-            p.name: _converted(f"output {p.name!r}", to_literal, split[p.name], p.python_type)
+            p.name: _converted(
+                f"output {p.name!r}", to_literal, split[p.name], p.python_type, blobs
+            )
             for p in self.outputs
         }
 
 
-def _converted(where: str, convert: Callable[[Any, object], Any], value: Any, tp: object) -> Any:
+def _converted(
+    where: str,
+    convert: Callable[[Any, object, Blobs | None], Any],
+    value: Any,
+    tp: object,
+    blobs: Blobs | None,
+) -> Any:
     try:
-        return convert(value, tp)
+        return convert(value, tp, blobs)
     except (GravenTypeError, GravenValueError) as exc:
         raise type(exc)(f"{where}: {exc}") from None
 

@@ -1,21 +1,22 @@
-"""Values as Graven ``Literal``s, each carrying the sha256 of its canonical content.
+"""Values as Graven ``Literal``s; a top-level value carries the sha256 of its canonical bytes.
 
-The hash is a Merkle tree, so it can be checked piece by piece and computed once per value:
+The canonical bytes of a literal are its deterministic protobuf serialization with ``hash``
+empty; a top-level literal (an input or an output) carries ``hash`` = "sha256:<hex>" of them,
+and nested literals carry none (a hash inside would change the bytes of an equal value).
+Those bytes are the value's artifact in the object store (``graven.artifacts``), so the
+artifact hashes to its key, and caching and lineage key on content, never on a place.
 
-- a scalar hashes a type tag and its canonical bytes: integers in decimal; floats as IEEE
-  754 big-endian with ``-0.0`` folded into ``0.0`` and every NaN into one NaN (Python calls
-  ``-0.0 == 0.0``, and a cache must treat all NaNs as the same content), while the literal
-  itself keeps the exact value; datetimes and durations as integer nanoseconds since the
-  epoch (UTC) so the time zone a value was written in does not matter;
-- a list hashes its items' hashes in order;
-- a dict or a dataclass hashes its (key, item hash) pairs sorted by key, so construction
-  order never matters;
-- a blob hashes its content sha256, format and dimensionality, never its uri.
+Equal values must give equal bytes, so every builder here makes the canonical form: floats
+fold ``-0.0`` into ``0.0`` and every NaN into one NaN (Python calls ``-0.0 == 0.0``, and a
+cache must treat all NaNs alike); datetimes are UTC instants whatever zone they were written
+in; dicts and dataclasses need nothing, as deterministic serialization sorts map keys. An
+enum member and its string value are the same content.
 
-A scalar's tag is its literal kind, not its Python type: an enum member and its string value
-are the same content. Conversions are driven by the Python annotation (``to_literal``,
-``to_python``) or, where only the ``LiteralType`` is known (the CLI, the console), by the
-JSON bridge (``from_json_value``, ``to_json_value``).
+Files, directories, tables and pickles are stored, not inline: their literal is a ``Blob``
+naming the content's sha256, written and read through a ``graven.blobs.Blobs``. Conversions
+are driven by the Python annotation (``to_literal``, ``to_python``) or, where only the
+``LiteralType`` is known (the CLI, the console), by the JSON bridge (``from_json_value``,
+``to_json_value``).
 """
 
 from __future__ import annotations
@@ -27,25 +28,26 @@ import datetime
 import enum
 import json
 import math
-import struct
+import re
 import types
 import typing
-from collections.abc import Callable, Mapping, Sequence
-from typing import Annotated, Any
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Annotated, Any
 
 from google.protobuf.duration_pb2 import Duration
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from graven import timeformats
-from graven.digests import sha256_hex
+from graven.digests import PREFIX, message_digest
 from graven.errors import GravenTypeError, GravenValueError
 from graven.types import (
     NONE_TYPE,
     PICKLE_FORMAT,
     SIMPLE_NAMES,
-    PickleMarker,
     blob_dimensionality_name,
     describe_type,
+    is_pickled,
+    is_stored_type,
     literal_type_of,
     type_name,
 )
@@ -59,11 +61,14 @@ from graven.v1.literals_pb2 import (
 )
 from graven.v1.types_pb2 import BLOB_DIMENSIONALITY_SINGLE, BlobType, LiteralType, SimpleType
 
+if TYPE_CHECKING:
+    from graven.blobs import Blobs
+
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
 # google.protobuf.Duration covers +-10,000 years.
 DURATION_MAX_SECONDS = 315_576_000_000
-CANONICAL_NAN = struct.pack(">d", math.nan)
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 PRIMITIVE_KINDS: dict[SimpleType, str] = {
     SimpleType.SIMPLE_TYPE_INTEGER: "integer",
@@ -79,127 +84,130 @@ PRIMITIVE_KINDS: dict[SimpleType, str] = {
 # --- construction and hashing -------------------------------------------------------------
 
 
-def _digest(tag: str, payload: bytes) -> str:
-    return sha256_hex(tag.encode() + b"\x00" + payload)
-
-
-def _primitive_payload(primitive: Primitive) -> tuple[str, bytes]:
-    kind = primitive.WhichOneof("value")
-    if kind == "integer":
-        return kind, str(primitive.integer).encode()
-    if kind == "float_value":
-        value = primitive.float_value
-        if math.isnan(value):
-            return kind, CANONICAL_NAN
-        return kind, struct.pack(">d", value + 0.0)  # -0.0 + 0.0 == 0.0
-    if kind == "string_value":
-        return kind, primitive.string_value.encode()
-    if kind == "boolean":
-        return kind, b"1" if primitive.boolean else b"0"
-    if kind == "bytes_value":
-        return kind, primitive.bytes_value
-    if kind == "datetime":
-        ts = primitive.datetime
-        return kind, str(ts.seconds * timeformats.NANOS_PER_SECOND + ts.nanos).encode()
-    if kind == "duration":
-        d = primitive.duration
-        return kind, str(d.seconds * timeformats.NANOS_PER_SECOND + d.nanos).encode()
-    raise GravenValueError("a primitive literal has no value")
-
-
-def _pairs_payload(items: Mapping[str, Literal], child_hash: Callable[[Literal], str]) -> bytes:
-    parts = []
-    for key in sorted(items, key=lambda k: k.encode()):
-        encoded = key.encode()
-        parts.append(len(encoded).to_bytes(8, "big") + encoded + child_hash(items[key]).encode())
-    return b"".join(parts)
-
-
-def _hash_with(literal: Literal, child_hash: Callable[[Literal], str]) -> str:
-    kind = literal.WhichOneof("value")
-    if kind == "primitive":
-        tag, payload = _primitive_payload(literal.primitive)
-        return _digest(tag, payload)
-    if kind == "none":
-        return _digest("none", b"")
-    if kind == "collection":
-        return _digest(
-            "list", b"".join(child_hash(x).encode() for x in literal.collection.literals)
-        )
-    if kind == "map":
-        return _digest("map", _pairs_payload(literal.map.literals, child_hash))
-    if kind == "structured":
-        return _digest("structured", _pairs_payload(literal.structured.literals, child_hash))
-    if kind == "blob":
-        blob = literal.blob
-        fields = (blob.sha256, blob.type.format, blob_dimensionality_name(blob.type.dimensionality))
-        return _digest("blob", "\x00".join(fields).encode())
-    raise GravenValueError("a literal has no value")
+def unhashed(literal: Literal) -> Literal:
+    """``literal`` without its ``hash`` (a copy when it has one): what its content is."""
+    if not literal.hash:
+        return literal
+    copy = Literal()
+    copy.CopyFrom(literal)
+    copy.ClearField("hash")
+    return copy
 
 
 def literal_hash(literal: Literal) -> str:
-    """The content hash of ``literal``, recomputed from scratch (it trusts no stored hash)."""
-    return _hash_with(literal, literal_hash)
+    """The content hash of ``literal``, recomputed from its bytes (it trusts no stored hash)."""
+    return message_digest(unhashed(literal))
 
 
-def _sealed(literal: Literal) -> Literal:
-    """``literal`` with its hash, from the hashes its (already sealed) children carry."""
-    literal.hash = _hash_with(literal, lambda child: child.hash)
+def sealed(literal: Literal) -> Literal:
+    """``literal`` as a top-level value: its ``hash`` set (in place) to its content hash."""
+    literal.ClearField("hash")
+    literal.hash = message_digest(literal)
     return literal
 
 
-def primitive_literal(primitive: Primitive) -> Literal:
-    return _sealed(Literal(primitive=primitive))
+def nested_hash_path(literal: Literal) -> str | None:
+    """The path (relative to ``literal``) of the first nested literal carrying a hash.
+
+    Only a top-level value carries one: a hash inside would change the canonical bytes, so
+    two equal values could get two hashes and never share an artifact or a cache entry."""
+    for path, child in _children(literal):
+        if child.hash:
+            return path
+        inner = nested_hash_path(child)
+        if inner is not None:
+            return f"{path}.{inner}"
+    return None
 
 
-def none_literal() -> Literal:
-    return _sealed(Literal(none=Void()))
+def _children(literal: Literal) -> Iterator[tuple[str, Literal]]:
+    kind = literal.WhichOneof("value")
+    if kind == "collection":
+        for i, item in enumerate(literal.collection.literals):
+            yield f"collection.literals[{i}]", item
+    elif kind in ("map", "structured"):
+        items = literal.map.literals if kind == "map" else literal.structured.literals
+        for key in sorted(items):
+            yield f"{kind}.literals[{key!r}]", items[key]
 
 
-def collection_literal(items: Sequence[Literal]) -> Literal:
-    return _sealed(Literal(collection=LiteralCollection(literals=items)))
+def canonical_float(value: float) -> float:
+    """``value`` with -0.0 folded into 0.0 and every NaN into one NaN: equal content, equal
+    bytes (Python calls ``-0.0 == 0.0``, and a cache must treat all NaNs alike)."""
+    return math.nan if math.isnan(value) else value + 0.0  # -0.0 + 0.0 == 0.0
 
 
-def map_literal(items: Mapping[str, Literal]) -> Literal:
-    return _sealed(Literal(map=LiteralMap(literals=items)))
+# The builders below make nested (unsealed) literals; the public ones seal a top-level value.
 
 
-def structured_literal(fields: Mapping[str, Literal]) -> Literal:
-    return _sealed(Literal(structured=LiteralMap(literals=fields)))
+def _collection(items: Iterable[Literal]) -> Literal:
+    literal = Literal(collection=LiteralCollection(literals=items))
+    for item in literal.collection.literals:
+        item.ClearField("hash")
+    return literal
 
 
-def blob_literal(blob: Blob) -> Literal:
-    return _sealed(Literal(blob=blob))
+def _pairs(items: Mapping[str, Literal]) -> LiteralMap:
+    pairs = LiteralMap(literals=items)
+    for item in pairs.literals.values():
+        item.ClearField("hash")
+    return pairs
 
 
-def int_literal(value: int) -> Literal:
+def _int(value: int) -> Literal:
     if not INT64_MIN <= value <= INT64_MAX:
         raise GravenValueError(f"integer {value} does not fit in 64 bits")
-    return primitive_literal(Primitive(integer=value))
+    return Literal(primitive=Primitive(integer=value))
 
 
-def float_literal(value: float) -> Literal:
-    return primitive_literal(Primitive(float_value=value))
+def _float(value: float) -> Literal:
+    return Literal(primitive=Primitive(float_value=canonical_float(value)))
 
 
-def string_literal(value: str) -> Literal:
+def _string(value: str) -> Literal:
     try:
         value.encode()
     except UnicodeEncodeError:
         raise GravenValueError(f"string {value!r} is not valid unicode text") from None
-    return primitive_literal(Primitive(string_value=value))
+    return Literal(primitive=Primitive(string_value=value))
 
 
-def datetime_literal_from_nanos(nanos: int) -> Literal:
+def _none() -> Literal:
+    return Literal(none=Void())
+
+
+def _datetime(nanos: int) -> Literal:
     seconds, rest = divmod(nanos, timeformats.NANOS_PER_SECOND)
-    return primitive_literal(Primitive(datetime=Timestamp(seconds=seconds, nanos=rest)))
+    return Literal(primitive=Primitive(datetime=Timestamp(seconds=seconds, nanos=rest)))
 
 
-def duration_literal_from_nanos(nanos: int) -> Literal:
+def _duration(nanos: int) -> Literal:
     seconds, rest = timeformats.split_nanos(nanos)
     if abs(seconds) > DURATION_MAX_SECONDS:
         raise GravenValueError("duration is longer than 10,000 years")
-    return primitive_literal(Primitive(duration=Duration(seconds=seconds, nanos=rest)))
+    return Literal(primitive=Primitive(duration=Duration(seconds=seconds, nanos=rest)))
+
+
+def int_literal(value: int) -> Literal:
+    return sealed(_int(value))
+
+
+def float_literal(value: float) -> Literal:
+    return sealed(_float(value))
+
+
+def string_literal(value: str) -> Literal:
+    return sealed(_string(value))
+
+
+def collection_literal(items: Iterable[Literal]) -> Literal:
+    """A list of values (top-level or not: the items' hashes are dropped)."""
+    return sealed(_collection(items))
+
+
+def map_literal(items: Mapping[str, Literal]) -> Literal:
+    """A dict of values (top-level or not: the items' hashes are dropped)."""
+    return sealed(Literal(map=_pairs(items)))
 
 
 # --- matching -----------------------------------------------------------------------------
@@ -285,138 +293,167 @@ def _mismatch(value: object, tp: object) -> GravenTypeError:
     )
 
 
-def to_literal(value: object, tp: object) -> Literal:
-    """``value`` as a literal of the Python type ``tp``; ``GravenTypeError`` if it does not fit."""
+def to_literal(value: object, tp: object, blobs: Blobs | None = None) -> Literal:
+    """``value`` as a top-level literal of the Python type ``tp``; ``GravenTypeError`` if it
+    does not fit. Files, directories, tables and pickles are stored through ``blobs``."""
     literal_type_of(tp)  # rejects unsupported types with the one message that lists them
-    return _to_literal(value, tp, exact=False)
+    return sealed(_to_literal(value, tp, blobs, exact=False))
 
 
-def _to_literal(value: object, tp: object, *, exact: bool) -> Literal:
+def _to_literal(value: object, tp: object, blobs: Blobs | None, *, exact: bool) -> Literal:
     """``exact`` forbids the int-for-float courtesy, so a union prefers its int variant."""
     if tp is None or tp is types.NoneType:
         if value is not None:
             raise _mismatch(value, tp)
-        return none_literal()
+        return _none()
     if tp is bool:
         if not isinstance(value, bool):
             raise _mismatch(value, tp)
-        return primitive_literal(Primitive(boolean=value))
+        return Literal(primitive=Primitive(boolean=value))
     if tp is int:
         if not isinstance(value, int) or isinstance(value, bool):
             raise _mismatch(value, tp)
-        return int_literal(value)
+        return _int(value)
     if tp is float:
         # Python's typing lets an int stand for a float; the value becomes a float.
         if isinstance(value, float) or (
             not exact and isinstance(value, int) and not isinstance(value, bool)
         ):
-            return float_literal(float(value))
+            return _float(float(value))
         raise _mismatch(value, tp)
     if tp is str:
         if not isinstance(value, str):
             raise _mismatch(value, tp)
-        return string_literal(value)
+        return _string(value)
     if tp is bytes:
         if not isinstance(value, bytes):
             raise _mismatch(value, tp)
-        return primitive_literal(Primitive(bytes_value=value))
+        return Literal(primitive=Primitive(bytes_value=value))
     if tp is datetime.datetime:
         if not isinstance(value, datetime.datetime):
             raise _mismatch(value, tp)
-        return datetime_literal_from_nanos(timeformats.datetime_to_nanos(value))
+        return _datetime(timeformats.datetime_to_nanos(value))
     if tp is datetime.timedelta:
         if not isinstance(value, datetime.timedelta):
             raise _mismatch(value, tp)
-        return duration_literal_from_nanos(timeformats.timedelta_to_nanos(value))
+        return _duration(timeformats.timedelta_to_nanos(value))
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if origin is Annotated:
-        if any(isinstance(extra, PickleMarker) for extra in args[1:]):
-            raise GravenTypeError(
-                f"{type_name(tp)}: pickled values live in the object store, which only the "
-                "worker side provides; they cannot be given inline here"
-            )
-        return _to_literal(value, args[0], exact=exact)
+        if is_pickled(tp):
+            return _stored(value, tp, blobs)
+        return _to_literal(value, args[0], blobs, exact=exact)
     if origin is list:
         if not isinstance(value, list | tuple):
             raise _mismatch(value, tp)
-        return collection_literal([_item(item, args[0], f"[{i}]") for i, item in enumerate(value)])
+        return _collection(_item(item, args[0], blobs, f"[{i}]") for i, item in enumerate(value))
     if origin is dict:
         if not isinstance(value, dict):
             raise _mismatch(value, tp)
         bad = [k for k in value if not isinstance(k, str)]
         if bad:
             raise GravenTypeError(f"expected {type_name(tp)}, got key {bad[0]!r} (keys are str)")
-        return map_literal({k: _item(v, args[1], f"[{k!r}]") for k, v in value.items()})
+        return Literal(
+            map=_pairs({k: _item(v, args[1], blobs, f"[{k!r}]") for k, v in value.items()})
+        )
     if origin is typing.Union or origin is types.UnionType:
+        no_blobs: _NoBlobs | None = None
         for strict in (True, False):
             for variant in args:
                 try:
-                    return _to_literal(value, variant, exact=strict)
+                    return _to_literal(value, variant, blobs, exact=strict)
+                except _NoBlobs as exc:
+                    no_blobs = exc  # a better reason than "matches no variant"
                 except GravenTypeError:
                     continue
-        raise _mismatch(value, tp)
+        raise no_blobs or _mismatch(value, tp)
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
         if not isinstance(value, tp):
             raise _mismatch(value, tp)
-        return string_literal(value.value)
+        return _string(value.value)
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         if not isinstance(value, tp):
             raise _mismatch(value, tp)
         hints = typing.get_type_hints(tp, include_extras=True)
-        return structured_literal(
-            {
-                f.name: _item(getattr(value, f.name), hints[f.name], f".{f.name}")
-                for f in dataclasses.fields(tp)
-            }
-        )
+        fields = {
+            f.name: _item(getattr(value, f.name), hints[f.name], blobs, f".{f.name}")
+            for f in dataclasses.fields(tp)
+        }
+        return Literal(structured=LiteralMap(literals=fields))
+    if is_stored_type(tp):
+        return _stored(value, tp, blobs)
     raise GravenTypeError(f"unsupported type {type_name(tp)}")
 
 
-def _item(value: object, tp: object, where: str) -> Literal:
+def _stored(value: object, tp: object, blobs: Blobs | None) -> Literal:
+    # Imported here: it brings the object store's client, which plain values never need.
+    from graven import stored
+
+    if not stored.fits(value, tp):
+        raise _mismatch(value, tp)
+    ref = stored.put_value(value, tp, _needed(blobs, tp))
+    blob_type = _blob_type_of(literal_type_of(tp))
+    assert blob_type is not None
+    return Literal(blob=Blob(sha256=ref.sha256, size=ref.size, type=blob_type))
+
+
+class _NoBlobs(GravenTypeError):
+    """A stored value met where no store is at hand: no other union variant would do better."""
+
+
+def _needed(blobs: Blobs | None, tp: object) -> Blobs:
+    if blobs is None:
+        raise _NoBlobs(
+            f"{type_name(tp)}: files, directories, tables and pickles are kept in the object "
+            "store, and none is at hand here (convert them with blobs=...)"
+        )
+    return blobs
+
+
+def _item(value: object, tp: object, blobs: Blobs | None, where: str) -> Literal:
     try:
-        return _to_literal(value, tp, exact=False)
+        return _to_literal(value, tp, blobs, exact=False)
     except (GravenTypeError, GravenValueError) as exc:
         raise type(exc)(f"at {where}: {exc}") from None
 
 
-def to_python(literal: Literal, tp: object) -> Any:
-    """The Python value of ``literal`` as the type ``tp``; ``GravenTypeError`` if it is not one."""
+def to_python(literal: Literal, tp: object, blobs: Blobs | None = None) -> Any:
+    """The Python value of ``literal`` as the type ``tp``; ``GravenTypeError`` if it is not one.
+    Stored values are read through ``blobs`` (files and directories into its local cache)."""
     literal_type = literal_type_of(tp)
     if not literal_matches_type(literal, literal_type):
         raise GravenTypeError(
             f"expected {describe_type(literal_type)}, got a literal of another type "
             f"({_literal_summary(literal)})"
         )
-    return _to_python(literal, tp)
+    return _to_python(literal, tp, blobs)
 
 
-def _to_python(literal: Literal, tp: object) -> Any:
+def _to_python(literal: Literal, tp: object, blobs: Blobs | None) -> Any:
     kind = literal.WhichOneof("value")
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
+    if kind == "blob" and (is_pickled(tp) or is_stored_type(tp)):
+        from graven import stored  # as in _stored
+
+        return stored.read_value(literal.blob.sha256, tp, _needed(blobs, tp))
     if origin is Annotated:
-        return _to_python(literal, args[0])
+        return _to_python(literal, args[0], blobs)
     if origin is typing.Union or origin is types.UnionType:
         # The first variant the literal fits, in declaration order.
         variant = next(a for a in args if literal_matches_type(literal, literal_type_of(a)))
-        return _to_python(literal, variant)
+        return _to_python(literal, variant, blobs)
     if kind == "none":
         return None
-    if kind == "blob":
-        raise GravenTypeError(
-            f"{type_name(tp)}: stored values (files, tables, pickles) are read through the "
-            "object store, which only the worker side provides"
-        )
     if kind == "collection":
-        return [_to_python(item, args[0]) for item in literal.collection.literals]
+        return [_to_python(item, args[0], blobs) for item in literal.collection.literals]
     if kind == "map":
-        return {k: _to_python(v, args[1]) for k, v in literal.map.literals.items()}
+        return {k: _to_python(v, args[1], blobs) for k, v in literal.map.literals.items()}
     if kind == "structured":
         assert isinstance(tp, type)
         hints = typing.get_type_hints(tp, include_extras=True)
         fields = literal.structured.literals
-        return tp(**{name: _to_python(fields[name], hints[name]) for name in fields})
+        return tp(**{name: _to_python(fields[name], hints[name], blobs) for name in fields})
     primitive = literal.primitive
     value_kind = primitive.WhichOneof("value")
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
@@ -448,7 +485,7 @@ def from_json_value(obj: object, literal_type: LiteralType) -> Literal:
     datetime with a time zone, "PT5S" / "5s" / "1.5" for a duration, base64 for bytes.
     """
     try:
-        return _from_json(obj, literal_type)
+        return sealed(_from_json(obj, literal_type))
     except (GravenTypeError, GravenValueError) as exc:
         raise GravenValueError(
             f"expected {describe_type(literal_type)}, got {_short_repr(obj)}: {exc}"
@@ -473,25 +510,27 @@ def _from_json(obj: object, t: LiteralType) -> Literal:
         items = _decoded(obj, list)
         if not isinstance(items, list):
             raise GravenValueError("not a list")
-        return collection_literal([_from_json(item, t.collection_type) for item in items])
+        return _collection(_from_json(item, t.collection_type) for item in items)
     if kind in ("map_value_type", "structured_type"):
         mapping = _decoded(obj, dict)
         if not isinstance(mapping, dict):
             raise GravenValueError("not an object")
         if kind == "map_value_type":
-            return map_literal(
-                {str(k): _from_json(v, t.map_value_type) for k, v in mapping.items()}
+            return Literal(
+                map=_pairs({str(k): _from_json(v, t.map_value_type) for k, v in mapping.items()})
             )
         schema = {f.name: f.type for f in t.structured_type.fields}
         missing = sorted(set(schema) - set(mapping))
         extra = sorted(set(mapping) - set(schema))
         if missing or extra:
             raise GravenValueError(f"missing fields {missing}, unknown fields {extra}")
-        return structured_literal({k: _from_json(mapping[k], schema[k]) for k in schema})
+        return Literal(
+            structured=LiteralMap(literals={k: _from_json(mapping[k], schema[k]) for k in schema})
+        )
     if kind == "union_type":
         variants = list(t.union_type.variants)
         if obj is None and NONE_TYPE in variants:
-            return none_literal()
+            return _none()
         for variant in variants:
             if variant == NONE_TYPE:
                 continue
@@ -500,12 +539,12 @@ def _from_json(obj: object, t: LiteralType) -> Literal:
             except (GravenTypeError, GravenValueError):
                 continue
         if obj == "null" and NONE_TYPE in variants:
-            return none_literal()
+            return _none()
         raise GravenValueError("matches no variant")
     if kind == "enum_type":
         if not isinstance(obj, str) or obj not in t.enum_type.values:
             raise GravenValueError(f"not one of {list(t.enum_type.values)}")
-        return string_literal(obj)
+        return _string(obj)
     blob_type = _blob_type_of(t)
     if blob_type is not None:
         return _blob_from_json(_decoded(obj, dict), blob_type)
@@ -515,54 +554,56 @@ def _from_json(obj: object, t: LiteralType) -> Literal:
 def _simple_from_json(obj: object, simple_type: SimpleType) -> Literal:
     if simple_type == SimpleType.SIMPLE_TYPE_NONE:
         if obj is None or obj == "null":
-            return none_literal()
+            return _none()
         raise GravenValueError("not null")
     if simple_type == SimpleType.SIMPLE_TYPE_STRING:
         if not isinstance(obj, str):
             raise GravenValueError("not a string")
-        return string_literal(obj)
+        return _string(obj)
     if simple_type == SimpleType.SIMPLE_TYPE_BYTES:
         if not isinstance(obj, str):
             raise GravenValueError("not a base64 string")
         try:
-            return primitive_literal(Primitive(bytes_value=base64.b64decode(obj, validate=True)))
+            return Literal(primitive=Primitive(bytes_value=base64.b64decode(obj, validate=True)))
         except binascii.Error:
             raise GravenValueError("not valid base64") from None
     if simple_type == SimpleType.SIMPLE_TYPE_DATETIME:
         if not isinstance(obj, str):
             raise GravenValueError("not an ISO 8601 string")
-        return datetime_literal_from_nanos(
-            timeformats.datetime_to_nanos(timeformats.parse_datetime(obj))
-        )
+        return _datetime(timeformats.datetime_to_nanos(timeformats.parse_datetime(obj)))
     if simple_type == SimpleType.SIMPLE_TYPE_DURATION:
         if isinstance(obj, int | float) and not isinstance(obj, bool):
             obj = repr(obj)
         if not isinstance(obj, str):
             raise GravenValueError("not a duration")
-        return duration_literal_from_nanos(timeformats.parse_duration_nanos(obj))
+        return _duration(timeformats.parse_duration_nanos(obj))
     if simple_type == SimpleType.SIMPLE_TYPE_FLOAT:
         if isinstance(obj, str):
             try:
-                return float_literal(float(obj))
+                return _float(float(obj))
             except ValueError:
                 raise GravenValueError("not a number") from None
         if isinstance(obj, int | float) and not isinstance(obj, bool):
-            return float_literal(float(obj))
+            return _float(float(obj))
         raise GravenValueError("not a number")
     value = _decoded(obj, int if simple_type == SimpleType.SIMPLE_TYPE_INTEGER else bool)
     if simple_type == SimpleType.SIMPLE_TYPE_BOOLEAN and isinstance(value, bool):
-        return primitive_literal(Primitive(boolean=value))
+        return Literal(primitive=Primitive(boolean=value))
     if simple_type == SimpleType.SIMPLE_TYPE_INTEGER and type(value) is int:
-        return int_literal(value)
+        return _int(value)
     raise GravenValueError(f"not a {SIMPLE_NAMES.get(simple_type, 'value')}")
 
 
 def _blob_from_json(obj: object, blob_type: BlobType) -> Literal:
-    if not isinstance(obj, dict) or not {"uri", "sha256", "size"} <= set(obj):
-        raise GravenValueError("not a stored blob {uri, sha256, size}")
-    return blob_literal(
-        Blob(uri=str(obj["uri"]), sha256=str(obj["sha256"]), size=int(obj["size"]), type=blob_type)
-    )
+    """A blob already stored (the CLI uploads a file first, then names its content)."""
+    if not isinstance(obj, dict) or not {"sha256", "size"} <= set(obj):
+        raise GravenValueError("not a stored blob {sha256, size}")
+    sha256, size = obj["sha256"], obj["size"]
+    if not isinstance(sha256, str) or not SHA256_HEX.fullmatch(sha256.removeprefix(PREFIX)):
+        raise GravenValueError(f"sha256 {sha256!r} is not 64 lower-case hex digits")
+    if type(size) is not int or size < 0:
+        raise GravenValueError(f"size {size!r} is not a byte count")
+    return Literal(blob=Blob(sha256=sha256.removeprefix(PREFIX), size=size, type=blob_type))
 
 
 def to_json_value(literal: Literal) -> object:
@@ -578,7 +619,6 @@ def to_json_value(literal: Literal) -> object:
     if kind == "blob":
         blob = literal.blob
         return {
-            "uri": blob.uri,
             "sha256": blob.sha256,
             "size": blob.size,
             "format": blob.type.format,

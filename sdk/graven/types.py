@@ -3,14 +3,14 @@
 Supported: ``int``, ``float``, ``str``, ``bool``, ``bytes``, ``None``, ``datetime``,
 ``timedelta``, ``list[T]``, ``dict[str, T]``, ``Optional[T]`` and other unions, ``Enum``
 subclasses with string values, dataclasses (a structured type with a field schema, nested
-freely but not recursively), and ``Pickled[T]``: the explicit opt-in to carry any object
-with pickle.
+freely but not recursively), and the stored kinds: ``graven.File``, ``graven.Directory``,
+``pyarrow.Table`` (the ``tabular`` extra) and ``Pickled[T]``, the explicit opt-in to carry any
+object with pickle.
 
-Blobs (files, directories), tabular data and pickles are stored, not inline: their literal
-is a ``Blob`` (uri, content sha256, size; a table is a blob of format "parquet", a pickle one
-of format "pickle"). Their types are described, compared and checked here, so the control
-plane accepts them, but values of them are made and read only where an object store is at
-hand (the worker side); the Python types ``File``, ``Directory`` and tables come with it.
+Stored kinds are kept in the object store, not inline: their literal is a ``Blob`` (content
+sha256, size, type; a table is a blob of format "parquet", a pickle one of format "pickle").
+Their types are described, compared and checked here without the store, so the control plane
+accepts them; values of them are made and read through a ``graven.blobs.Blobs``.
 
 Assignability is strict on purpose: a registered graph must run without surprises, so an
 ``int`` output never silently feeds a ``float`` input. What widens is only what loses no
@@ -29,15 +29,20 @@ import typing
 from typing import Annotated, TypeAlias, TypeVar
 
 from graven.errors import GravenTypeError
+from graven.files import Directory, File
 from graven.project import main_module_name
+from graven.tables import PARQUET_FORMAT, is_table_type
 from graven.v1.types_pb2 import (
     BLOB_DIMENSIONALITY_MULTIPART,
+    BLOB_DIMENSIONALITY_SINGLE,
+    BlobType,
     EnumType,
     LiteralType,
     PickleType,
     SimpleType,
     StructuredField,
     StructuredType,
+    TabularType,
     UnionType,
 )
 
@@ -84,8 +89,26 @@ NONE_TYPE = LiteralType(simple=SimpleType.SIMPLE_TYPE_NONE)
 
 SUPPORTED = (
     "int, float, str, bool, bytes, None, datetime, timedelta, list[T], dict[str, T], "
-    "Optional[T], Union[...], str-valued Enum, dataclass, Pickled[T]"
+    "Optional[T], Union[...], str-valued Enum, dataclass, File, Directory, pyarrow.Table, "
+    "Pickled[T]"
 )
+
+STORED_TYPES: dict[object, LiteralType] = {
+    File: LiteralType(blob=BlobType(dimensionality=BLOB_DIMENSIONALITY_SINGLE)),
+    Directory: LiteralType(blob=BlobType(dimensionality=BLOB_DIMENSIONALITY_MULTIPART)),
+}
+
+
+def is_pickled(tp: object) -> bool:
+    """Whether ``tp`` is ``Pickled[T]``."""
+    return typing.get_origin(tp) is Annotated and any(
+        isinstance(extra, PickleMarker) for extra in typing.get_args(tp)[1:]
+    )
+
+
+def is_stored_type(tp: object) -> bool:
+    """Whether values of ``tp`` are kept in the object store (``Pickled[T]`` aside)."""
+    return tp in STORED_TYPES or is_table_type(tp)
 
 
 def simple(simple_type: SimpleType) -> LiteralType:
@@ -120,7 +143,7 @@ def _literal_type_of(tp: object, enclosing: tuple[type, ...]) -> LiteralType:
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if origin is Annotated:
-        if any(isinstance(extra, PickleMarker) for extra in args[1:]):
+        if is_pickled(tp):
             return LiteralType(pickle=PickleType(python_type=type_name(args[0])))
         return _literal_type_of(args[0], enclosing)
     if origin is list:
@@ -139,6 +162,10 @@ def _literal_type_of(tp: object, enclosing: tuple[type, ...]) -> LiteralType:
         return _enum_type(tp)
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         return _structured_type(tp, enclosing)
+    if tp in STORED_TYPES:
+        return STORED_TYPES[tp]
+    if is_table_type(tp):
+        return LiteralType(tabular=TabularType(format=PARQUET_FORMAT))
     if tp in (list, dict):
         raise GravenTypeError(f"unsupported type {type_name(tp)}: give the element type")
     raise GravenTypeError(f"unsupported type {type_name(tp)}; supported: {SUPPORTED}")

@@ -30,7 +30,7 @@ from google.protobuf.message import Message
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from graven.digests import sha256_hex
-from graven.literals import int_literal, string_literal
+from graven.literals import collection_literal, int_literal, sealed, string_literal
 from graven.v1 import registry_service_pb2 as rs
 from graven.v1.identifier_pb2 import (
     RESOURCE_TYPE_LAUNCH_PLAN,
@@ -122,6 +122,13 @@ def forged_hash() -> Literal:
     literal = int_literal(1)
     literal.hash = sha256_hex(b"not the content")
     return literal
+
+
+def nested_hash() -> Literal:
+    """A list whose item carries a hash, sealed so that only the nested hash is wrong."""
+    literal = collection_literal([int_literal(1)])
+    literal.collection.literals[0].hash = int_literal(1).hash
+    return sealed(literal)
 
 
 def list_names(**fields: Any) -> rs.ListNamesRequest:
@@ -291,6 +298,12 @@ CASES = [
         task_inputs(var("x", INT, forged_hash())),
         INVALID,
         "spec.template.interface.inputs[0].default.hash:",
+    ),
+    (
+        "CreateTask",
+        task_inputs(var("x", LiteralType(collection_type=INT), nested_hash())),
+        INVALID,
+        "spec.template.interface.inputs[0].default.collection.literals[0].hash:",
     ),
     (
         "CreateTask",

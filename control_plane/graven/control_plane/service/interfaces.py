@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from graven.control_plane.errors import InvalidArgument
 from graven.control_plane.service.validation import require
-from graven.literals import literal_hash, literal_matches_type
+from graven.literals import literal_hash, literal_matches_type, nested_hash_path
 from graven.types import describe_type
 from graven.v1.interface_pb2 import TypedInterface, Variable
 from graven.v1.literals_pb2 import Literal
@@ -88,13 +88,19 @@ def check_type(t: LiteralType, field: str) -> None:
 
 
 def check_literal(literal: Literal, t: LiteralType, field: str, what: str = "") -> None:
-    """A value of type ``t`` whose hash is the hash of its content: caching and lineage key
-    on that hash, so a wrong one would silently share results between different values.
+    """A top-level value of type ``t`` whose hash is the hash of its content: caching and
+    lineage key on that hash, so a wrong one would silently share results between different
+    values, and a hash inside would give one value two hashes.
     ``what`` names the value's destination in the message when the field path alone is
     hard to read."""
     if not literal_matches_type(literal, t):
         prefix = f"{what}: " if what else ""
         raise InvalidArgument(field, f"{prefix}is not a value of type {describe_type(t)}")
+    nested = nested_hash_path(literal)
+    if nested is not None:
+        raise InvalidArgument(
+            f"{field}.{nested}.hash", "only a top-level value carries a hash, not a nested one"
+        )
     expected = literal_hash(literal)
     if literal.hash != expected:
         raise InvalidArgument(

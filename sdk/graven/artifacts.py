@@ -1,0 +1,60 @@
+"""Values as artifacts: a top-level literal's canonical bytes, stored under their own hash.
+
+The bytes of an artifact are exactly what ``graven.literals.literal_hash`` hashes (the
+literal serialized deterministically with ``hash`` empty), so an artifact at
+``cas/sha256/<hh>/<hex>`` hashes to its key, any reader can check it, and equal values from
+different executions share one object. Artifacts are written once and never changed.
+"""
+
+from __future__ import annotations
+
+from google.protobuf.message import DecodeError
+
+from graven.digests import canonical_bytes, sha256_hex
+from graven.errors import GravenValueError
+from graven.literals import unhashed
+from graven.store.base import ObjectStore, StoreError
+from graven.store.layout import artifact_key
+from graven.v1.literals_pb2 import Literal
+
+
+def artifact_bytes(literal: Literal) -> bytes:
+    """The canonical bytes of ``literal``: its artifact, and what its hash is the sha256 of."""
+    return canonical_bytes(unhashed(literal))
+
+
+def literal_from_artifact(data: bytes) -> Literal:
+    """The top-level literal (hash set) whose artifact is ``data``; GravenValueError for bytes
+    that are not one (malformed, or not in canonical form, so not any literal's artifact)."""
+    try:
+        literal = Literal.FromString(data)
+    except DecodeError as exc:
+        raise GravenValueError(f"not a literal's artifact ({exc})") from None
+    if artifact_bytes(literal) != data:
+        raise GravenValueError("not a literal's artifact (the bytes are not canonical)")
+    literal.hash = sha256_hex(data)
+    return literal
+
+
+def put_artifact(store: ObjectStore, literal: Literal) -> str:
+    """Store ``literal``'s artifact unless the store holds it (write-once); its hash.
+
+    A literal whose ``hash`` is set but wrong is refused: its artifact would land under a key
+    its bytes do not hash to."""
+    data = artifact_bytes(literal)
+    artifact_hash = sha256_hex(data)
+    if literal.hash and literal.hash != artifact_hash:
+        raise GravenValueError(f"literal hash {literal.hash} is not its content hash")
+    key = artifact_key(artifact_hash)
+    if not store.exists(key):
+        store.put_bytes(key, data)
+    return artifact_hash
+
+
+def read_artifact(store: ObjectStore, artifact_hash: str) -> Literal:
+    """The literal stored as ``artifact_hash``; StoreError when it is missing or its bytes do
+    not hash to it."""
+    data = store.get_bytes(artifact_key(artifact_hash))
+    if sha256_hex(data) != artifact_hash:
+        raise StoreError(f"artifact {artifact_hash} is corrupt: its bytes hash differently")
+    return literal_from_artifact(data)
