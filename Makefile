@@ -36,7 +36,7 @@ test: lint typecheck minio postgres
 demo: install
 	PATH=$(CURDIR)/$(BIN):$$PATH bash examples/demo.sh
 
-bench: install minio
+bench: install minio postgres
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m bench
 
 clean:

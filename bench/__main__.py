@@ -1,33 +1,117 @@
-"""`make bench`: every benchmark, printed as medians of several runs beside raw Ray."""
+"""`make bench` (`python -m bench`): every benchmark, each figure beside raw Ray where raw Ray
+can run the same thing, written to bench/results/ as JSON, Markdown and a PNG plot.
+
+`--quick` takes a small set that fits in a few minutes; the full suite (the default, or
+`--full`) takes every shape. `--only` picks bench modules, `--shapes` picks execution shapes.
+"""
 
 from __future__ import annotations
 
 import argparse
+import datetime
+import importlib
+import importlib.util
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import cast
 
-from bench import executions, registration, store
+from bench import report, store
+from bench.context import Context
 from bench.embedded import embedded_stack
+from bench.figures import Figure
+from bench.shapes import MAX_RUNS, SHAPES, by_key
 from graven.data_plane import ray_runtime
+
+RESULTS = Path(__file__).resolve().parent / "results"
+# Bench modules in the order they run: bench/<name>.py providing figures(context) (see
+# bench/context.py). A module that is not there (yet) is left out with a note.
+MODULES = ("registration", "executions", "cache", "lineage", "throughput", "store")
+Runner = Callable[[Context], Iterator[Figure]]
+
+
+def _store(context: Context) -> Iterator[Figure]:
+    """bench/store.py keeps an interface of its own (it also runs alone)."""
+    for backend, graven, raw in store.run(repeat=context.runs(3)):
+        yield Figure(
+            "store",
+            f"write 1 GiB through put_content, {backend}",
+            graven=graven,
+            raw_ray=raw,
+            target="≤ 2x the raw write",
+            note="raw column: the same write without Graven, not Ray",
+        )
+
+
+def _cache(context: Context) -> Iterator[Figure]:
+    """bench/cache.py until it provides figures(context)."""
+    from bench import cache
+
+    measured = cache.run(context.stack.endpoint, context.runs(7))
+    yield Figure(
+        "cache",
+        f"relaunch of a fully cached chain of {cache.CHAIN}",
+        graven=measured.relaunch,
+        raw_ray=measured.raw_ray,
+        target=f"≤ {cache.TARGET_SECONDS} s, zero Ray tasks",
+        peak_rss=context.stack.peak_rss(),
+        note=f"{measured.ray_tasks} Ray tasks, {measured.hits} hits",
+    )
+
+
+ADAPTERS: dict[str, Runner] = {"store": _store, "cache": _cache}
+
+
+def _runner(name: str) -> Runner | str:
+    """The module's figures(), or why there is none."""
+    if importlib.util.find_spec(f"bench.{name}") is None:
+        return f"bench/{name}.py is not there"
+    module = importlib.import_module(f"bench.{name}")
+    if hasattr(module, "figures"):
+        return cast(Runner, module.figures)
+    return ADAPTERS.get(name, f"bench/{name}.py has no figures(context)")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--repeat", type=int, default=7, help="runs per figure")
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    scale = parser.add_mutually_exclusive_group()
+    scale.add_argument("--quick", action="store_true", help="a small set, fewer runs")
+    scale.add_argument("--full", action="store_true", help="every shape (the default)")
+    parser.add_argument("--only", nargs="+", choices=MODULES, help="bench modules to run")
+    parser.add_argument(
+        "--shapes", nargs="+", metavar="SHAPE", help=f"of: {' '.join(s.key for s in SHAPES)}"
+    )
+    parser.add_argument("--repeat", type=int, help="timed runs of every figure")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="folder for the results")
     args = parser.parse_args()
+
+    shapes = (
+        by_key(args.shapes) if args.shapes else [s for s in SHAPES if s.quick or not args.quick]
+    )
+    runners = {name: _runner(name) for name in args.only or MODULES}
+    started = time.monotonic()
     # One Ray cluster for Graven's agent and for raw Ray, so the ratio compares like with like.
     ray_runtime.connect()
     ray_address = ray_runtime.cluster_address()
-    with embedded_stack("--ray", ray_address) as endpoint:
-        print("Registration (embedded stack: SQLite, local store)")
-        for label, timing in registration.run(endpoint, args.repeat).items():
-            print(f"  {label:32s} {timing.describe()}")
-        print("Executions, CreateExecution to SUCCEEDED, beside raw Ray on the same cluster")
-        for label, graven, raw in executions.run(endpoint, ray_address, args.repeat):
-            ratio = graven.median / raw.median
-            print(f"  {label:20s} Graven {graven.describe()}")
-            print(f"  {'':20s} raw Ray {raw.describe()}   ratio {ratio:5.1f}x")
-    print("Writing a 1 GiB output (put_content) beside a raw write through the same medium")
-    for line in store.describe(store.run()):
-        print(f"  {line}")
+    figures: list[Figure] = []
+    with embedded_stack(ray_address=ray_address, max_executions=MAX_RUNS) as stack:
+        context = Context(stack, ray_address, args.quick, args.repeat, tuple(shapes))
+        for name, runner in runners.items():
+            if isinstance(runner, str):
+                print(f"{name}: left out ({runner})")
+                continue
+            print(name, flush=True)
+            for figure in runner(context):
+                print(report.line(figure), flush=True)
+                figures.append(figure)
+    minutes = (time.monotonic() - started) / 60
+    run = {
+        "scale": "quick" if args.quick else "full",
+        "date": datetime.date.today().isoformat(),
+        "minutes": round(minutes, 1),
+    }
+    for path in report.write(figures, args.out, str(run["scale"]), run):
+        print(f"wrote {path}")
 
 
 if __name__ == "__main__":

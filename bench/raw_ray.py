@@ -1,54 +1,44 @@
 """Raw Ray running the DAG shapes Graven is measured on, for the ratio beside each figure.
 
-The tasks do nothing, so what is timed is Ray's own cost of scheduling the shape: a chain
-of N tasks each taking the previous one's result (Ray resolves the dependency; the driver
-waits only for the last), and N independent leaves gathered by the driver.
+The tasks do nothing, so what is timed is Ray's own cost of scheduling the shape: a chain of
+N tasks each taking the previous one's result (Ray resolves the dependency; the driver waits
+only for the last), N independent leaves gathered by the driver, and K such runs submitted
+at once.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import ray
 
-from bench.stats import Timing, timed
-from graven.data_plane import ray_runtime
-
-CHAIN = 100
-FAN_OUT = 1000
+from bench.shapes import Shape
 
 
 def _noop(*_: object) -> None:
     return None
 
 
-def _remote() -> Any:
-    return ray.remote(max_retries=0)(_noop)
+def runner(shape: Shape) -> Callable[[], None]:
+    """One run of ``shape`` on the Ray cluster this process is connected to."""
+    noop: Any = ray.remote(max_retries=0)(_noop)
 
+    def chain() -> list[Any]:
+        ref = noop.remote()
+        for _ in range(shape.size - 1):
+            ref = noop.remote(ref)
+        return [ref]
 
-def chain(n: int, repeat: int, address: str | None = None) -> Timing:
-    """N no-op tasks, each depending on the one before."""
-    ray_runtime.connect(address)
-    noop = _remote()
+    def fan_out() -> list[Any]:
+        return [noop.remote() for _ in range(shape.size)]
+
+    build = chain if shape.kind == "chain" else fan_out
 
     def once() -> None:
-        ref = noop.remote()
-        for _ in range(n - 1):
-            ref = noop.remote(ref)
-        ray.get(ref)
+        refs: list[Any] = []
+        for _ in range(shape.runs):
+            refs += build()
+        ray.get(refs)
 
-    return timed(once, repeat)
-
-
-def fan_out(n: int, repeat: int, address: str | None = None) -> Timing:
-    """N independent no-op tasks, all gathered."""
-    ray_runtime.connect(address)
-    noop = _remote()
-    return timed(lambda: ray.get([noop.remote() for _ in range(n)]), repeat)
-
-
-def run(repeat: int, address: str | None = None) -> dict[str, Timing]:
-    return {
-        f"raw Ray chain of {CHAIN}": chain(CHAIN, repeat, address),
-        f"raw Ray fan-out of {FAN_OUT}": fan_out(FAN_OUT, repeat, address),
-    }
+    return once

@@ -7,9 +7,12 @@ created; re-registration sends the identical project again.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
-from bench.stats import Timing, timed
+from bench.context import Context
+from bench.figures import Figure
+from bench.stats import timed
 from graven.remote import Remote
 
 TASKS = 100
@@ -37,11 +40,25 @@ def write_project(root: Path, salt: int) -> Path:
     return package / "flow.py"
 
 
-def run(endpoint: str, repeat: int) -> dict[str, Timing]:
-    with tempfile.TemporaryDirectory() as tmp, Remote(endpoint) as remote:
+def figures(context: Context) -> Iterator[Figure]:
+    repeat = context.runs(7)
+    with tempfile.TemporaryDirectory() as tmp, Remote(context.stack.endpoint) as remote:
         root = Path(tmp)
         projects = iter(write_project(root / str(i), i) for i in range(repeat + 1))
         fresh = timed(lambda: remote.register(next(projects), project="bench"), repeat)
+        yield Figure(
+            "registration",
+            "register a 100-task workflow, client to committed",
+            graven=fresh,
+            target="≤ 150 ms",
+            peak_rss=context.stack.peak_rss(),
+        )
         same = write_project(root / "same", 10_000)
         again = timed(lambda: remote.register(same, project="bench"), repeat)
-    return {"register 100-task workflow": fresh, "re-register unchanged": again}
+        yield Figure(
+            "registration",
+            "re-register it unchanged",
+            graven=again,
+            target="≤ 30 ms",
+            peak_rss=context.stack.peak_rss(),
+        )

@@ -36,3 +36,19 @@ def timed(fn: Callable[[], object], repeat: int, warmup: int = 1) -> Timing:
         fn()
         samples.append(time.perf_counter() - start)
     return Timing(tuple(samples))
+
+
+def paired(
+    first: Callable[[], object], second: Callable[[], object], repeat: int, warmup: int = 1
+) -> tuple[Timing, Timing]:
+    """Time two ways of doing the same thing in turns, so that a slower stretch of a shared
+    machine hits both alike."""
+    firsts: list[float] = []
+    seconds: list[float] = []
+    for i in range(warmup + repeat):
+        for fn, samples in ((first, firsts), (second, seconds)):
+            start = time.perf_counter()
+            fn()
+            if i >= warmup:
+                samples.append(time.perf_counter() - start)
+    return Timing(tuple(firsts)), Timing(tuple(seconds))

@@ -7,29 +7,37 @@ through it, so the CLI is a thin layer of argument parsing and rendering.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import grpc
 from google.protobuf.message import Message
 
-from graven.errors import GravenValueError, located
-from graven.literals import from_json_value, to_json_value
+from graven.errors import GravenTypeError, GravenValueError, located
+from graven.files import Directory, File
+from graven.literals import from_json_value, to_json_value, to_literal, to_python
+from graven.remote_blobs import UPLOAD_CHUNK_BYTES, RemoteBlobs
+from graven.remote_cache import CacheCalls
+from graven.remote_lineage import LineageCalls
+from graven.remote_pages import pages
+from graven.tables import PARQUET_FORMAT
+from graven.types import PICKLE_FORMAT
 from graven.v1 import execution_pb2 as ex
 from graven.v1 import execution_service_pb2 as exs
 from graven.v1 import identifier_pb2 as idl
 from graven.v1 import launch_plan_pb2, task_pb2, workflow_pb2
 from graven.v1 import literals_pb2 as lit
 from graven.v1 import registry_service_pb2 as reg
+from graven.v1.cache_service_pb2_grpc import CacheServiceStub
 from graven.v1.execution_service_pb2_grpc import ExecutionServiceStub
 from graven.v1.interface_pb2 import TypedInterface
+from graven.v1.lineage_service_pb2_grpc import LineageServiceStub
 from graven.v1.registry_service_pb2_grpc import RegistryServiceStub
+from graven.v1.types_pb2 import BLOB_DIMENSIONALITY_MULTIPART, BlobType, LiteralType
 from graven.versioning import Spec
 
 DEFAULT_ENDPOINT = "127.0.0.1:8089"
-UPLOAD_CHUNK_BYTES = 1 << 20
 # Room for large workflow closures; the server enforces its own limit.
 MAX_MESSAGE_BYTES = 64 << 20
 
@@ -46,7 +54,9 @@ class Registered:
     created: bool
 
 
-class Remote:
+class Remote(LineageCalls, CacheCalls):
+    """A connection to one control plane; lineage and cache calls come from the mixins."""
+
     def __init__(self, endpoint: str | None = None) -> None:
         self.endpoint = endpoint or default_endpoint()
         self._channel = grpc.insecure_channel(
@@ -58,6 +68,9 @@ class Remote:
         )
         self.registry = RegistryServiceStub(self._channel)
         self.executions = ExecutionServiceStub(self._channel)
+        self.lineage_service = LineageServiceStub(self._channel)
+        self.cache_service = CacheServiceStub(self._channel)
+        self.blobs = RemoteBlobs(self.lineage_service)
 
     def close(self) -> None:
         self._channel.close()
@@ -125,7 +138,7 @@ class Remote:
         request = reg.ListNamesRequest(
             resource_type=kind, project=project, domain=domain, name_prefix=name_prefix
         )
-        return _pages(self.registry.ListNames, request, "entities")
+        return pages(self.registry.ListNames, request, "entities")
 
     def list_versions(
         self, kind: idl.ResourceType, project: str, domain: str, name: str
@@ -133,7 +146,7 @@ class Remote:
         request = reg.ListVersionsRequest(
             resource_type=kind, project=project, domain=domain, name=name
         )
-        return _pages(self.registry.ListVersions, request, "versions")
+        return pages(self.registry.ListVersions, request, "versions")
 
     def diff(
         self, kind: idl.ResourceType, project: str, domain: str, name: str, a: str, b: str
@@ -186,8 +199,8 @@ class Remote:
                 known = ", ".join(sorted(types)) or "none"
                 raise GravenValueError(f"{workflow} has no input {key!r} (inputs: {known})")
             try:
-                literal = from_json_value(value, types[key])
-            except GravenValueError as error:
+                literal = self._input_literal(value, types[key])
+            except (GravenValueError, GravenTypeError) as error:
                 raise located(f"{workflow}: input {key!r}", error) from None
             literals.literals[key].CopyFrom(literal)
         request = exs.CreateExecutionRequest(
@@ -199,6 +212,21 @@ class Remote:
         )
         (request.launch_plan_id if launch_plan else request.workflow_id).CopyFrom(target)
         return self.executions.CreateExecution(request).execution
+
+    def _input_literal(self, value: object, literal_type: LiteralType) -> lit.Literal:
+        """A file or folder input (a File, a Directory or a local path) is uploaded and named
+        by its content; any other value is read as JSON."""
+        kind = _file_kind(literal_type.blob) if literal_type.HasField("blob") else None
+        if kind is None or not isinstance(value, File | Directory | str | os.PathLike):
+            return from_json_value(value, literal_type)
+        if isinstance(value, str) and value.lstrip().startswith("{"):
+            return from_json_value(value, literal_type)  # content stored before: {sha256, size}
+        local = value if isinstance(value, File | Directory) else kind(value)
+        exists = local.path.is_dir() if kind is Directory else local.path.is_file()
+        if not exists:
+            noun = "folder" if kind is Directory else "file"
+            raise GravenValueError(f"{os.fspath(local.path)}: no such {noun}")
+        return to_literal(local, kind, self.blobs)
 
     def launch_interface(self, target: idl.Identifier) -> TypedInterface:
         """The inputs a launch of ``target`` (a workflow or launch plan id) accepts."""
@@ -228,11 +256,11 @@ class Remote:
             workflow_version=workflow_version,
             phases=phases,
         )
-        return _pages(self.executions.ListExecutions, request, "executions")
+        return pages(self.executions.ListExecutions, request, "executions")
 
     def node_executions(self, execution_id: idl.ExecutionIdentifier) -> list[ex.NodeExecution]:
         request = exs.ListNodeExecutionsRequest(execution_id=execution_id)
-        return list(_pages(self.executions.ListNodeExecutions, request, "node_executions"))
+        return list(pages(self.executions.ListNodeExecutions, request, "node_executions"))
 
     def watch(self, execution_id: idl.ExecutionIdentifier) -> Iterator[exs.WatchExecutionResponse]:
         """The current state, then every change, until the execution is terminal."""
@@ -252,6 +280,28 @@ class Remote:
         """The outputs of a succeeded execution as JSON-compatible values."""
         literals = self.data(execution_id).outputs.literals
         return {name: to_json_value(value) for name, value in sorted(literals.items())}
+
+    def output_values(
+        self, execution_id: idl.ExecutionIdentifier, types: Mapping[str, object] | None = None
+    ) -> dict[str, object]:
+        """The outputs of a succeeded execution as Python values: each of the type ``types``
+        names, a file or directory otherwise as a ``File``/``Directory`` downloaded through
+        the control plane (into the local blob cache), anything else as its JSON value."""
+        literals = self.data(execution_id).outputs.literals
+        types = types or {}
+        unknown = sorted(set(types) - set(literals))
+        if unknown:
+            raise GravenValueError(f"the execution has no outputs {unknown}")
+        values: dict[str, object] = {}
+        for name, literal in sorted(literals.items()):
+            tp = types.get(name)
+            if tp is None and literal.HasField("blob"):
+                tp = _file_kind(literal.blob.type)
+            if tp is None:
+                values[name] = to_json_value(literal)
+            else:
+                values[name] = to_python(literal, tp, self.blobs)
+        return values
 
     def terminate(self, execution_id: idl.ExecutionIdentifier, reason: str = "") -> ex.Execution:
         request = exs.TerminateExecutionRequest(id=execution_id, reason=reason)
@@ -279,19 +329,17 @@ class Remote:
         return self.executions.RecoverExecution(request).execution
 
 
+def _file_kind(blob_type: BlobType) -> type[File] | type[Directory] | None:
+    """The Python type a plain blob converts to; None for a table or a pickle, which need the
+    type they were made from."""
+    if blob_type.format in (PICKLE_FORMAT, PARQUET_FORMAT):
+        return None
+    return Directory if blob_type.dimensionality == BLOB_DIMENSIONALITY_MULTIPART else File
+
+
 def _entry(entity_id: idl.Identifier, spec: Spec) -> reg.RegistrationEntry:
     if isinstance(spec, task_pb2.TaskSpec):
         return reg.RegistrationEntry(task=reg.CreateTaskRequest(id=entity_id, spec=spec))
     if isinstance(spec, workflow_pb2.WorkflowSpec):
         return reg.RegistrationEntry(workflow=reg.CreateWorkflowRequest(id=entity_id, spec=spec))
     return reg.RegistrationEntry(launch_plan=reg.CreateLaunchPlanRequest(id=entity_id, spec=spec))
-
-
-def _pages(call: Callable[[Any], Any], request: Any, items: str) -> Iterator[Any]:
-    """Every item of a paginated list call, following next_page_token lazily."""
-    while True:
-        page = call(request)
-        yield from getattr(page, items)
-        if not page.next_page_token:
-            return
-        request.page_token = page.next_page_token

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from dp_support import LEASE_SECONDS
 
 from graven.control_plane.app import ControlPlane
 from graven.control_plane.config import Settings
+from graven.data_plane.agent import Agent
 from graven.store import ObjectStore, open_store
 from graven.v1.execution_service_pb2_grpc import ExecutionServiceStub
 
@@ -34,3 +36,15 @@ def executions(plane: ControlPlane) -> Iterator[ExecutionServiceStub]:
     channel = grpc.insecure_channel(plane.grpc_address)
     yield ExecutionServiceStub(channel)
     channel.close()
+
+
+@pytest.fixture
+def agent(plane: ControlPlane, ray_address: str) -> Iterator[Agent]:
+    """An agent of the test's control plane, in this process, on the session's Ray."""
+    running = Agent(plane.grpc_address, ray_address, claim_wait=1.0)
+    thread = threading.Thread(target=running.run)
+    thread.start()
+    yield running
+    running.stop()
+    thread.join(30)
+    assert not thread.is_alive()

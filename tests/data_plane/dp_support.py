@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime
 import os
+import subprocess
+import sys
 import textwrap
 import threading
 import time
@@ -240,7 +242,12 @@ def read_outputs(store: ObjectStore, uri: str) -> LiteralMap:
 
 
 def launch(
-    stub: ExecutionServiceStub, name: str, version: str, **inputs: object
+    stub: ExecutionServiceStub,
+    name: str,
+    version: str,
+    *,
+    overwrite_cache: bool = False,
+    **inputs: object,
 ) -> ExecutionIdentifier:
     literals = LiteralMap(literals={k: to_literal(v, type(v)) for k, v in inputs.items()})
     workflow_id = Identifier(
@@ -251,7 +258,11 @@ def launch(
         version=version,
     )
     request = es.CreateExecutionRequest(
-        project=PROJECT, domain=DOMAIN, workflow_id=workflow_id, inputs=literals
+        project=PROJECT,
+        domain=DOMAIN,
+        workflow_id=workflow_id,
+        inputs=literals,
+        overwrite_cache=overwrite_cache,
     )
     return stub.CreateExecution(request).execution.id
 
@@ -280,3 +291,16 @@ def node_executions(
 
 def execution_outputs(stub: ExecutionServiceStub, execution_id: ExecutionIdentifier) -> LiteralMap:
     return stub.GetExecutionData(es.GetExecutionDataRequest(id=execution_id)).outputs
+
+
+AGENT_SCRIPT = """
+import sys
+from graven.data_plane.agent import Agent
+Agent(sys.argv[1], sys.argv[2], claim_wait=1.0).run()
+"""
+
+
+def agent_process(endpoint: str, ray_address: str) -> subprocess.Popen[bytes]:
+    """An agent in a process of its own, joined to the cluster at ``ray_address`` as a
+    separate Ray job (it inherits this process's environment)."""
+    return subprocess.Popen([sys.executable, "-c", AGENT_SCRIPT, endpoint, ray_address])

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import textwrap
 import threading
 import time
@@ -18,6 +16,7 @@ from dp_support import (
     DOMAIN,
     LEASE_SECONDS,
     PROJECT,
+    agent_process,
     execution_outputs,
     get_execution,
     launch,
@@ -119,17 +118,6 @@ def start(
     return launch(stub, f"flows.{name}", flows[f"flows.{name}"], **inputs)
 
 
-@pytest.fixture
-def agent(plane: ControlPlane, ray_address: str) -> Iterator[Agent]:
-    running = Agent(plane.grpc_address, ray_address, claim_wait=1.0)
-    thread = threading.Thread(target=running.run)
-    thread.start()
-    yield running
-    running.stop()
-    thread.join(30)
-    assert not thread.is_alive()
-
-
 def runs(folder: Path, name: str) -> int:
     path = folder / f"ran-{name}"
     return len(path.read_text().splitlines()) if path.exists() else 0
@@ -203,15 +191,6 @@ def test_terminate_reaches_terminated_within_five_seconds_and_stops_the_task(
     assert runs(tmp_path, "d") == 0
 
 
-AGENT_SCRIPT = """
-import sys
-from graven.data_plane.agent import Agent
-from graven.data_plane.events import EventReporter
-from graven.data_plane.leases import LeaseKeeper
-Agent(sys.argv[1], sys.argv[2], claim_wait=1.0).run()
-"""
-
-
 def test_a_killed_agent_is_replaced_and_no_succeeded_node_runs_twice(
     plane: ControlPlane,
     executions: ExecutionServiceStub,
@@ -219,7 +198,7 @@ def test_a_killed_agent_is_replaced_and_no_succeeded_node_runs_twice(
     ray_address: str,
     tmp_path: Path,
 ) -> None:
-    doomed = subprocess.Popen([sys.executable, "-c", AGENT_SCRIPT, plane.grpc_address, ray_address])
+    doomed = agent_process(plane.grpc_address, ray_address)
     try:
         execution_id = start(executions, flows, "chain", folder=str(tmp_path))
         wait_until(lambda: (tmp_path / "started-c").exists(), 60, "node c to start")

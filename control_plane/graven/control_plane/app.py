@@ -13,10 +13,14 @@ from graven.control_plane.service.agents import LeaseSettings
 from graven.control_plane.service.bundles import BundleStore
 from graven.control_plane.service.execution_wiring import execution_services
 from graven.control_plane.service.registry import RegistryService
+from graven.control_plane.transport.connect_apps import ConnectServices
 from graven.control_plane.transport.grpc_agent import AgentServicer
+from graven.control_plane.transport.grpc_cache import CacheServicer
 from graven.control_plane.transport.grpc_executions import ExecutionServicer
+from graven.control_plane.transport.grpc_lineage import LineageServicer
 from graven.control_plane.transport.grpc_registry import RegistryServicer
 from graven.control_plane.transport.grpc_server import GrpcServer, create_server
+from graven.control_plane.transport.http_server import HttpServer, create_http_server
 from graven.store import open_store
 
 STOP_GRACE_SECONDS = 5.0
@@ -25,8 +29,8 @@ STOP_GRACE_SECONDS = 5.0
 class ControlPlane:
     """Builds everything on construction (the schema is migrated then), serves on start().
 
-    ``grpc_port`` is the bound port once started, which is how a port of 0 (any free port)
-    is found out.
+    ``grpc_port`` and ``http_port`` are the bound ports once started, which is how a port of
+    0 (any free port) is found out.
     """
 
     def __init__(self, settings: Settings) -> None:
@@ -37,7 +41,7 @@ class ControlPlane:
         self.store = open_store(settings.store_url)
         sessions = make_sessions(self.engine)
         self.registry = RegistryService(RegistryRepository(sessions), BundleStore(self.store))
-        self.executions, self.agents = execution_services(
+        self.executions, self.agents, self.lineage, self.cache = execution_services(
             sessions,
             self.registry,
             self.store,
@@ -48,6 +52,8 @@ class ControlPlane:
         )
         self.grpc_port = settings.grpc_port
         self._grpc: GrpcServer | None = None
+        self.http_port = settings.http_port
+        self._http: HttpServer | None = None
 
     @property
     def grpc_address(self) -> str:
@@ -60,13 +66,26 @@ class ControlPlane:
             RegistryServicer(self.registry),
             ExecutionServicer(self.executions),
             AgentServicer(self.agents),
+            LineageServicer(self.lineage),
+            CacheServicer(self.cache),
             address=f"{self.settings.host}:{self.settings.grpc_port}",
             max_message_bytes=self.settings.max_message_bytes,
         )
         self._grpc.start()
         self.grpc_port = self._grpc.port
+        if self.settings.http_port is not None:
+            self._http = create_http_server(
+                ConnectServices(self.registry, self.executions, self.lineage, self.cache),
+                host=self.settings.host,
+                port=self.settings.http_port,
+                max_message_bytes=self.settings.max_message_bytes,
+            )
+            self._http.start()
+            self.http_port = self._http.port
 
     def stop(self, grace: float | None = STOP_GRACE_SECONDS) -> None:
+        if self._http is not None:
+            self._http.stop(grace)
         if self._grpc is not None:
             self._grpc.stop(grace)
         self.engine.dispose()

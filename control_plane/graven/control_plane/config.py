@@ -17,7 +17,9 @@ class Settings:
     db_url: str
     store_url: str
     grpc_port: int = DEFAULT_GRPC_PORT
-    http_port: int = DEFAULT_HTTP_PORT
+    # The console and its Connect API (`graven up` serves them on DEFAULT_HTTP_PORT); None
+    # serves neither, for a control plane that only needs gRPC (most tests).
+    http_port: int | None = None
     max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
     # Loopback by default: the embedded stack is for this machine only.
     host: str = "127.0.0.1"
@@ -35,7 +37,7 @@ class Settings:
         db_url: str | None = None,
         store_url: str | None = None,
         grpc_port: int = DEFAULT_GRPC_PORT,
-        http_port: int = DEFAULT_HTTP_PORT,
+        http_port: int | None = None,
         max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
         host: str = "127.0.0.1",
     ) -> Settings:

@@ -20,6 +20,7 @@ import grpc
 from google.protobuf.duration_pb2 import Duration
 
 from graven.data_plane import ray_runtime
+from graven.data_plane.cache_reservations import CacheReservations
 from graven.data_plane.events import EventReporter, ExecutionKey, execution_key, timestamp
 from graven.data_plane.executor import Backoff, Executor
 from graven.data_plane.leases import LeaseKeeper
@@ -71,6 +72,7 @@ class Agent:
         self._claim_call: grpc.Future[ClaimExecutionResponse] | None = None
         self._reporter: EventReporter | None = None
         self._leases: LeaseKeeper | None = None
+        self._cache: CacheReservations | None = None
 
     def stop(self) -> None:
         """Stop claiming and leave the executions in hand to be resumed by another agent."""
@@ -92,6 +94,7 @@ class Agent:
         )
         stub = AgentServiceStub(channel)
         self._reporter = EventReporter(stub, self.agent_id)
+        self._cache = CacheReservations(stub, self.agent_id)
         self._leases = LeaseKeeper(
             stub, self.agent_id, on_terminate=self._terminate, on_lost=self._lost
         )
@@ -154,7 +157,11 @@ class Agent:
         assert self._leases is not None
         execution_id = claim.execution.id
         executor = Executor(
-            claim, self._store(claim.store_url), self._reporter, backoff=self._backoff
+            claim,
+            self._store(claim.store_url),
+            self._reporter,
+            cache=self._cache,
+            backoff=self._backoff,
         )
         lease_seconds = claim.lease_expires_at.ToNanoseconds() / 1e9 - time.time()
         self._leases.hold(execution_id, lease_seconds)

@@ -18,6 +18,17 @@ behind the retry, or skips them.
 Exactly once: a worker writes a node's outputs to a key fixed by the execution and node ids
 before it returns. A walk that resumes an execution adopts those outputs for any node whose
 success was never reported, and a retry adopts them instead of running again.
+
+A cached node (its task has a cache policy) is not pipelined: its key holds the content hash
+of its inputs, so it waits for its upstream nodes to succeed. The walk then asks the control
+plane's cache about every cached node that became ready at once, in one ReserveCache call:
+a HIT whose objects are all still in the store succeeds on the spot, with no Ray task, its
+outputs read from the artifacts; a hit whose objects vanished is asked again as an overwrite,
+which reserves the key, and runs (a miss that repairs the entry); RUN means the key is this
+node's until it settles, and it runs like any other; WAIT (another execution is computing the
+key) asks again after a backoff. The lineage records of a hit are written in the background
+(store_writes), so a cached chain costs one cache round trip per node and no store write on
+its critical path.
 """
 
 from __future__ import annotations
@@ -33,16 +44,24 @@ from dataclasses import dataclass, field
 from enum import Enum, auto
 from typing import Any
 
+import grpc
 import ray
 
+from graven.artifacts import read_artifact
+from graven.blobs import StoreBlobs
 from graven.data_plane.bindings import (
     BindingError,
+    UpstreamOutputs,
     defaults_of,
     named_inputs,
     promised_nodes,
     resolve_all,
 )
-from graven.data_plane.events import EventSink, timestamp
+from graven.data_plane.cache_hits import entry_outputs, output_hashes
+from graven.data_plane.cache_keys import cache_key, is_cached, key_components
+from graven.data_plane.cache_reservations import CacheResult, CacheService
+from graven.data_plane.events import TRANSIENT, EventSink, timestamp
+from graven.data_plane.lineage_records import committed_records, output_records, put_records
 from graven.data_plane.outcomes import (
     NodeFailure,
     NodeOutcome,
@@ -50,11 +69,22 @@ from graven.data_plane.outcomes import (
     NodeSuccess,
     UpstreamFailed,
 )
+from graven.data_plane.store_writes import BackgroundWrites
 from graven.data_plane.worker import remote_for
+from graven.errors import GravenValueError
 from graven.store import ObjectStore, StoreError, layout
 from graven.v1 import execution_pb2 as pb
-from graven.v1.agent_service_pb2 import ClaimExecutionResponse
-from graven.v1.identifier_pb2 import NodeExecutionIdentifier
+from graven.v1.agent_service_pb2 import (
+    CACHE_DECISION_HIT,
+    CACHE_DECISION_RUN,
+    CACHE_DECISION_WAIT,
+    CacheRequest,
+    ClaimExecutionResponse,
+    ReserveCacheRequest,
+)
+from graven.v1.cache_pb2 import CacheEntry, CacheKeyComponents
+from graven.v1.identifier_pb2 import ExecutionIdentifier, NodeExecutionIdentifier
+from graven.v1.lineage_pb2 import LineageRecord
 from graven.v1.literals_pb2 import Literal, LiteralMap
 from graven.v1.task_pb2 import Task
 from graven.v1.workflow_pb2 import Node
@@ -68,6 +98,8 @@ SETTLED = DONE | FAILED | {pb.NODE_PHASE_SKIPPED, pb.NODE_PHASE_TERMINATED}
 START_POLL_SECONDS = 0.5
 # The error type of an attempt its agent did not live to finish; it costs no retry.
 AGENT_LOST = "AgentLost"
+# The status a cached node that succeeded by running leaves its entry in.
+RAN_CACHED = {False: pb.CACHE_STATUS_POPULATED, True: pb.CACHE_STATUS_OVERWRITTEN}
 
 
 @dataclass(frozen=True)
@@ -79,6 +111,10 @@ class Backoff:
 
     def delay(self, failures: int) -> float:
         return float(min(self.cap, self.base * 2 ** (failures - 1)))
+
+
+# Between questions about a key another execution is computing, or after the cache failed.
+CACHE_BACKOFF = Backoff(base=0.05, cap=2.0)
 
 
 class Signal(Enum):
@@ -109,6 +145,23 @@ class NodeRun:
     outputs: LiteralMap | None = None
     outputs_uri: str = ""
     error: pb.ExecutionError | None = None
+    # Caching, for a task with a cache policy: the resolved inputs the key was made of.
+    cached: bool = False
+    inputs: LiteralMap | None = None
+    components: CacheKeyComponents | None = None
+    cache_key: str = ""
+    cache_status: pb.CacheStatus = pb.CACHE_STATUS_DISABLED
+    # A question to the cache is on its way, or waits out a backoff.
+    asking: bool = False
+    waits: int = 0
+    # The outputs of a cache hit recorded before this walk: output name to artifact hash.
+    output_hashes: dict[str, str] = field(default_factory=dict)
+    # While a question is out: the outputs a HIT is expected to give (remembered by the
+    # agent, read from the store), so downstream keys can be asked in the same question.
+    expected: LiteralMap | None = None
+    # A question asked on such an expectation: the upstream outputs (node id to output
+    # name to artifact hash) its key assumed; its answer stands only if they came true.
+    assumed: dict[str, dict[str, str]] | None = None
 
     @property
     def id(self) -> str:
@@ -125,7 +178,14 @@ class Completion:
     future: Future[NodeOutcome]
 
 
-Message = Completion | Signal
+@dataclass(frozen=True)
+class CacheAnswers:
+    runs: tuple[NodeRun, ...]
+    overwrite: bool
+    result: CacheResult
+
+
+Message = Completion | CacheAnswers | Signal
 
 
 class Executor:
@@ -135,13 +195,18 @@ class Executor:
         store: ObjectStore,
         events: EventSink,
         *,
+        cache: CacheService | None = None,
         backoff: Backoff | None = None,
     ) -> None:
         self.execution_id = claim.execution.id
         self._claim = claim
         self._store = store
+        self._blobs = StoreBlobs(store)
         self._events = events
+        self._cache = cache
+        self._overwrite = claim.execution.spec.overwrite_cache
         self._backoff = backoff or Backoff()
+        self._writes = BackgroundWrites()
         self._inbox: queue.SimpleQueue[Message] = queue.SimpleQueue()
         self._timers: list[tuple[float, int, Callable[[], None]]] = []
         self._sequence = itertools.count()
@@ -182,6 +247,8 @@ class Executor:
                 return pb.EXECUTION_PHASE_UNSPECIFIED
             if isinstance(message, Completion):
                 self._completed(message)
+            elif isinstance(message, CacheAnswers):
+                self._answered(message)
         return self._finish()
 
     def _next_message(self) -> Message | None:
@@ -210,7 +277,10 @@ class Executor:
                 self._workflow_inputs[variable.name] = variable.default
         tasks = {_task_key(t.id): t for t in workflow.closure.tasks}
         for node in workflow.spec.template.nodes:
-            self._runs[node.id] = NodeRun(node, tasks[_task_key(node.task_node.task_id)])
+            task = tasks[_task_key(node.task_node.task_id)]
+            self._runs[node.id] = NodeRun(node, task, cached=is_cached(task))
+            if self._cache is None and self._runs[node.id].cached:
+                raise ValueError(f"node {node.id!r} is cached, and this walk has no cache")
         for run in self._runs.values():
             upstream = dict.fromkeys(run.node.upstream_node_ids)
             names: dict[str, None] = {}
@@ -245,21 +315,34 @@ class Executor:
             if record is not None and record.phase in SETTLED:
                 run.phase = record.phase
                 run.outputs_uri = record.outputs_uri
+                run.cache_status = record.cache_status
+                run.output_hashes = dict(record.output_hashes)
                 if record.phase in FAILED:
                     run.error = record.error
                 continue
             outputs_key = layout.node_outputs_key(self.execution_id, node_id)
             if self._store.exists(outputs_key):
-                # Its worker finished, but its agent died before the success was reported.
-                run.attempt = max(run.attempt, 1)
-                run.phase = pb.NODE_PHASE_SUCCEEDED
-                run.outputs_uri = self._store.uri(outputs_key)
-                self._emit_node(run, pb.NODE_PHASE_SUCCEEDED, outputs_uri=run.outputs_uri)
+                self._adopt_unreported(run, outputs_key)
             elif record is not None and record.phase == pb.NODE_PHASE_RUNNING:
                 self._close_interrupted_attempt(run, record)
         for run in self._runs.values():
             if run.phase in FAILED | {pb.NODE_PHASE_SKIPPED}:
                 self._skip_downstream(run)
+
+    def _adopt_unreported(self, run: NodeRun, outputs_key: str) -> None:
+        """Report a node whose worker finished but whose agent died before it said so."""
+        run.attempt = max(run.attempt, 1)
+        run.phase = pb.NODE_PHASE_SUCCEEDED
+        run.outputs_uri = self._store.uri(outputs_key)
+        run.outputs = LiteralMap.FromString(self._store.get_bytes(outputs_key))
+        if run.cached:
+            # Its inputs are on record, so its key is what the dead agent reserved.
+            inputs_key = layout.node_inputs_key(self.execution_id, run.id)
+            run.inputs = LiteralMap.FromString(self._store.get_bytes(inputs_key))
+            self._set_key(run, run.inputs)
+            run.cache_status = RAN_CACHED[self._overwrite]
+        records = committed_records(self._store, self.execution_id, run.id, run.outputs)
+        self._emit_node(run, pb.NODE_PHASE_SUCCEEDED, outputs_uri=run.outputs_uri, lineage=records)
 
     def _close_interrupted_attempt(self, run: NodeRun, record: pb.NodeExecution) -> None:
         """Record that the attempt a dead agent was running ended; it costs no retry."""
@@ -276,20 +359,31 @@ class Executor:
     # Attempts.
 
     def _submittable(self, run: NodeRun) -> bool:
-        return (
-            run.phase == pb.NODE_PHASE_UNSPECIFIED
-            and not run.in_flight
-            and all(up.phase in DONE or up.in_flight for up in run.upstream)
-        )
+        if run.phase != pb.NODE_PHASE_UNSPECIFIED or run.in_flight or run.asking:
+            return False
+        if run.cached:
+            # Its key holds its inputs' content: it waits for its upstream nodes to succeed.
+            return all(up.phase in DONE for up in run.upstream)
+        return all(up.phase in DONE or up.in_flight for up in run.upstream)
 
     def _submit_ready(self, candidates: list[NodeRun]) -> None:
-        """Submit every candidate that can go, and then whatever can go behind it."""
+        """Submit every candidate that can go, and then whatever can go behind it; ask the
+        cache about the cached ones, all in one question."""
         stack = list(reversed(candidates))
+        questions: list[NodeRun] = []
         while stack:
             run = stack.pop()
-            if self._submittable(run):
-                self._submit(run)
-                stack.extend(reversed(run.downstream))
+            if not self._submittable(run):
+                continue
+            if run.cached and run.cache_status != pb.CACHE_STATUS_MISS:
+                questions.append(run)
+                run.asking = True
+                continue
+            # Not cached, or a retry of a node whose key this execution holds already.
+            self._submit(run)
+            stack.extend(reversed(run.downstream))
+        if questions:
+            self._ask(questions, overwrite=self._overwrite)
 
     def _submit(self, run: NodeRun) -> None:
         run.attempt += 1
@@ -313,6 +407,7 @@ class Executor:
             outputs_key=layout.node_outputs_key(self.execution_id, run.id),
             started_key=started_key,
             adopt_committed=run.attempt > 1,
+            producer=self._producer(run).SerializeToString(),
         )
         upstream = [
             up.ref if up.ref is not None else self._outputs_bytes(up) for up in run.upstream
@@ -368,8 +463,16 @@ class Executor:
         run.phase = pb.NODE_PHASE_SUCCEEDED
         run.outputs = LiteralMap.FromString(outcome.outputs)
         run.outputs_uri = outcome.outputs_uri
+        if run.cached:
+            assert self._cache is not None
+            run.cache_status = RAN_CACHED[self._overwrite]
+            self._cache.remember(run.cache_key, output_hashes(run.outputs))
         self._emit_node(
-            run, pb.NODE_PHASE_SUCCEEDED, outputs_uri=outcome.outputs_uri, at=outcome.finished_at
+            run,
+            pb.NODE_PHASE_SUCCEEDED,
+            outputs_uri=outcome.outputs_uri,
+            at=outcome.finished_at,
+            lineage=[LineageRecord.FromString(record) for record in outcome.lineage],
         )
         for downstream in run.downstream:
             if (
@@ -460,16 +563,283 @@ class Executor:
         return run.outputs
 
     def _outputs_bytes(self, run: NodeRun) -> bytes:
-        """The recorded outputs of a node that succeeded before this walk began."""
+        """The outputs of a node that succeeded, as recorded when it did before this walk."""
         if run.outputs is not None:
             return run.outputs.SerializeToString(deterministic=True)
-        if not run.outputs_uri:
-            raise BindingError(f"node {run.id!r} has no outputs")
-        return self._store.get_bytes(self._store.key_of(run.outputs_uri))
+        if run.outputs_uri:
+            return self._store.get_bytes(self._store.key_of(run.outputs_uri))
+        if run.cache_status == pb.CACHE_STATUS_HIT:
+            # A hit has no outputs of its own: they are its cache entry's artifacts.
+            run.outputs = LiteralMap(
+                literals={
+                    name: read_artifact(self._store, artifact_hash)
+                    for name, artifact_hash in run.output_hashes.items()
+                }
+            )
+            return run.outputs.SerializeToString(deterministic=True)
+        raise BindingError(f"node {run.id!r} has no outputs")
+
+    # The cache.
+
+    def _ask(self, runs: list[NodeRun], *, overwrite: bool) -> None:
+        """One ReserveCache question about every run (and, unless it overwrites, about the
+        cached nodes downstream whose keys can be told already); the answers come through
+        the inbox."""
+        asked = []
+        for run in runs:
+            try:
+                if run.components is None:
+                    self._set_key(run, self._inputs_of(run, self._outputs_of))
+            except (BindingError, StoreError, ValueError) as error:
+                run.asking = False
+                self._failed_unrun(run, type(error).__name__, str(error))
+                continue
+            run.asking = True
+            asked.append(run)
+        if not asked:
+            return
+        if not overwrite:
+            # An overwrite reserves every key it names: it must name no guessed one.
+            asked += self._guess_downstream(asked)
+        assert self._cache is not None
+        self._pending += len(asked)
+        request = ReserveCacheRequest(
+            execution_id=self.execution_id,
+            requests=[
+                CacheRequest(node_id=run.id, key=run.cache_key, components=run.components)
+                for run in asked
+            ],
+            overwrite=overwrite,
+        )
+        subjects = tuple(asked)
+        self._cache.reserve(
+            request, lambda result: self._inbox.put(CacheAnswers(subjects, overwrite, result))
+        )
+
+    def _inputs_of(self, run: NodeRun, upstream: UpstreamOutputs) -> LiteralMap:
+        return resolve_all(
+            run.node.inputs,
+            self._workflow_inputs,
+            upstream,
+            LiteralMap.FromString(run.defaults).literals,
+        )
+
+    def _set_key(self, run: NodeRun, inputs: LiteralMap) -> None:
+        run.inputs = inputs
+        run.components = key_components(run.task, inputs.literals)
+        run.cache_key = cache_key(run.components)
+
+    def _guess_downstream(self, asked: list[NodeRun]) -> list[NodeRun]:
+        """The cached nodes below ``asked`` whose keys follow from what the agent remembers
+        the upstream keys' hits to give, in an order where upstream comes first."""
+        frontier = [run for run in asked if self._expect(run)]
+        guessed: list[NodeRun] = []
+        while frontier:
+            for down in frontier.pop(0).downstream:
+                if not self._guessable(down):
+                    continue
+                assumed = {
+                    up.id: up.expected
+                    for up in down.upstream
+                    if up.phase not in DONE and up.expected is not None
+                }
+                try:
+                    self._set_key(down, self._inputs_of(down, self._assuming(assumed)))
+                except (BindingError, StoreError, ValueError):
+                    self._forget_key(down)
+                    continue
+                down.assumed = {
+                    node_id: output_hashes(outputs) for node_id, outputs in assumed.items()
+                }
+                down.asking = True
+                guessed.append(down)
+                if self._expect(down):
+                    frontier.append(down)
+        return guessed
+
+    def _assuming(self, assumed: dict[str, LiteralMap]) -> UpstreamOutputs:
+        return lambda node_id: assumed[node_id] if node_id in assumed else self._outputs_of(node_id)
+
+    def _guessable(self, run: NodeRun) -> bool:
+        return (
+            run.cached
+            and run.phase == pb.NODE_PHASE_UNSPECIFIED
+            and not run.asking
+            and not run.in_flight
+            and run.cache_status != pb.CACHE_STATUS_MISS
+            and all(up.phase in DONE or up.expected is not None for up in run.upstream)
+        )
+
+    def _expect(self, run: NodeRun) -> bool:
+        """Set ``run.expected`` if the agent remembers the outputs of its key's hits and
+        they are still in the store."""
+        assert self._cache is not None
+        remembered = self._cache.remembered(run.cache_key)
+        if remembered is None:
+            return False
+        try:
+            run.expected = LiteralMap(
+                literals={name: read_artifact(self._store, h) for name, h in remembered.items()}
+            )
+        except (StoreError, GravenValueError):
+            return False
+        return True
+
+    def _forget_key(self, run: NodeRun) -> None:
+        """Drop a guessed key: it is made again once the upstream nodes really succeed."""
+        run.assumed = run.inputs = run.components = None
+        run.cache_key = ""
+
+    def _came_true(self, assumed: dict[str, dict[str, str]]) -> bool:
+        return all(
+            self._runs[node_id].phase in DONE and output_hashes(self._outputs_of(node_id)) == hashes
+            for node_id, hashes in assumed.items()
+        )
+
+    def _answered(self, message: CacheAnswers) -> None:
+        self._pending -= len(message.runs)
+        for run in message.runs:
+            run.asking = False
+        result = message.result
+        if isinstance(result, grpc.RpcError):
+            self._cache_failed(message, result)
+            return
+        answers = {answer.node_id: answer for answer in result.answers}
+        done: list[NodeRun] = []
+        repairs: list[NodeRun] = []
+        waiting: list[NodeRun] = []
+        # Upstream first: a guess is judged once the answers it assumed are in.
+        for run in message.runs:
+            expected, run.expected = run.expected, None
+            if run.assumed is not None and not self._came_true(run.assumed):
+                # Should the wrong key have been reserved, the node's settling releases it.
+                self._forget_key(run)
+                continue
+            run.assumed = None
+            answer = answers.get(run.id)
+            decision = answer.decision if answer is not None else None
+            if answer is not None and decision == CACHE_DECISION_HIT:
+                if self._hit(run, answer.entry, expected):
+                    done.append(run)
+                else:
+                    # The entry's objects vanished from the store: recompute and repair it.
+                    repairs.append(run)
+            elif decision == CACHE_DECISION_RUN:
+                run.cache_status = pb.CACHE_STATUS_MISS
+                run.waits = 0
+                self._submit(run)
+                done.append(run)
+            elif decision == CACHE_DECISION_WAIT:
+                waiting.append(run)
+            else:
+                self._failed_unrun(run, "CacheError", "the cache did not answer for this node")
+        # Repairs and waits first: they hold their nodes, which may be downstream of a hit.
+        if repairs:
+            self._ask(repairs, overwrite=True)
+        if waiting:
+            self._ask_later(waiting, overwrite=message.overwrite)
+        self._submit_ready([downstream for run in done for downstream in run.downstream])
+
+    def _cache_failed(self, message: CacheAnswers, error: grpc.RpcError) -> None:
+        asked = []
+        for run in message.runs:
+            run.expected = None
+            if run.assumed is None:
+                asked.append(run)
+            else:
+                self._forget_key(run)
+        code = error.code()
+        if code in TRANSIENT:
+            log.warning("cache unavailable (%s); asking again", code)
+            self._ask_later(asked, overwrite=message.overwrite)
+            return
+        for run in asked:
+            self._failed_unrun(run, "CacheError", f"the cache refused: {code} {error.details()}")
+
+    def _ask_later(self, runs: list[NodeRun], *, overwrite: bool) -> None:
+        for run in runs:
+            run.asking = True
+            run.waits += 1
+        self._pending += len(runs)
+        delay = CACHE_BACKOFF.delay(max(run.waits for run in runs))
+
+        def again() -> None:
+            self._pending -= len(runs)
+            for run in runs:
+                run.asking = False
+            self._ask(runs, overwrite=overwrite)
+
+        self._at(time.time() + delay, again)
+
+    def _hit(self, run: NodeRun, entry: CacheEntry, expected: LiteralMap | None) -> bool:
+        """Succeed with the entry's outputs, if every object they need is still stored."""
+        outputs = entry_outputs(self._store, entry, expected)
+        if outputs is None:
+            log.info("cache entry %s of node %s lost objects; recomputing", entry.key, run.id)
+            return False
+        assert run.inputs is not None
+        assert self._cache is not None
+        self._cache.remember(run.cache_key, entry.outputs)
+        run.phase = pb.NODE_PHASE_SUCCEEDED
+        run.outputs = outputs
+        run.cache_status = pb.CACHE_STATUS_HIT
+        inputs = run.inputs
+        producer = self._producer(run)
+        producer.cache_source.CopyFrom(entry.source)
+        inputs_key = layout.node_inputs_key(self.execution_id, run.id)
+        event = self._node_event(
+            run,
+            pb.NODE_PHASE_SUCCEEDED,
+            inputs_uri=self._store.uri(inputs_key),
+            source_execution_id=entry.source.execution_id,
+        )
+        types = {v.name: v.type for v in run.task.spec.template.interface.outputs}
+
+        def record() -> None:
+            records = output_records(
+                producer, inputs.literals, outputs.literals, types, self._blobs
+            )
+            self._store.put_bytes(inputs_key, inputs.SerializeToString(deterministic=True))
+            put_records(self._store, records)
+            # The event follows the records: what the control plane indexes is in the store.
+            event.lineage.extend(records)
+            self._events.emit(pb.Event(node=event))
+
+        self._writes.submit(record)
+        return True
+
+    def _failed_unrun(self, run: NodeRun, error_type: str, message: str) -> None:
+        """Fail a node that could not even be submitted; no retry would help."""
+        run.phase = pb.NODE_PHASE_FAILED
+        run.error = pb.ExecutionError(
+            kind=pb.ERROR_KIND_SYSTEM, type=error_type, message=message, node_id=run.id
+        )
+        self._emit_node(run, run.phase, error=run.error)
+        self._skip_downstream(run)
+
+    def _producer(self, run: NodeRun) -> LineageRecord:
+        """The part of the node's lineage records the walk knows."""
+        return LineageRecord(
+            execution_id=self.execution_id,
+            workflow_id=self._claim.workflow.id,
+            node_id=run.id,
+            attempt=run.attempt,
+            task_id=run.task.id,
+            code_digest=run.task.spec.template.code.code_digest,
+            cache_key=run.cache_key,
+        )
 
     # Endings.
 
     def _finish(self) -> pb.ExecutionPhase:
+        lost = self._writes.wait()
+        if lost:
+            failure = pb.ExecutionError(
+                kind=pb.ERROR_KIND_SYSTEM,
+                type=type(lost[0]).__name__,
+                message=f"lineage records could not be stored: {lost[0]}",
+            )
+            return self._emit_execution(pb.EXECUTION_PHASE_FAILED, error=failure)
         failed = [r for r in self._runs.values() if r.phase in FAILED]
         if failed:
             first = failed[0]
@@ -500,6 +870,7 @@ class Executor:
 
     def _terminate(self) -> pb.ExecutionPhase:
         self._cancel_in_flight()
+        self._writes.wait()
         error = pb.ExecutionError(
             kind=pb.ERROR_KIND_TERMINATED, message="the execution was terminated"
         )
@@ -537,8 +908,32 @@ class Executor:
         inputs_uri: str = "",
         outputs_uri: str = "",
         at: float | None = None,
+        lineage: list[LineageRecord] | None = None,
     ) -> None:
-        event = pb.NodeEvent(
+        event = self._node_event(
+            run,
+            phase,
+            error=error,
+            inputs_uri=inputs_uri,
+            outputs_uri=outputs_uri,
+            at=at,
+            lineage=lineage,
+        )
+        self._events.emit(pb.Event(node=event))
+
+    def _node_event(
+        self,
+        run: NodeRun,
+        phase: pb.NodePhase,
+        *,
+        error: pb.ExecutionError | None = None,
+        inputs_uri: str = "",
+        outputs_uri: str = "",
+        at: float | None = None,
+        lineage: list[LineageRecord] | None = None,
+        source_execution_id: ExecutionIdentifier | None = None,
+    ) -> pb.NodeEvent:
+        return pb.NodeEvent(
             id=NodeExecutionIdentifier(execution_id=self.execution_id, node_id=run.id),
             task_id=run.task.id,
             phase=phase,
@@ -547,9 +942,12 @@ class Executor:
             error=error,
             inputs_uri=inputs_uri,
             outputs_uri=outputs_uri,
-            cache_status=pb.CACHE_STATUS_DISABLED,
+            cache_status=run.cache_status,
+            cache_key=run.cache_key,
+            cache_key_components=run.components,
+            source_execution_id=source_execution_id,
+            lineage=lineage,
         )
-        self._events.emit(pb.Event(node=event))
 
 
 def _outcome(future: Future[NodeOutcome]) -> NodeOutcome:

@@ -35,6 +35,9 @@ class NodeRequest:
     # A retry or a resumed node: outputs already committed by an earlier attempt are
     # adopted instead of running the task again.
     adopt_committed: bool = False
+    # A graven.v1.LineageRecord with the producer's fields set (execution, node, attempt,
+    # task, code digest, cache key): the worker completes one per output.
+    producer: bytes = b""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +47,8 @@ class NodeSuccess:
     outputs_uri: str
     started_at: float
     finished_at: float
+    # The graven.v1.LineageRecords written beside the outputs, one per output.
+    lineage: tuple[bytes, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,12 @@ embedded local cluster therefore sets the mode explicitly in this process's envi
 (``disabled`` unless the user chose otherwise), so the head, its workers and any agent
 started from here as a subprocess all inherit one setting. For an existing cluster the
 user's environment decides, as it does for the head they started.
+
+Workers write to the object store, so they need its credentials (``GRAVEN_S3_ACCESS_KEY`` /
+``GRAVEN_S3_SECRET_KEY``, or ``AWS_ACCESS_KEY_ID`` / ``AWS_SECRET_ACCESS_KEY``). The workers of
+an existing cluster were started by its nodes, not by the agent, so the agent hands the
+credentials it has to them as the job's runtime environment: one place to configure, the
+agent's environment, whichever cluster it drives.
 """
 
 from __future__ import annotations
@@ -14,6 +20,8 @@ import logging
 import os
 
 import ray
+
+from graven.store.s3 import CREDENTIAL_VARIABLES
 
 AUTH_MODE_VARIABLE = "RAY_AUTH_MODE"
 LOCAL_AUTH_MODE = "disabled"
@@ -31,8 +39,10 @@ def connect(address: str | None = None, *, num_cpus: int | None = None) -> None:
     """
     if ray.is_initialized():
         return
+    environment = worker_environment()
+    runtime_env = {"env_vars": environment} if environment else None
     if address:
-        ray.init(address=address, namespace=NAMESPACE, log_to_driver=False)
+        ray.init(address=address, namespace=NAMESPACE, log_to_driver=False, runtime_env=runtime_env)
     else:
         os.environ.setdefault(AUTH_MODE_VARIABLE, LOCAL_AUTH_MODE)
         ray.init(
@@ -41,8 +51,16 @@ def connect(address: str | None = None, *, num_cpus: int | None = None) -> None:
             include_dashboard=False,
             log_to_driver=False,
             logging_level=logging.WARNING,
+            runtime_env=runtime_env,
         )
     warm_up()
+
+
+def worker_environment() -> dict[str, str]:
+    """The variables of this process that the workers of its Ray job need: the object
+    store's credentials."""
+    names = [name for pair in CREDENTIAL_VARIABLES for name in pair]
+    return {name: os.environ[name] for name in names if os.environ.get(name)}
 
 
 def cluster_address() -> str:

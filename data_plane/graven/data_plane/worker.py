@@ -2,9 +2,14 @@
 
 Everything a worker learns once (the store client, the extracted bundle, the imported task
 and its interface) is kept for the life of the worker process, so a node costs one function
-call and the writes of its inputs and outputs. The outputs are written before the worker
-returns, under a key fixed by the execution and node ids: a node whose outputs exist has
-succeeded, whether or not its agent lived to report it.
+call and the writes of its inputs and outputs. Files, directories, tables and pickles go
+through the store both ways (``StoreBlobs``), so they work on any node of the cluster.
+
+On success the worker stores every input and output value as an artifact (inputs that came
+from a constant or a default have none yet), then one lineage record per output beside it,
+and last the node's outputs, under a key fixed by the execution and node ids: that write is
+the commit. A node whose outputs exist has succeeded, whether or not its agent lived to report
+it, and everything its lineage names is in the store already.
 """
 
 from __future__ import annotations
@@ -21,9 +26,12 @@ from typing import Any
 
 import ray
 
+from graven.artifacts import put_artifact
+from graven.blobs import Blobs, StoreBlobs
 from graven.data_plane.bindings import resolve_all
 from graven.data_plane.bundles import BundleCache
 from graven.data_plane.isolation import activated
+from graven.data_plane.lineage_records import committed_records, output_records, put_records
 from graven.data_plane.outcomes import (
     NodeFailure,
     NodeOutcome,
@@ -35,8 +43,10 @@ from graven.interface import PythonInterface, interface_of
 from graven.store import ObjectStore, open_store
 from graven.task import Task
 from graven.v1.execution_pb2 import ERROR_KIND_SYSTEM, ERROR_KIND_USER, ErrorKind
-from graven.v1.literals_pb2 import LiteralMap
+from graven.v1.lineage_pb2 import LineageRecord
+from graven.v1.literals_pb2 import Literal, LiteralMap
 from graven.v1.task_pb2 import Resources
+from graven.v1.types_pb2 import LiteralType
 from graven.v1.workflow_pb2 import Node
 
 WARM_UP_SECONDS = 0.1
@@ -58,6 +68,10 @@ class LoadedTask:
     function: Callable[..., object]
     interface: PythonInterface
 
+    @functools.cached_property
+    def output_types(self) -> dict[str, LiteralType]:
+        return {p.name: p.literal_type for p in self.interface.outputs}
+
 
 _bundles = BundleCache()
 
@@ -65,6 +79,11 @@ _bundles = BundleCache()
 @functools.cache
 def _store(url: str) -> ObjectStore:
     return open_store(url)
+
+
+@functools.cache
+def _blobs(url: str) -> Blobs:
+    return StoreBlobs(_store(url))
 
 
 def _user_traceback(error: BaseException, skip: int) -> str:
@@ -118,9 +137,15 @@ def execute_node(request: NodeRequest, *upstream: NodeOutcome | bytes) -> NodeOu
             store.put_bytes(request.started_key, repr(started).encode())
         inputs_uri = store.uri(request.inputs_key)
         outputs_uri = store.uri(request.outputs_key)
+        producer = LineageRecord.FromString(request.producer)
         if request.adopt_committed and store.exists(request.outputs_key):
             committed = store.get_bytes(request.outputs_key)
-            return NodeSuccess(committed, inputs_uri, outputs_uri, started, time.time())
+            records = committed_records(
+                store, producer.execution_id, producer.node_id, LiteralMap.FromString(committed)
+            )
+            return NodeSuccess(
+                committed, inputs_uri, outputs_uri, started, time.time(), _serialized(records)
+            )
         task = _load(request.store_url, request.bundle_digest, request.module, request.function)
         inputs = resolve_all(
             Node.FromString(request.bindings).inputs,
@@ -129,28 +154,40 @@ def execute_node(request: NodeRequest, *upstream: NodeOutcome | bytes) -> NodeOu
             LiteralMap.FromString(request.defaults).literals,
         )
         store.put_bytes(request.inputs_key, inputs.SerializeToString(deterministic=True))
+        blobs = _blobs(request.store_url)
         with activated(task.root):
-            arguments = task.interface.input_values(inputs.literals)
-            outputs = LiteralMap(literals=_run(task, arguments))
-        data = outputs.SerializeToString(deterministic=True)
+            arguments = task.interface.input_values(inputs.literals, blobs=blobs)
+            outputs = _run(task, arguments, blobs)
+        for literal in [*inputs.literals.values(), *outputs.values()]:
+            put_artifact(store, literal)
+        records = output_records(producer, inputs.literals, outputs, task.output_types, blobs)
+        put_records(store, records)
+        # Last: the outputs are the commit, and everything they name is stored by now.
+        data = LiteralMap(literals=outputs).SerializeToString(deterministic=True)
         store.put_bytes(request.outputs_key, data)
-        return NodeSuccess(data, inputs_uri, outputs_uri, started, time.time())
+        return NodeSuccess(
+            data, inputs_uri, outputs_uri, started, time.time(), _serialized(records)
+        )
     except UserCodeError as user:
         return _failure(ERROR_KIND_USER, user.error, user.traceback_text, started)
     except Exception as error:
         return _failure(ERROR_KIND_SYSTEM, error, traceback.format_exc(), started)
 
 
-def _run(task: LoadedTask, arguments: dict[str, Any]) -> dict[str, Any]:
+def _run(task: LoadedTask, arguments: dict[str, Any], blobs: Blobs) -> dict[str, Literal]:
     try:
         value = task.function(**arguments)
     except Exception as error:
         raise UserCodeError(error, _user_traceback(error, 1)) from error
     try:
-        return task.interface.output_literals(value)
+        return task.interface.output_literals(value, blobs=blobs)
     except Exception as error:
         # The task returned something its own signature does not allow.
         raise UserCodeError(error, "") from error
+
+
+def _serialized(records: list[LineageRecord]) -> tuple[bytes, ...]:
+    return tuple(record.SerializeToString() for record in records)
 
 
 def _warm_up() -> None:

@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from graven.cli.options import DEFAULT_DOMAIN, DEFAULT_PROJECT, Domain, Endpoint, Json, Project
-from graven.cli.output import console, print_json, table, to_dict, when
+from graven.cli.output import console, full_name, print_json, table, to_dict, when
 from graven.remote import Remote
 from graven.v1 import execution_pb2 as ex
 from graven.v1 import identifier_pb2 as idl
@@ -124,13 +124,13 @@ def _follow(remote: Remote, execution: ex.Execution, *, wait: bool, json: bool) 
         if json:
             print_json(execution)
         else:
-            console.print(f"Launched [bold]{_full_name(execution.id)}[/]")
+            console.print(f"Launched [bold]{full_name(execution.id)}[/]")
         return
     if json:
         final = remote.wait(execution.id)
         print_json({"execution": to_dict(final), **_outputs(remote, final)})
     else:
-        console.print(f"Launched [bold]{_full_name(execution.id)}[/]")
+        console.print(f"Launched [bold]{full_name(execution.id)}[/]")
         final = _watch_live(remote, execution.id)
         _print_result(remote, final)
     if final.closure.phase != ex.EXECUTION_PHASE_SUCCEEDED:
@@ -277,7 +277,7 @@ def terminate(
     if json:
         print_json(execution)
     else:
-        console.print(f"{_full_name(execution.id)}: {_phase_name(execution.closure.phase)}")
+        console.print(f"{full_name(execution.id)}: {_phase_name(execution.closure.phase)}")
 
 
 def _watch_live(remote: Remote, eid: idl.ExecutionIdentifier) -> ex.Execution:
@@ -296,7 +296,7 @@ def _nodes_table(execution: ex.Execution, nodes: list[ex.NodeExecution]) -> Tabl
     phase = _phase_name(execution.closure.phase)
     t = Table(
         title=Text.from_markup(
-            f"{escape(_full_name(execution.id))}  {escape(execution.spec.workflow_id.name)} "
+            f"{escape(full_name(execution.id))}  {escape(execution.spec.workflow_id.name)} "
             f"[cyan]{escape(execution.spec.workflow_id.version)}[/]  "
             f"[{PHASE_STYLES.get(phase, '')}]{phase}[/]"
         ),
@@ -311,10 +311,17 @@ def _nodes_table(execution: ex.Execution, nodes: list[ex.NodeExecution]) -> Tabl
             Text(n.task_id.name),
             Text(node_phase, style=PHASE_STYLES.get(node_phase, "")),
             Text(str(len(n.attempts))),
-            Text(ex.CacheStatus.Name(n.cache_status).removeprefix("CACHE_STATUS_").lower()),
+            Text(_cache_cell(n)),
             Text(_duration(n.started_at, n.finished_at)),
         )
     return t
+
+
+def _cache_cell(node: ex.NodeExecution) -> str:
+    """The node's cache status; a hit names the execution whose outputs it reused."""
+    status = ex.CacheStatus.Name(node.cache_status).removeprefix("CACHE_STATUS_").lower()
+    source = node.source_execution_id.name
+    return f"{status} ← {source}" if node.cache_status == ex.CACHE_STATUS_HIT and source else status
 
 
 def _print_result(remote: Remote, execution: ex.Execution) -> None:
@@ -333,10 +340,6 @@ def _print_result(remote: Remote, execution: ex.Execution) -> None:
     if execution.closure.phase == ex.EXECUTION_PHASE_SUCCEEDED:
         for name, value in remote.outputs(execution.id).items():
             console.print(Text(f"{name} = {jsonlib.dumps(value, sort_keys=True)}"))
-
-
-def _full_name(eid: idl.ExecutionIdentifier) -> str:
-    return f"{eid.project}/{eid.domain}/{eid.name}"
 
 
 def _phase(text: str) -> ex.ExecutionPhase:

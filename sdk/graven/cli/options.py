@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -23,3 +24,16 @@ Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables
 
 DEFAULT_PROJECT = "default"
 DEFAULT_DOMAIN = "development"
+
+# Where the embedded stack keeps its state: `graven up` serves it, `graven admin` repairs it.
+Home = Annotated[
+    Path, typer.Option(envvar="GRAVEN_HOME", help="Where the database and store live.")
+]
+Database = Annotated[
+    str | None, typer.Option(envvar="GRAVEN_DB", help="Database URL (default: SQLite in HOME).")
+]
+Store = Annotated[
+    str | None,
+    typer.Option(envvar="GRAVEN_STORE", help="Object store URL (default: a folder in HOME)."),
+]
+DEFAULT_HOME = Path("~/.graven")

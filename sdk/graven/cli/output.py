@@ -14,6 +14,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from graven.v1.identifier_pb2 import ExecutionIdentifier
+
 console = Console()
 errors = Console(stderr=True)
 
@@ -46,6 +48,16 @@ def when(ts: Timestamp) -> str:
     if not ts.seconds and not ts.nanos:
         return "-"
     return ts.ToDatetime(tzinfo=UTC).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def full_name(eid: ExecutionIdentifier) -> str:
+    """An execution as a user types it: PROJECT/DOMAIN/NAME."""
+    return f"{eid.project}/{eid.domain}/{eid.name}"
+
+
+def short_digest(digest: str) -> str:
+    """Enough of a digest to tell two apart at a glance: its first 16 hex digits."""
+    return digest.removeprefix("sha256:")[:16] if digest else "-"
 
 
 def fail(message: str) -> None:

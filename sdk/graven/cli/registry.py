@@ -9,9 +9,10 @@ import typer
 from rich.status import Status
 
 from graven.cli.describe import describe_entity
+from graven.cli.execution_diff import diff_executions, is_execution_kind
 from graven.cli.kinds import parse_kind
 from graven.cli.options import DEFAULT_DOMAIN, DEFAULT_PROJECT, Domain, Endpoint, Json, Project
-from graven.cli.output import console, print_json, table, to_dict, when
+from graven.cli.output import console, print_json, short_digest, table, to_dict, when
 from graven.remote import Remote
 from graven.v1 import identifier_pb2 as idl
 
@@ -122,24 +123,38 @@ def versions(
         f"{k.singular} {name} in {project}/{domain}",
         ["version", "registered", "digest", "code digest"],
         (
-            (v.id.version, when(v.created_at), _short(v.digest), _short(v.code_digest))
+            (v.id.version, when(v.created_at), short_digest(v.digest), short_digest(v.code_digest))
             for v in found
         ),
     )
 
 
 def diff(
-    kind: Annotated[str, typer.Argument(help="tasks, workflows or launchplans.")],
-    name: str,
-    version_a: str,
-    version_b: str,
+    kind: Annotated[str, typer.Argument(help="tasks, workflows, launchplans, or execution.")],
+    name: Annotated[str, typer.Argument(help="The entity's name; or execution A.")],
+    version_a: Annotated[str, typer.Argument(help="The first version; or execution B.")],
+    version_b: Annotated[
+        str | None, typer.Argument(help="The second version (entities only).")
+    ] = None,
     project: Project = DEFAULT_PROJECT,
     domain: Domain = DEFAULT_DOMAIN,
     json: Json = False,
     endpoint: Endpoint = "",
 ) -> None:
-    """Show the fields that differ between two versions of one entity."""
+    """Show what differs between two versions of an entity, or two executions.
+
+    KIND NAME V1 V2 compares the specs of two versions; `execution A B` compares two
+    executions node by node: task version, code, inputs and outputs."""
+    if is_execution_kind(kind):
+        if version_b is not None:
+            raise ValueError("diff execution takes two executions: graven diff execution A B")
+        diff_executions(
+            name, version_a, project=project, domain=domain, json=json, endpoint=endpoint
+        )
+        return
     k = parse_kind(kind)
+    if version_b is None:
+        raise ValueError(f"diff {kind} takes a name and two versions: NAME VERSION_A VERSION_B")
     with Remote(endpoint or None) as remote:
         differences = remote.diff(k.resource_type, project, domain, name, version_a, version_b)
     if json:
@@ -153,7 +168,3 @@ def diff(
         ["field", version_a, version_b],
         ((d.path, d.value_a, d.value_b) for d in differences),
     )
-
-
-def _short(digest: str) -> str:
-    return digest.removeprefix("sha256:")[:16] if digest else "-"

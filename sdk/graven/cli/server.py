@@ -5,12 +5,11 @@ from __future__ import annotations
 import signal
 import threading
 from collections.abc import Callable
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from graven.cli.options import Endpoint
+from graven.cli.options import DEFAULT_HOME, Database, Endpoint, Home, Store
 from graven.cli.output import console
 
 Ray = Annotated[
@@ -29,21 +28,14 @@ def install(app: typer.Typer) -> None:
 
 
 def up(
-    home: Annotated[
-        Path, typer.Option(envvar="GRAVEN_HOME", help="Where the database and store live.")
-    ] = Path("~/.graven"),
+    home: Home = DEFAULT_HOME,
     grpc_port: Annotated[int, typer.Option(help="gRPC port (0: any free port).")] = 8089,
     http_port: Annotated[int, typer.Option(help="HTTP port of the console.")] = 8080,
     host: Annotated[
         str, typer.Option(envvar="GRAVEN_HOST", help="Address to listen on (0.0.0.0: all).")
     ] = "127.0.0.1",
-    db: Annotated[
-        str | None, typer.Option(envvar="GRAVEN_DB", help="Database URL (default: SQLite in HOME).")
-    ] = None,
-    store: Annotated[
-        str | None,
-        typer.Option(envvar="GRAVEN_STORE", help="Object store URL (default: a folder in HOME)."),
-    ] = None,
+    db: Database = None,
+    store: Store = None,
     ray: Ray = None,
     agent: Annotated[bool, typer.Option(help="Run a data-plane agent in this process.")] = True,
 ) -> None:
@@ -74,6 +66,8 @@ def up(
 
     _on_signals(stop)
     console.print(f"Graven control plane on {plane.grpc_address} (gRPC)")
+    browsable = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    console.print(f"  console  http://{browsable}:{plane.http_port}")
     # The URL may carry a password: never print it.
     database = make_url(settings.db_url).render_as_string(hide_password=True)
     console.print(f"  database {database}")

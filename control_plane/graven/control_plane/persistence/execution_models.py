@@ -12,7 +12,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from graven.control_plane.persistence.base import Base
@@ -99,6 +108,10 @@ class NodeExecutionRow(Base):
     attempt: Mapped[int] = mapped_column(Integer, default=0)
     cache_status: Mapped[int] = mapped_column(Integer, default=0)
     cache_key: Mapped[str] = mapped_column(String(128), default="")
+    # graven.v1.CacheKeyComponents of a cached task's key.
+    cache_key_components: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Output name to artifact hash, once the node succeeded: a cache hit's outputs.
+    output_hashes: Mapped[dict[str, str] | None] = mapped_column(JSON(none_as_null=True))
     source_project: Mapped[str | None] = mapped_column(SCOPE)
     source_domain: Mapped[str | None] = mapped_column(SCOPE)
     source_name: Mapped[str | None] = mapped_column(NAME)

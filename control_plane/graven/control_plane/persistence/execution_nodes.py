@@ -208,7 +208,10 @@ def _node(execution_id: ExecutionIdentifier, row: Row[Any]) -> pb.NodeExecution:
         started_at=optional_timestamp(row.started_at),
         finished_at=optional_timestamp(row.finished_at),
         error=optional_error(row.error),
+        output_hashes=row.output_hashes,
     )
+    if row.cache_key_components is not None:
+        node.cache_key_components.ParseFromString(row.cache_key_components)
     if row.task_name:
         node.task_id.CopyFrom(
             Identifier(
@@ -242,6 +245,10 @@ def _node_values(state: NodeState, revision: int) -> dict[str, Any]:
         "attempt": state.attempt,
         "cache_status": node.cache_status,
         "cache_key": node.cache_key,
+        "cache_key_components": node.cache_key_components.SerializeToString(deterministic=True)
+        if node.HasField("cache_key_components")
+        else None,
+        "output_hashes": dict(node.output_hashes) or None,
         "source_project": node.source_execution_id.project or None,
         "source_domain": node.source_execution_id.domain or None,
         "source_name": node.source_execution_id.name or None,

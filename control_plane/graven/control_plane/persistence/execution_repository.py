@@ -10,7 +10,7 @@ transaction opens with its UPDATE.)
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple, cast
 
@@ -32,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from graven.control_plane.execution_phases import EXECUTION_ACTIVE, EXECUTION_TERMINAL
+from graven.control_plane.persistence.event_indexing import EventIndexing
 from graven.control_plane.persistence.execution_models import ExecutionRow
 from graven.control_plane.persistence.execution_nodes import (
     NodeState,
@@ -108,6 +109,8 @@ class ExecutionState:
     execution: pb.Execution
     terminate_reason: str
     nodes: dict[str, NodeState]
+    # Written with the state: lineage, cache entries, reservations the events end.
+    indexing: EventIndexing = field(default_factory=EventIndexing)
 
 
 @dataclass(frozen=True)
@@ -203,11 +206,13 @@ class ExecutionRepository:
         execution: pb.Execution,
         seeded: Iterable[pb.NodeExecution],
         before_commit: Callable[[], None],
+        indexing: EventIndexing | None = None,
     ) -> bool:
         """Store a new execution with any pre-recorded nodes; False when the name is taken.
 
         ``before_commit`` runs once the name is reserved (the row is flushed) and before the
-        row is visible, so what it writes (the inputs) exists before any agent can claim it.
+        row is visible, so what it writes (the inputs) exists before any agent can claim it;
+        ``indexing`` (the inputs' lineage) is written after it, in the same transaction.
         """
         spec = execution.spec
         closure = execution.closure
@@ -243,6 +248,8 @@ class ExecutionRepository:
                 seeded_states = [NodeState(node, 0) for node in seeded]
                 write_nodes(session.connection(), row.id, seeded_states, {}, revision=1)
                 before_commit()
+                if indexing is not None:
+                    indexing.write(session.connection(), row.id)
         except IntegrityError:
             return False
         return True
@@ -411,7 +418,9 @@ class _Loaded:
         return cls(row, recorded, state, _fingerprint(state))
 
     def write(self, connection: Connection, now: datetime) -> bool:
-        """Write what changed since the read, under a new revision; whether anything did."""
+        """Write what changed since the read, under a new revision; whether anything did
+        (the indexing the events brought is written either way)."""
+        self.state.indexing.write(connection, self.row.id)
         closure_changed = _fingerprint_execution(self.state) != self.before[0]
         nodes_before = self.before[1]
         changed = [

@@ -1,7 +1,12 @@
 """Every table, imported in one place: Alembic's target metadata is ``Base.metadata`` after
 this module is imported, so a new models module is added here and nowhere else."""
 
-from graven.control_plane.persistence import execution_models, registry_models
+from graven.control_plane.persistence import (
+    cache_models,
+    execution_models,
+    lineage_models,
+    registry_models,
+)
 from graven.control_plane.persistence.base import Base
 
-__all__ = ["Base", "execution_models", "registry_models"]
+__all__ = ["Base", "cache_models", "execution_models", "lineage_models", "registry_models"]

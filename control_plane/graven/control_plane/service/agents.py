@@ -15,8 +15,13 @@ from datetime import UTC, datetime, timedelta
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from graven.control_plane.errors import FailedPrecondition, InvalidArgument
+from graven.control_plane.errors import FailedPrecondition, InvalidArgument, NotFound
 from graven.control_plane.execution_phases import EXECUTION_RANKS, NODE_RANKS
+from graven.control_plane.persistence.cache_repository import (
+    CacheRepository,
+    ExecutionNotHeld,
+    KeyRequest,
+)
 from graven.control_plane.persistence.execution_repository import (
     ExecutionKey,
     ExecutionRepository,
@@ -25,10 +30,16 @@ from graven.control_plane.persistence.execution_repository import (
     StoredExecution,
 )
 from graven.control_plane.persistence.proto_columns import to_timestamp
+from graven.control_plane.service.event_indexing import (
+    POPULATING,
+    index_execution_event,
+    index_node_event,
+)
 from graven.control_plane.service.execution_events import apply_execution_event, apply_node_event
 from graven.control_plane.service.execution_workflows import WorkflowVersions
 from graven.control_plane.service.executions import checked_key
-from graven.control_plane.service.validation import checked_time
+from graven.control_plane.service.lineage_records import check_record
+from graven.control_plane.service.validation import check_digest, checked_time
 from graven.control_plane.service.watch import CLAIMABLE, Cancellation, Notifier
 from graven.store import ObjectStore
 from graven.v1 import agent_service_pb2 as ag
@@ -66,12 +77,14 @@ class AgentService:
         store: ObjectStore,
         notifier: Notifier,
         settings: LeaseSettings,
+        cache: CacheRepository,
     ) -> None:
         self._repository = repository
         self._workflows = workflows
         self._store = store
         self._notifier = notifier
         self._settings = settings
+        self._cache = cache
 
     @property
     def waiting_claims(self) -> int:
@@ -169,6 +182,34 @@ class AgentService:
         self._notifier.publish(*changed)
         return ag.ReportEventsResponse()
 
+    def reserve_cache(self, request: ag.ReserveCacheRequest) -> ag.ReserveCacheResponse:
+        """Per key: HIT (reuse the newest entry), RUN (the key is now the node's until it
+        settles) or WAIT (another live execution is computing it); see CacheRepository."""
+        agent = _checked_agent(request.agent_id)
+        key = checked_key(request.execution_id, "execution_id")
+        stored = self._repository.get(key)
+        if stored is None:
+            raise NotFound(f"execution {key} does not exist")
+        known = self._workflows.nodes(stored.execution.spec.workflow_id)
+        wanted = []
+        for i, asked in enumerate(request.requests):
+            if asked.node_id not in known:
+                raise InvalidArgument(
+                    f"requests[{i}].node_id", f"execution {key} has no node {asked.node_id!r}"
+                )
+            check_digest(asked.key, f"requests[{i}].key")
+            wanted.append(KeyRequest(asked.node_id, asked.key))
+        try:
+            answers = self._cache.reserve(
+                agent, key.identifier(), wanted, request.overwrite, datetime.now(UTC)
+            )
+        except ExecutionNotHeld:
+            raise FailedPrecondition(
+                f"agent {agent!r} does not hold the lease of execution {key}, or it is not "
+                "running: only the agent running an execution reserves its cache keys"
+            ) from None
+        return ag.ReserveCacheResponse(answers=answers)
+
 
 def _apply(
     state: ExecutionState, events: Sequence[pb.Event], workflows: WorkflowVersions, now: Timestamp
@@ -178,6 +219,7 @@ def _apply(
     for event in events:
         if event.HasField("execution"):
             apply_execution_event(state, event.execution, now)
+            index_execution_event(state, event.execution)
             continue
         node_id = event.node.id.node_id
         if node_id not in known:
@@ -191,6 +233,7 @@ def _apply(
         if not recorded.HasField("task_id"):
             # The workflow says which task the node runs; the agent need not repeat it.
             recorded.task_id.CopyFrom(known[node_id].task_node.task_id)
+        index_node_event(state, event.node, now)
 
 
 def _checked_agent(agent_id: str) -> str:
@@ -219,6 +262,15 @@ def _checked_event(event: pb.Event, field: str, checked: set[ExecutionKey]) -> E
         if not node.id.node_id:
             raise InvalidArgument(f"{field}.node.id.node_id", "is required")
         checked_time(node, "occurred_at", f"{field}.node.occurred_at")
+        if node.cache_status in POPULATING:
+            check_digest(node.cache_key, f"{field}.node.cache_key")
+        for j, record in enumerate(node.lineage):
+            at = f"{field}.node.lineage[{j}]"
+            check_record(record, at)
+            if record.execution_id != node.id.execution_id or record.node_id != node.id.node_id:
+                raise InvalidArgument(
+                    at, "a node's lineage records name the node's execution and node id"
+                )
         return _checked_execution(node.id.execution_id, f"{field}.node.id.execution_id", checked)
     raise InvalidArgument(field, "is neither an execution nor a node event")
 

@@ -5,18 +5,34 @@ from __future__ import annotations
 import hashlib
 import tempfile
 from collections.abc import Iterable, Iterator
+from typing import Literal, Protocol, TypeVar
 
 from graven.control_plane.errors import InvalidArgument, NotFound, ResourceExhausted
 from graven.control_plane.service.validation import check_digest
 from graven.digests import PREFIX
 from graven.store import ObjectStore
 from graven.store.layout import bundle_key
-from graven.v1.registry_service_pb2 import Bundle, BundleHeader, UploadBundleRequest
+from graven.v1.registry_service_pb2 import Bundle, BundleHeader
 
 MAX_BUNDLE_BYTES = 512 << 20
 
 
-def split_upload(requests: Iterable[UploadBundleRequest]) -> tuple[BundleHeader, Iterator[bytes]]:
+H = TypeVar("H", covariant=True)
+
+
+class UploadPart(Protocol[H]):
+    """A message of an upload stream (a bundle's, a content's): a header, then chunks."""
+
+    @property
+    def header(self) -> H: ...
+
+    @property
+    def chunk(self) -> bytes: ...
+
+    def WhichOneof(self, oneof_group: Literal["part"]) -> str | None: ...  # noqa: N802
+
+
+def split_upload(requests: Iterable[UploadPart[H]]) -> tuple[H, Iterator[bytes]]:
     """The header and the chunks of an upload stream, whatever transport carried it."""
     parts = iter(requests)
     first = next(parts, None)

@@ -84,9 +84,12 @@ def apply_node_event(state: ExecutionState, event: pb.NodeEvent, now: Timestamp)
         value = getattr(event, name)
         if value and (advances or not getattr(node, name)):
             setattr(node, name, value)
-    for name in ("task_id", "source_execution_id"):
+    for name in ("task_id", "source_execution_id", "cache_key_components"):
         if event.HasField(name) and (advances or not node.HasField(name)):
             getattr(node, name).CopyFrom(getattr(event, name))
+    if event.lineage and (advances or not node.output_hashes):
+        node.output_hashes.clear()
+        node.output_hashes.update({record.name: record.artifact_hash for record in event.lineage})
     ran = event.phase in ATTEMPT_ENDS or event.phase == pb.NODE_PHASE_RUNNING
     if ran and event.cache_status != pb.CACHE_STATUS_HIT:
         _apply_attempt(node, event, at)

@@ -1,20 +1,35 @@
 """The execution services and what they share, built together for the composition root.
 
-Both services must share one Notifier: a claim waits for the executions that CreateExecution
-queues, and a watch for the changes ReportEvents applies.
+The execution services must share one Notifier: a claim waits for the executions that
+CreateExecution queues, and a watch for the changes ReportEvents applies. Lineage and the
+cache are fed by the same events and launches, so they are built here too.
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from sqlalchemy.orm import Session, sessionmaker
 
+from graven.control_plane.persistence.cache_repository import CacheRepository
 from graven.control_plane.persistence.execution_repository import ExecutionRepository
+from graven.control_plane.persistence.lineage_repository import LineageRepository
 from graven.control_plane.service.agents import AgentService, LeaseSettings
+from graven.control_plane.service.cache import CacheService
+from graven.control_plane.service.contents import ContentStore
 from graven.control_plane.service.execution_workflows import WorkflowVersions
 from graven.control_plane.service.executions import ExecutionService
+from graven.control_plane.service.lineage import LineageService
 from graven.control_plane.service.registry import RegistryService
 from graven.control_plane.service.watch import Notifier
 from graven.store import ObjectStore
+
+
+class ExecutionServices(NamedTuple):
+    executions: ExecutionService
+    agents: AgentService
+    lineage: LineageService
+    cache: CacheService
 
 
 def execution_services(
@@ -22,11 +37,16 @@ def execution_services(
     registry: RegistryService,
     store: ObjectStore,
     leases: LeaseSettings,
-) -> tuple[ExecutionService, AgentService]:
+) -> ExecutionServices:
     repository = ExecutionRepository(sessions)
+    lineage = LineageRepository(sessions)
+    cache = CacheRepository(sessions)
     workflows = WorkflowVersions(registry)
     notifier = Notifier()
-    return (
-        ExecutionService(repository, workflows, store, notifier),
-        AgentService(repository, workflows, store, notifier, leases),
+    executions = ExecutionService(repository, workflows, store, notifier, lineage)
+    return ExecutionServices(
+        executions=executions,
+        agents=AgentService(repository, workflows, store, notifier, leases, cache),
+        lineage=LineageService(lineage, ContentStore(store)),
+        cache=CacheService(cache, executions),
     )

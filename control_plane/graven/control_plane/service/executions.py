@@ -10,31 +10,37 @@ from __future__ import annotations
 import functools
 import secrets
 import string
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from graven.artifacts import read_artifact
 from graven.control_plane.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from graven.control_plane.execution_phases import EXECUTION_TERMINAL, NODE_DONE
+from graven.control_plane.persistence.event_indexing import EventIndexing
 from graven.control_plane.persistence.execution_repository import (
     ExecutionFilter,
     ExecutionKey,
     ExecutionRepository,
     StoredExecution,
 )
+from graven.control_plane.persistence.lineage_repository import LineageRepository, StepKey
 from graven.control_plane.persistence.proto_columns import to_timestamp
 from graven.control_plane.service.execution_inputs import resolve_inputs
 from graven.control_plane.service.execution_workflows import WorkflowVersions
 from graven.control_plane.service.identifiers import describe
+from graven.control_plane.service.lineage_records import InputArtifacts, store_records, taken_over
 from graven.control_plane.service.paging import decode_page_token, page_size, paginate
 from graven.control_plane.service.validation import check_name, checked_time, require
 from graven.control_plane.service.watch import CLAIMABLE, Cancellation, Notifier
+from graven.errors import GravenValueError
 from graven.store import ObjectStore, StoreError
 from graven.store.layout import INPUTS, execution_prefix
 from graven.v1 import execution_pb2 as pb
 from graven.v1 import execution_service_pb2 as es
 from graven.v1.identifier_pb2 import ExecutionIdentifier, Identifier, NodeExecutionIdentifier
+from graven.v1.lineage_pb2 import LineageRecord
 from graven.v1.literals_pb2 import LiteralMap
 
 # Generated names: a letter, then letters and digits; 36^11 names make a clash negligible,
@@ -58,11 +64,13 @@ class ExecutionService:
         workflows: WorkflowVersions,
         store: ObjectStore,
         notifier: Notifier,
+        lineage: LineageRepository,
     ) -> None:
         self._repository = repository
         self._workflows = workflows
         self._store = store
         self._notifier = notifier
+        self._lineage = lineage
 
     # --- launching ------------------------------------------------------------------------
 
@@ -187,6 +195,10 @@ class ExecutionService:
                     outputs_uri=node.outputs_uri,
                     started_at=now,
                     finished_at=now,
+                    cache_key_components=node.cache_key_components
+                    if node.HasField("cache_key_components")
+                    else None,
+                    output_hashes=dict(node.output_hashes),
                 )
             )
         inputs = self._read(source_spec.inputs_uri, "inputs")
@@ -204,11 +216,16 @@ class ExecutionService:
         inputs: LiteralMap,
         recovered: Sequence[pb.NodeExecution] = (),
     ) -> pb.Execution:
-        """Store a new queued execution and its inputs, and wake an agent waiting for work.
+        """Store a new queued execution and its inputs (each an artifact, with the lineage
+        record of the execution's input beside it), and wake an agent waiting for work.
+        Recovered nodes get records of their own, copies of their source's.
 
         A given name that is taken is AlreadyExists; a generated one is drawn again.
         """
+        interface = self._workflows.exact(spec.workflow_id).spec.template.interface
+        artifacts = InputArtifacts(self._store, interface, inputs)
         data = inputs.SerializeToString(deterministic=True)
+        source_records = self._recovered_records(spec.source_execution_id, recovered)
         for _ in range(NAME_ATTEMPTS):
             execution_id = ExecutionIdentifier(
                 project=project, domain=domain, name=name or _generated_name()
@@ -229,14 +246,39 @@ class ExecutionService:
                 seeded.CopyFrom(node)
                 seeded.id.execution_id.CopyFrom(execution_id)
                 nodes.append(seeded)
-            if self._repository.insert(
-                execution, nodes, before_commit=functools.partial(self._store.put_bytes, key, data)
-            ):
+            records = [
+                *artifacts.records(execution),
+                *taken_over(source_records, execution, now),
+            ]
+            indexing = EventIndexing()
+            write = functools.partial(self._write_inputs, key, data, records, indexing)
+            if self._repository.insert(execution, nodes, write, indexing):
                 self._notifier.publish(CLAIMABLE)
                 return execution
             if name:
                 raise AlreadyExists(f"execution {_path(execution_id)} already exists")
         raise AlreadyExists(f"no free execution name after {NAME_ATTEMPTS} attempts")
+
+    def _write_inputs(
+        self, key: str, data: bytes, records: list[LineageRecord], indexing: EventIndexing
+    ) -> None:
+        """Once the execution's name is reserved: its inputs, and their lineage records
+        beside the artifacts (which are written already) for ``indexing`` to index."""
+        self._store.put_bytes(key, data)
+        indexing.records = store_records(self._store, records)
+
+    def _recovered_records(
+        self, source: ExecutionIdentifier, recovered: Sequence[pb.NodeExecution]
+    ) -> dict[str, list[LineageRecord]]:
+        """The source execution's records of each recovered node."""
+        if not recovered:
+            return {}
+        steps = [
+            StepKey(source.project, source.domain, source.name, n.id.node_id) for n in recovered
+        ]
+        with self._lineage.reading() as index:
+            found = index.step_records(steps)
+        return {step.node_id: records for step, records in found.items()}
 
     # --- reading --------------------------------------------------------------------------
 
@@ -332,17 +374,26 @@ class ExecutionService:
     def get_node_execution_data(
         self, request: es.GetNodeExecutionDataRequest
     ) -> es.GetNodeExecutionDataResponse:
-        require(request.HasField("id"), "id")
-        stored = self._get(request.id.execution_id, "id.execution_id")
-        node_id = request.id.node_id
-        require(bool(node_id), "id.node_id")
+        node = self.node_execution(request.id, "id")
+        if node.cache_status == pb.CACHE_STATUS_HIT and node.output_hashes:
+            # A hit ran nothing: its outputs are the artifacts the entry it reused named.
+            outputs = self._read_artifacts(node.output_hashes)
+        else:
+            outputs = self._read(node.outputs_uri, "outputs")
+        return es.GetNodeExecutionDataResponse(
+            inputs=self._read(node.inputs_uri, "inputs"), outputs=outputs
+        )
+
+    def node_execution(self, identifier: NodeExecutionIdentifier, field: str) -> pb.NodeExecution:
+        """A node of an execution as recorded (QUEUED, without an id's execution, when
+        nothing is recorded yet); NotFound when the execution or the node does not exist."""
+        require(identifier.ByteSize() > 0, field)
+        stored = self._get(identifier.execution_id, f"{field}.execution_id")
+        node_id = identifier.node_id
+        require(bool(node_id), f"{field}.node_id")
         if node_id not in self._workflows.nodes(stored.execution.spec.workflow_id):
             raise NotFound(f"execution {_path(stored.execution.id)} has no node {node_id!r}")
-        node = self._repository.nodes(stored).get(node_id, pb.NodeExecution())
-        return es.GetNodeExecutionDataResponse(
-            inputs=self._read(node.inputs_uri, "inputs"),
-            outputs=self._read(node.outputs_uri, "outputs"),
-        )
+        return self._repository.nodes(stored).get(node_id, pb.NodeExecution())
 
     def watch_execution(
         self, request: es.WatchExecutionRequest, cancellation: Cancellation | None = None
@@ -385,6 +436,17 @@ class ExecutionService:
         if stored is None:
             raise NotFound(f"execution {key} does not exist")
         return stored
+
+    def _read_artifacts(self, hashes: Mapping[str, str]) -> LiteralMap:
+        outputs = LiteralMap()
+        for name, artifact_hash in hashes.items():
+            try:
+                outputs.literals[name].CopyFrom(read_artifact(self._store, artifact_hash))
+            except (StoreError, GravenValueError) as error:
+                raise FailedPrecondition(
+                    f"output {name!r} (artifact {artifact_hash}) cannot be read: {error}"
+                ) from None
+        return outputs
 
     def _read(self, uri: str, what: str) -> LiteralMap:
         """A LiteralMap the store holds at ``uri``; empty for no uri (not produced yet)."""

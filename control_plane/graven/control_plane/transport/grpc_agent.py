@@ -40,3 +40,9 @@ class AgentServicer(ag_grpc.AgentServiceServicer):
         self, request: ag.ReportEventsRequest, context: grpc.ServicerContext
     ) -> ag.ReportEventsResponse:
         return self._agents.report_events(request)
+
+    @grpc_method
+    def ReserveCache(
+        self, request: ag.ReserveCacheRequest, context: grpc.ServicerContext
+    ) -> ag.ReserveCacheResponse:
+        return self._agents.reserve_cache(request)

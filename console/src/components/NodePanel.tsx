@@ -1,0 +1,198 @@
+// Everything about one node of an execution: what it ran, how each attempt went, what went
+// in and came out, and the error with its traceback.
+import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import { Link } from "react-router";
+import { useClients } from "../api/clients";
+import { executionPath, type ExecutionRef } from "../api/execution";
+import { CacheStatus, type ExecutionError, type NodeExecution } from "../gen/graven/v1/execution_pb";
+import { ErrorKind } from "../gen/graven/v1/execution_pb";
+import { shortHash } from "../format/literals";
+import { dateOf, elapsed, formatDuration, formatTime } from "../format/time";
+import { entityPath } from "../pages/paths";
+import { ProblemMessage } from "./Messages";
+import { CacheBadge, NodePhaseBadge } from "./Status";
+import { LiteralTable } from "./Values";
+
+const ERROR_KINDS: Record<ErrorKind, string> = {
+  [ErrorKind.UNSPECIFIED]: "",
+  [ErrorKind.USER]: "user error",
+  [ErrorKind.SYSTEM]: "system error",
+  [ErrorKind.TIMEOUT]: "timeout",
+  [ErrorKind.TERMINATED]: "terminated",
+};
+
+export function ErrorDetails({ error }: { error: ExecutionError }) {
+  return (
+    <div className="error-details" data-testid="error">
+      <p style={{ margin: "4px 0" }}>
+        <strong className="mono">{error.type || "Error"}</strong>
+        {error.message && <>: {error.message}</>}{" "}
+        {ERROR_KINDS[error.kind] && <span className="faint">({ERROR_KINDS[error.kind]})</span>}
+      </p>
+      {error.traceback && <pre className="traceback">{error.traceback}</pre>}
+    </div>
+  );
+}
+
+export function NodePanel({
+  execution,
+  node,
+  onClose,
+}: {
+  execution: ExecutionRef;
+  node: NodeExecution;
+  onClose: () => void;
+}) {
+  const clients = useClients();
+  const nodeId = node.id!.nodeId;
+  const data = useQuery({
+    // The phase is in the key: outputs appear when the node succeeds.
+    queryKey: ["node-data", execution.project, execution.domain, execution.name, nodeId, node.phase],
+    queryFn: () => clients.executions.getNodeExecutionData({ id: { executionId: execution, nodeId } }),
+    retry: false,
+  });
+  const started = dateOf(node.startedAt);
+  const finished = dateOf(node.finishedAt);
+  const task = node.taskId;
+  const source = node.sourceExecutionId;
+  return (
+    <aside className="panel" data-testid="node-panel">
+      <div className="panel-head">
+        <h2 className="mono">{nodeId}</h2>
+        <NodePhaseBadge phase={node.phase} />
+        <CacheBadge status={node.cacheStatus} />
+        <button className="close" onClick={onClose} aria-label="Close">
+          ✕
+        </button>
+      </div>
+      <dl className="facts">
+        <dt>Task</dt>
+        <dd>
+          {task?.name ? (
+            <Link to={entityPath("tasks", task, task.version)}>
+              {task.name}@{task.version}
+            </Link>
+          ) : (
+            "—"
+          )}
+        </dd>
+        <dt>Started</dt>
+        <dd>{formatTime(started)}</dd>
+        <dt>Finished</dt>
+        <dd>{formatTime(finished)}</dd>
+        <dt>Duration</dt>
+        <dd>{formatDuration(elapsed(started, finished))}</dd>
+        {node.cacheKey && (
+          <>
+            <dt>Cache key</dt>
+            <dd className="hash" title={node.cacheKey}>
+              {shortHash(node.cacheKey)}
+            </dd>
+          </>
+        )}
+        {source?.name && (
+          <>
+            <dt>{node.cacheStatus === CacheStatus.HIT ? "Cached from" : "Outputs from"}</dt>
+            <dd>
+              <Link to={`${executionPath(source)}?node=${encodeURIComponent(nodeId)}`}>{source.name}</Link>
+            </dd>
+          </>
+        )}
+      </dl>
+
+      {node.cacheStatus !== CacheStatus.UNSPECIFIED && node.cacheStatus !== CacheStatus.DISABLED && (
+        <CacheExplanation execution={execution} nodeId={nodeId} />
+      )}
+
+      {node.error && (
+        <>
+          <h3>Error</h3>
+          <ErrorDetails error={node.error} />
+        </>
+      )}
+
+      <h3>Attempts</h3>
+      {node.attempts.length === 0 ? (
+        <p className="faint">No attempt ran{node.cacheStatus === CacheStatus.HIT ? " (cache hit)" : ""}.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th>#</th>
+              <th>Phase</th>
+              <th>Started</th>
+              <th>Duration</th>
+            </tr>
+          </thead>
+          <tbody>
+            {node.attempts.map((a) => (
+              <tr key={a.attempt}>
+                <td className="num">{a.attempt}</td>
+                <td>
+                  <NodePhaseBadge phase={a.phase} />
+                  {a.error && a.error.message && <div className="faint">{a.error.type}: {a.error.message}</div>}
+                </td>
+                <td>{formatTime(dateOf(a.startedAt))}</td>
+                <td className="num">{formatDuration(elapsed(dateOf(a.startedAt), dateOf(a.finishedAt)))}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+
+      {data.error ? (
+        <ProblemMessage error={data.error} />
+      ) : (
+        <>
+          <h3>Inputs</h3>
+          <LiteralTable values={data.data?.inputs} empty={data.isLoading ? "Loading…" : "No inputs recorded."} />
+          <h3>Outputs</h3>
+          <LiteralTable values={data.data?.outputs} empty={data.isLoading ? "Loading…" : "No outputs yet."} />
+        </>
+      )}
+    </aside>
+  );
+}
+
+// Why the node hit or missed the cache: which key component changed, and the entry it
+// reused or came nearest to.
+function CacheExplanation({ execution, nodeId }: { execution: ExecutionRef; nodeId: string }) {
+  const clients = useClients();
+  const [asked, setAsked] = useState(false);
+  const explain = useQuery({
+    queryKey: ["explain", execution.project, execution.domain, execution.name, nodeId],
+    queryFn: () => clients.cache.explainCache({ nodeExecutionId: { executionId: execution, nodeId } }),
+    enabled: asked,
+    retry: false,
+  });
+  if (!asked) {
+    return (
+      <p>
+        <button onClick={() => setAsked(true)}>Why this cache result?</button>
+      </p>
+    );
+  }
+  if (explain.isLoading) return <p className="faint">Asking the cache…</p>;
+  if (explain.error) return <ProblemMessage error={explain.error} />;
+  const answer = explain.data!;
+  const source = answer.entry?.source;
+  return (
+    <div className="notice" data-testid="cache-explanation">
+      <p style={{ margin: 0 }}>{answer.reason}</p>
+      {answer.changed.length > 0 && (
+        <p style={{ margin: "4px 0 0" }}>
+          Changed: <span className="mono">{answer.changed.join(", ")}</span>
+        </p>
+      )}
+      {source?.executionId?.name && (
+        <p style={{ margin: "4px 0 0" }}>
+          Entry from{" "}
+          <Link to={`${executionPath(source.executionId)}?node=${encodeURIComponent(source.nodeId)}`}>
+            {source.executionId.name} · {source.nodeId}
+          </Link>
+        </p>
+      )}
+    </div>
+  );
+}

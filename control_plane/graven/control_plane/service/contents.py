@@ -1,0 +1,81 @@
+"""Content going into and out of the store through the control plane: files and directory
+entries a client uploads for an execution's inputs, and stored content (an artifact's bytes, a
+blob's content) a client reads back. Both stream: nothing is held in memory whole.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Iterator
+
+from graven.control_plane.errors import InvalidArgument, NotFound
+from graven.control_plane.service.validation import check_digest
+from graven.store import ObjectStore, content_key
+from graven.store.base import CHUNK_SIZE
+from graven.v1.lineage_service_pb2 import ContentHeader, ReadContentResponse, UploadContentResponse
+
+
+class ContentStore:
+    def __init__(self, store: ObjectStore) -> None:
+        self._store = store
+
+    def upload(self, header: ContentHeader, chunks: Iterable[bytes]) -> UploadContentResponse:
+        """Store the content unless the store holds it already (then the chunks are not
+        read, so a client streaming them lazily sends no more).
+
+        The store hashes the bytes as they stream in and keeps them under their own hash,
+        so a wrong header leaves nothing under the hash it claimed; it is refused after the
+        fact, and the bytes stay stored as the content they are."""
+        check_digest(header.hash, "header.hash")
+        if header.size < 0:
+            raise InvalidArgument("header.size", "must not be negative")
+        key = content_key(header.hash)
+        if self._store.exists(key):
+            return UploadContentResponse(hash=header.hash, size=self._store.size(key))
+        stored = self._store.put_content(io.BufferedReader(_ChunkStream(chunks), CHUNK_SIZE))
+        if stored.digest != header.hash:
+            raise InvalidArgument(
+                "header.hash", f"{header.hash} does not match the bytes sent ({stored.digest})"
+            )
+        if stored.size != header.size:
+            raise InvalidArgument(
+                "header.size", f"announced {header.size} bytes, received {stored.size}"
+            )
+        return UploadContentResponse(hash=stored.digest, size=stored.size)
+
+    def read(self, content_hash: str) -> Iterator[ReadContentResponse]:
+        """The content's chunks; NotFound here, before anything streams, when it is not
+        stored."""
+        check_digest(content_hash, "hash")
+        key = content_key(content_hash)
+        if not self._store.exists(key):
+            raise NotFound(f"content {content_hash} is not in the store")
+        return _chunks(self._store, key)
+
+
+def _chunks(store: ObjectStore, key: str) -> Iterator[ReadContentResponse]:
+    with store.open(key) as stream:
+        while chunk := stream.read(CHUNK_SIZE):
+            yield ReadContentResponse(chunk=chunk)
+
+
+class _ChunkStream(io.RawIOBase):
+    """An iterator of byte chunks as a readable raw stream."""
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self._chunks = iter(chunks)
+        self._pending = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        while not self._pending:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return 0
+            self._pending = memoryview(chunk)
+        n = min(len(buffer), len(self._pending))
+        buffer[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n

@@ -1,0 +1,52 @@
+"""The Connect applications of the control plane: the same service-layer objects the gRPC
+servicers serve, for the browser console."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from connectrpc.server import ConnectASGIApplication
+
+from graven.control_plane.service.cache import CacheService
+from graven.control_plane.service.executions import ExecutionService
+from graven.control_plane.service.lineage import LineageService
+from graven.control_plane.service.registry import RegistryService
+from graven.control_plane.transport.connect_cache import CacheConnect
+from graven.control_plane.transport.connect_calls import Blocking
+from graven.control_plane.transport.connect_errors import CODECS
+from graven.control_plane.transport.connect_executions import ExecutionConnect
+from graven.control_plane.transport.connect_lineage import LineageConnect
+from graven.control_plane.transport.connect_registry import RegistryConnect
+from graven.v1 import cache_service_connect as cs_connect
+from graven.v1 import execution_service_connect as es_connect
+from graven.v1 import lineage_service_connect as ls_connect
+from graven.v1 import registry_service_connect as rs_connect
+
+
+@dataclass(frozen=True)
+class ConnectServices:
+    """The service-layer objects served over Connect."""
+
+    registry: RegistryService
+    executions: ExecutionService
+    lineage: LineageService
+    cache: CacheService
+
+
+def connect_applications(
+    services: ConnectServices, blocking: Blocking, max_message_bytes: int
+) -> list[ConnectASGIApplication[Any]]:
+    options: dict[str, Any] = {"codecs": CODECS, "read_max_bytes": max_message_bytes}
+    return [
+        rs_connect.RegistryServiceASGIApplication(
+            RegistryConnect(services.registry, blocking), **options
+        ),
+        es_connect.ExecutionServiceASGIApplication(
+            ExecutionConnect(services.executions, blocking), **options
+        ),
+        ls_connect.LineageServiceASGIApplication(
+            LineageConnect(services.lineage, blocking), **options
+        ),
+        cs_connect.CacheServiceASGIApplication(CacheConnect(services.cache, blocking), **options),
+    ]

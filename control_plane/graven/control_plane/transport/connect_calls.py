@@ -1,0 +1,71 @@
+"""Runs the service layer (blocking: SQLAlchemy, the object store, waits for changes) for the
+Connect adapters, which serve on an event loop, so one slow call never stalls the others."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from connectrpc.request import RequestContext
+
+from graven.control_plane.service.watch import Cancellation
+from graven.control_plane.transport.connect_cancellation import request_cancellation
+from graven.control_plane.transport.connect_errors import connect_error
+
+Req = TypeVar("Req")
+Res = TypeVar("Res")
+
+# The adapters ignore it: deadlines and hang-ups reach the service layer as a Cancellation.
+Context = RequestContext[Any, Any]
+# As many unary calls at once as the gRPC server's workers.
+CALL_WORKERS = 16
+# Streams wait most of their time; they get threads of their own, so that open watches (one
+# per browser tab showing a running execution) never starve the unary calls.
+STREAM_WORKERS = 64
+
+
+class Blocking:
+    def __init__(
+        self, call_workers: int = CALL_WORKERS, stream_workers: int = STREAM_WORKERS
+    ) -> None:
+        self._calls = ThreadPoolExecutor(call_workers, thread_name_prefix="connect")
+        self._streams = ThreadPoolExecutor(stream_workers, thread_name_prefix="connect-stream")
+
+    async def call(self, method: Callable[[Req], Res], request: Req) -> Res:
+        """``method(request)`` on a worker thread; a domain error becomes its Connect error."""
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._calls, method, request)
+        except Exception as error:
+            raise connect_error(error, method.__qualname__) from None
+
+    async def stream(
+        self, open_stream: Callable[[Cancellation], Iterable[Res]], name: str
+    ) -> AsyncIterator[Res]:
+        """The messages of a blocking stream, each read on a stream thread. The stream ends
+        its waits when the request's Cancellation fires (client gone, server stopping) or
+        this generator is closed."""
+        cancellation = request_cancellation()
+        loop = asyncio.get_running_loop()
+        try:
+            messages: Iterator[Res] = iter(
+                await loop.run_in_executor(self._streams, open_stream, cancellation)
+            )
+            while (
+                message := await loop.run_in_executor(self._streams, _next, messages)
+            ) is not None:
+                yield message
+        except Exception as error:
+            raise connect_error(error, name) from None
+        finally:
+            cancellation.cancel()
+
+    def close(self) -> None:
+        """Wait for the running calls (streams end at their cancellation) and stop."""
+        self._calls.shutdown(wait=True, cancel_futures=True)
+        self._streams.shutdown(wait=True, cancel_futures=True)
+
+
+def _next(messages: Iterator[Res]) -> Res | None:
+    return next(messages, None)

@@ -1,0 +1,179 @@
+"""A stack of a test module's own, on either store backend: a control plane with its own home
+(SQLite database) and store (a folder, or a fresh bucket on the session's MinIO), and a
+`graven agent` process that joins the session's Ray.
+
+The caching and lineage tests need a store they can look into, damage and index again, which
+the session's shared control plane (a file store other tests write to) is not. The agent is a
+process of its own, as in production, because the workers of its Ray job get the store's
+credentials from the agent's environment when it connects: the session's Ray was started
+before the MinIO credentials existed. A module that imports the fixtures from here replaces
+the shared control plane's agent (e2e/conftest.py) with its stack's.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from e2e_support import REPO
+
+from graven.control_plane.app import ControlPlane
+from graven.control_plane.config import Settings
+from graven.store import ObjectStore, open_store
+from graven.store.minio_process import MinioServer
+from graven.store.s3 import S3Location
+
+STORES = ("file", "minio")
+AGENT_STOP_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class StoreUnderTest:
+    """A store URL, and a look into the store that bypasses Graven: the file system, or a
+    plain S3 client."""
+
+    url: str
+    minio: MinioServer | None
+
+    @property
+    def backend(self) -> str:
+        return "file" if self.minio is None else "minio"
+
+    def keys(self) -> list[str]:
+        if self.minio is None:
+            root = self._root()
+            return sorted(
+                path.relative_to(root).as_posix() for path in root.rglob("*") if path.is_file()
+            )
+        bucket, prefix = self._bucket()
+        objects = self.minio.client().list_objects(bucket, prefix=prefix, recursive=True)
+        return sorted(str(o.object_name).removeprefix(prefix) for o in objects)
+
+    def read(self, key: str) -> bytes:
+        if self.minio is None:
+            return (self._root() / key).read_bytes()
+        bucket, prefix = self._bucket()
+        response = self.minio.client().get_object(bucket, prefix + key)
+        try:
+            return response.read()
+        finally:
+            response.close()
+            response.release_conn()
+
+    def delete(self, key: str) -> None:
+        if self.minio is None:
+            (self._root() / key).unlink()
+            return
+        bucket, prefix = self._bucket()
+        self.minio.client().remove_object(bucket, prefix + key)
+
+    def open(self) -> ObjectStore:
+        """Graven's own client of the store."""
+        return open_store(self.url)
+
+    def _root(self) -> Path:
+        return Path(self.url.removeprefix("file://"))
+
+    def _bucket(self) -> tuple[str, str]:
+        location = S3Location.parse(self.url)
+        return location.bucket, f"{location.prefix}/" if location.prefix else ""
+
+
+@dataclass(frozen=True)
+class Stack:
+    home: Path
+    store: StoreUnderTest
+    plane: ControlPlane
+    agent: subprocess.Popen[bytes]
+
+    @property
+    def endpoint(self) -> str:
+        return self.plane.grpc_address
+
+    @property
+    def database(self) -> Path:
+        return self.home / "graven.db"
+
+
+@contextmanager
+def running_stack(home: Path, store: StoreUnderTest, ray_address: str) -> Iterator[Stack]:
+    settings = Settings.for_home(home, store_url=store.url, grpc_port=0)
+    plane = ControlPlane(settings)
+    plane.start()
+    try:
+        with running_agent(plane.grpc_address, ray_address, home / "agent.log") as agent:
+            yield Stack(home=home, store=store, plane=plane, agent=agent)
+    finally:
+        plane.stop(grace=None)
+
+
+@contextmanager
+def running_agent(endpoint: str, ray_address: str, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """`graven agent` until the block ends; executions queue until it has connected."""
+    with log.open("wb") as output:
+        agent = subprocess.Popen(
+            [sys.executable, "-m", "graven.cli", "agent", "--endpoint", endpoint],
+            cwd=REPO,
+            env={**os.environ, "GRAVEN_RAY": ray_address},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        yield agent
+        assert agent.poll() is None, f"the agent exited early; see {log}"
+    finally:
+        agent.send_signal(signal.SIGTERM)
+        try:
+            agent.wait(AGENT_STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            agent.kill()
+            agent.wait()
+            raise AssertionError(f"the agent ignored SIGTERM for {AGENT_STOP_SECONDS} s") from None
+
+
+def delete_database(stack: Stack) -> None:
+    """The SQLite database and its write-ahead log, gone as a lost disk would leave them."""
+    for suffix in ("", "-wal", "-shm"):
+        path = Path(f"{stack.database}{suffix}")
+        if path.exists():
+            os.unlink(path)
+
+
+# Test modules import these fixtures by their function names (so no parameter shadows an
+# import) and ask for them by the short names.
+
+
+@pytest.fixture(name="store", scope="module", params=STORES)
+def store_fixture(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> StoreUnderTest:
+    if request.param == "file":
+        return StoreUnderTest(url=tmp_path_factory.mktemp("store").as_uri(), minio=None)
+    server: MinioServer = request.getfixturevalue("minio_server")
+    return StoreUnderTest(url=server.url(), minio=server)
+
+
+@pytest.fixture(name="stack", scope="module")
+def stack_fixture(
+    store: StoreUnderTest, tmp_path_factory: pytest.TempPathFactory, ray_address: str
+) -> Iterator[Stack]:
+    with running_stack(tmp_path_factory.mktemp("home"), store, ray_address) as running:
+        yield running
+
+
+@pytest.fixture(name="agent", scope="module")
+def agent_fixture(stack: Stack) -> subprocess.Popen[bytes]:
+    """The module's stack's agent, in place of the shared control plane's."""
+    return stack.agent
+
+
+@pytest.fixture(name="endpoint", scope="module")
+def endpoint_fixture(stack: Stack) -> str:
+    return stack.endpoint
