@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-proto: install
+proto: install console/node_modules
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python proto/generate.py
 
 lint: install proto/node_modules
@@ -30,11 +30,13 @@ lint: install proto/node_modules
 typecheck: install
 	$(BIN)/mypy -p graven -p graven.control_plane -p graven.data_plane
 
-test: lint typecheck minio postgres
+test: lint typecheck minio postgres console-test chromium
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest
 
-demo: install
+demo: install console
 	PATH=$(CURDIR)/$(BIN):$$PATH bash examples/demo.sh
+	@url=$$(sed -n 's/^ *console *//p' "$${GRAVEN_HOME:-.graven}/graven.log" 2>/dev/null | head -1); \
+		echo "Console: $${url:-http://127.0.0.1:8080} (the executions above, live)"
 
 bench: install minio postgres
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m bench
@@ -62,3 +64,26 @@ stop:
 	@if [ -f .graven/graven.pid ] && kill "$$(cat .graven/graven.pid)" 2>/dev/null; then \
 		echo "stopped Graven"; else echo "Graven was not running"; fi
 	@rm -f .graven/graven.pid
+
+# The web console (console/): npm packages from the lockfile; `make console` type-checks,
+# lints and builds it into console/dist, which `graven up` serves on its HTTP port.
+.PHONY: console console-deps console-test chromium
+console-deps: console/node_modules
+
+console/node_modules: console/package.json console/package-lock.json
+	cd console && npm ci --no-audit --no-fund
+	touch console/node_modules
+
+console: console/node_modules
+	cd console && npx --no-install tsc --noEmit
+	cd console && npx --no-install eslint .
+	cd console && npx --no-install vite build
+
+console-test: console
+	cd console && npx --no-install vitest run
+
+# Chromium for the browser tests (tests/console): Debian's package, installed only when
+# absent; Playwright drives it, it never downloads a browser of its own.
+chromium:
+	@if [ -x /usr/bin/chromium ]; then :; else \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; fi

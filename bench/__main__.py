@@ -13,12 +13,13 @@ import importlib
 import importlib.util
 import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import cast
 
 from bench import report, store
 from bench.context import Context
-from bench.embedded import embedded_stack
+from bench.embedded import embedded_stack, postgres_database
 from bench.figures import Figure
 from bench.shapes import MAX_RUNS, SHAPES, by_key
 from graven.data_plane import ray_runtime
@@ -82,6 +83,12 @@ def main() -> None:
         "--shapes", nargs="+", metavar="SHAPE", help=f"of: {' '.join(s.key for s in SHAPES)}"
     )
     parser.add_argument("--repeat", type=int, help="timed runs of every figure")
+    parser.add_argument(
+        "--db",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="database of the stack the executions run on (throughput measures both)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS, help="folder for the results")
     args = parser.parse_args()
 
@@ -94,7 +101,15 @@ def main() -> None:
     ray_runtime.connect()
     ray_address = ray_runtime.cluster_address()
     figures: list[Figure] = []
-    with embedded_stack(ray_address=ray_address, max_executions=MAX_RUNS) as stack:
+    with ExitStack() as running:
+        db = None
+        if args.db == "postgresql":
+            db = running.enter_context(postgres_database())
+            if db is None:
+                raise SystemExit("PostgreSQL is not installed: `make postgres` installs it")
+        stack = running.enter_context(
+            embedded_stack(db=db, ray_address=ray_address, max_executions=MAX_RUNS)
+        )
         context = Context(stack, ray_address, args.quick, args.repeat, tuple(shapes))
         for name, runner in runners.items():
             if isinstance(runner, str):
@@ -107,6 +122,7 @@ def main() -> None:
     minutes = (time.monotonic() - started) / 60
     run = {
         "scale": "quick" if args.quick else "full",
+        "database": args.db,
         "date": datetime.date.today().isoformat(),
         "minutes": round(minutes, 1),
     }

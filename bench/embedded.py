@@ -15,6 +15,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from graven.control_plane.persistence.postgres_cluster import find_binaries, running_postgres
 from graven.ports import free_loopback_port
 
 READY_TIMEOUT_S = 120
@@ -94,3 +95,15 @@ def embedded_stack(
                 argv += ["--ray", ray_address]
             pids[AGENT] = running.enter_context(_process(argv, home / "agent.log", None))
         yield Stack(endpoint, home, pids)
+
+
+@contextmanager
+def postgres_database() -> Iterator[str | None]:
+    """The URL of a new database on a throwaway PostgreSQL cluster, or None when PostgreSQL
+    is not installed (`make postgres` installs it)."""
+    binaries = find_binaries()
+    if binaries is None:
+        yield None
+        return
+    with running_postgres(binaries) as cluster:
+        yield cluster.url(cluster.create_database())

@@ -17,9 +17,9 @@ import argparse
 import tempfile
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import grpc
@@ -165,11 +165,12 @@ def databases(home: Path, postgres: bool) -> Iterator[list[tuple[str, str]]]:
 
 
 def run(repeat: int, postgres: bool = True) -> Iterator[tuple[str, Measured]]:
-    with tempfile.TemporaryDirectory(prefix="graven-bench-lineage-") as folder:
-        with databases(Path(folder), postgres) as found:
-            for name, url in found:
-                home = Path(folder) / name
-                yield name, measure(home, url, repeat)
+    with (
+        tempfile.TemporaryDirectory(prefix="graven-bench-lineage-") as folder,
+        databases(Path(folder), postgres) as found,
+    ):
+        for name, url in found:
+            yield name, measure(Path(folder) / name, url, repeat)
 
 
 def figures(context: Context) -> Iterator[Figure]:

@@ -13,18 +13,17 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import grpc
 
 from bench.context import Context
-from bench.embedded import Stack, embedded_stack
+from bench.embedded import Stack, embedded_stack, postgres_database
 from bench.figures import Figure
 from bench.stats import Timing
 from graven.bundle import build_bundle
-from graven.control_plane.persistence.postgres_cluster import find_binaries, running_postgres
 from graven.literals import int_literal
 from graven.loader import load_project
 from graven.remote import Remote
@@ -158,22 +157,12 @@ def _measure(stack: Stack, backend: str, count: int) -> Iterator[Figure]:
     )
 
 
-@contextmanager
-def _postgres_url() -> Iterator[str | None]:
-    binaries = find_binaries()
-    if binaries is None:
-        yield None
-        return
-    with running_postgres(binaries) as cluster:
-        yield cluster.url(cluster.create_database())
-
-
 def figures(context: Context) -> Iterator[Figure]:
     count = 500 if context.quick else 3000
     with embedded_stack(agent=False) as stack:
         yield from _measure(stack, "SQLite", count)
     with ExitStack() as running:
-        url = running.enter_context(_postgres_url())
+        url = running.enter_context(postgres_database())
         if url is None:
             print("  PostgreSQL is not installed (`make postgres` installs it): skipped")
             return

@@ -21,6 +21,7 @@ from dp_support import (
     get_execution,
     launch,
     node_executions,
+    read_outputs,
     wait_for,
     wait_until,
 )
@@ -32,7 +33,9 @@ from graven.remote import Remote
 from graven.store import ObjectStore, layout
 from graven.store.minio_process import MinioServer
 from graven.store.s3 import S3Location
+from graven.v1 import cache_service_pb2 as cs
 from graven.v1 import execution_pb2 as pb
+from graven.v1.cache_service_pb2_grpc import CacheServiceStub
 from graven.v1.execution_service_pb2_grpc import ExecutionServiceStub
 from graven.v1.identifier_pb2 import RESOURCE_TYPE_WORKFLOW, ExecutionIdentifier
 from graven.v1.lineage_pb2 import LineageRecord
@@ -42,7 +45,7 @@ PIPELINE = """
     import time
     from pathlib import Path
 
-    from graven import task, workflow
+    from graven import Cache, task, workflow
 
     FOLDER = {folder!r}
 
@@ -86,6 +89,35 @@ PIPELINE = """
     @workflow
     def once(x: int) -> int:
         return gated(x=x)
+
+
+    @task(cache=Cache(ignore_inputs=["note"]))
+    def tagged(x: int, note: str) -> int:
+        _ran("tagged")
+        return 2 * x
+
+
+    @workflow
+    def annotated(x: int, note: str) -> int:
+        return tagged(x=x, note=note)
+
+
+    @task(cache=True)
+    def stamp(n: int) -> int:
+        # Not a function of its inputs: each run gives another value.
+        _ran("stamp")
+        return 100 * len(Path(FOLDER, "ran-stamp").read_text().splitlines()) + n
+
+
+    @task(cache=True)
+    def after(x: int) -> int:
+        _ran("after")
+        return x + 1
+
+
+    @workflow
+    def stamped(n: int) -> int:
+        return after(x=stamp(n=n))
 """
 SCALE = "[v * factor for v in values]"
 NODES = {"load": "n0", "scale": "n1", "total": "n2"}
@@ -133,11 +165,11 @@ class Project:
         return execution_id
 
     def runs(self) -> dict[str, int]:
-        counts = {}
-        for task in ("load", "scale", "total", "gated"):
-            path = self.folder / f"ran-{task}"
-            counts[task] = len(path.read_text().splitlines()) if path.exists() else 0
-        return counts
+        """How often each task's body ran, for the tasks that ran at all."""
+        return {
+            path.name.removeprefix("ran-"): len(path.read_text().splitlines())
+            for path in sorted(self.folder.glob("ran-*"))
+        }
 
     def nodes(self, execution_id: ExecutionIdentifier) -> dict[str, pb.NodeExecution]:
         """The pipeline's node executions, by task name."""
@@ -181,16 +213,17 @@ def record_of(store: ObjectStore, node: pb.NodeExecution, output: str = "o0") ->
 
 @pytest.mark.usefixtures("agent")
 def test_a_second_run_hits_every_node_and_launches_no_ray_task(project: Project) -> None:
+    store = project.plane.store
     first = project.run()
     assert project.result(first) == 18
     assert project.statuses(first) == POPULATED
-    assert project.runs() == {"load": 1, "scale": 1, "total": 1, "gated": 0}
+    assert project.runs() == {"load": 1, "scale": 1, "total": 1}
 
     second = project.run()
     assert project.result(second) == 18
     assert project.statuses(second) == HIT
     # No task body ran again: no Ray task was launched.
-    assert project.runs() == {"load": 1, "scale": 1, "total": 1, "gated": 0}
+    assert project.runs() == {"load": 1, "scale": 1, "total": 1}
     before, after = project.nodes(first), project.nodes(second)
     for task, node in after.items():
         assert node.phase == pb.NODE_PHASE_SUCCEEDED
@@ -199,6 +232,8 @@ def test_a_second_run_hits_every_node_and_launches_no_ray_task(project: Project)
         assert node.cache_key_components == before[task].cache_key_components
         assert dict(node.output_hashes) == dict(before[task].output_hashes)
         assert not node.attempts
+        # A hit's inputs are on record like any node's: the same content as its source's.
+        assert read_outputs(store, node.inputs_uri) == read_outputs(store, before[task].inputs_uri)
 
 
 @pytest.mark.usefixtures("agent")
@@ -246,7 +281,7 @@ def test_changed_code_reruns_its_task_and_downstream_only_when_its_output_change
         "scale": pb.CACHE_STATUS_POPULATED,
         "total": pb.CACHE_STATUS_HIT,
     }
-    assert project.runs() == {"load": 1, "scale": 2, "total": 1, "gated": 0}
+    assert project.runs() == {"load": 1, "scale": 2, "total": 1}
     assert project.result(same) == 18
 
     # Other output: everything downstream of scale runs again.
@@ -257,7 +292,7 @@ def test_changed_code_reruns_its_task_and_downstream_only_when_its_output_change
         "scale": pb.CACHE_STATUS_POPULATED,
         "total": pb.CACHE_STATUS_POPULATED,
     }
-    assert project.runs() == {"load": 1, "scale": 3, "total": 2, "gated": 0}
+    assert project.runs() == {"load": 1, "scale": 3, "total": 2}
     assert project.result(changed) == 22
 
 
@@ -275,7 +310,7 @@ def test_a_deleted_artifact_turns_a_hit_into_a_miss_that_repairs_it(project: Pro
         "scale": pb.CACHE_STATUS_POPULATED,
         "total": pb.CACHE_STATUS_HIT,
     }
-    assert project.runs() == {"load": 1, "scale": 2, "total": 1, "gated": 0}
+    assert project.runs() == {"load": 1, "scale": 2, "total": 1}
     assert store.get_bytes(layout.artifact_key(lost)) == original
     assert project.result(repaired) == 18
 
@@ -292,16 +327,58 @@ def test_overwrite_cache_recomputes_and_the_next_run_reuses_the_new_entry(
     project.run()
     overwritten = project.run(overwrite=True)
     assert project.statuses(overwritten) == all_of(pb.CACHE_STATUS_OVERWRITTEN)
-    assert project.runs() == {"load": 2, "scale": 2, "total": 2, "gated": 0}
+    assert project.runs() == {"load": 2, "scale": 2, "total": 2}
     after = project.run()
     assert project.statuses(after) == HIT
     assert all(n.source_execution_id == overwritten for n in project.nodes(after).values())
 
 
 @pytest.mark.usefixtures("agent")
+def test_an_ignored_input_is_left_out_of_the_key_and_kept_in_the_record(
+    project: Project,
+) -> None:
+    store = project.plane.store
+    first = project.run("annotated", x=4, note="first try")
+    second = project.run("annotated", x=4, note="second try")
+    assert project.runs() == {"tagged": 1}
+    assert project.result(second) == 8
+    (node,) = node_executions(project.executions, second).values()
+    assert node.cache_status == pb.CACHE_STATUS_HIT
+    assert node.source_execution_id == first
+    assert list(node.cache_key_components.ignored_inputs) == ["note"]
+    assert "note" not in node.cache_key_components.inputs
+    # What the hit consumed is its own: the note it was given, not its source's.
+    assert to_python(read_outputs(store, node.inputs_uri).literals["note"], str) == "second try"
+    assert record_of(store, node).inputs["note"] == to_literal("second try", str).hash
+    project.run("annotated", x=5, note="second try")
+    assert project.runs() == {"tagged": 2}
+
+
+@pytest.mark.usefixtures("agent")
+def test_an_evicted_entry_is_recomputed_and_nothing_below_reuses_a_stale_key(
+    project: Project,
+) -> None:
+    first = project.run("stamped", n=1)
+    assert project.result(first) == 102
+    # The agent remembers what stamp's key gave; the control plane no longer has it.
+    channel = grpc.insecure_channel(project.plane.grpc_address)
+    request = cs.EvictCacheRequest(project=PROJECT, domain=DOMAIN, task_name="pipeline.stamp")
+    assert CacheServiceStub(channel).EvictCache(request).evicted == 1
+    channel.close()
+    second = project.run("stamped", n=1)
+    # stamp ran again and gave another value: "after" must key on that, not on 101.
+    assert project.result(second) == 202
+    assert project.runs() == {"stamp": 2, "after": 2}
+    statuses = {
+        n.id.node_id: n.cache_status for n in node_executions(project.executions, second).values()
+    }
+    assert statuses == {"n0": pb.CACHE_STATUS_POPULATED, "n1": pb.CACHE_STATUS_POPULATED}
+
+
+@pytest.mark.usefixtures("agent")
 def test_two_executions_of_one_key_at_once_run_it_once(project: Project) -> None:
     first = project.start("once", x=7)
-    wait_until(lambda: project.runs()["gated"] == 1, 60, "the first execution's task to start")
+    wait_until(lambda: project.runs().get("gated") == 1, 60, "the first execution's task to start")
     second = project.start("once", x=7)
     # The second execution asks while the first one holds the key: it waits, then reuses.
     wait_until(
@@ -346,7 +423,7 @@ def test_on_minio_a_second_run_hits_and_a_plain_client_sees_the_layout(
         agent.wait(30)
     assert project.statuses(first) == POPULATED
     assert project.statuses(second) == HIT
-    assert project.runs() == {"load": 1, "scale": 1, "total": 1, "gated": 0}
+    assert project.runs() == {"load": 1, "scale": 1, "total": 1}
 
     client = minio_server.client()
     bucket = S3Location.parse(s3_plane.settings.store_url).bucket

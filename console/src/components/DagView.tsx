@@ -14,7 +14,7 @@ import "@xyflow/react/dist/style.css";
 import { memo, useMemo } from "react";
 import { CacheStatus, NodePhase } from "../gen/graven/v1/execution_pb";
 import { cacheStatusName, nodePhaseName, nodePhaseTone } from "../format/phases";
-import { layout, NODE_HEIGHT, NODE_WIDTH } from "../graph/layout";
+import { layout } from "../graph/layout";
 import type { WorkflowGraph } from "../graph/workflowGraph";
 
 export type NodeState = { phase: NodePhase; cacheStatus: CacheStatus };
@@ -78,9 +78,6 @@ export function DagView({
         id: n.id,
         type: "task",
         position: { x: n.x, y: n.y },
-        // Known sizes spare React Flow measuring hundreds of nodes before it can draw edges.
-        width: NODE_WIDTH,
-        height: NODE_HEIGHT,
         draggable: false,
         connectable: false,
         data: {

@@ -148,7 +148,10 @@ export function NodePanel({
           <h3>Inputs</h3>
           <LiteralTable values={data.data?.inputs} empty={data.isLoading ? "Loading…" : "No inputs recorded."} />
           <h3>Outputs</h3>
-          <LiteralTable values={data.data?.outputs} empty={data.isLoading ? "Loading…" : "No outputs yet."} />
+          <LiteralTable
+            values={data.data?.outputs}
+            empty={data.isLoading ? "Loading…" : node.finishedAt ? "No outputs." : "No outputs yet."}
+          />
         </>
       )}
     </aside>

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
-WRITERS = 4
+WRITERS = 16
 
 _pool = ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="graven-store-writes")
 

@@ -88,7 +88,8 @@ def list_entries(
                 e.task_id.version,
                 short_digest(e.key),
                 ", ".join(sorted(e.outputs)),
-                f"{full_name(e.source.execution_id)} node {e.source.node_id}",
+                # The table is of one project and domain: the execution's name says enough.
+                f"{e.source.execution_id.name} {e.source.node_id}",
                 when(e.created_at),
             )
             for e in found

@@ -10,7 +10,6 @@ graph) is shown once and referred to after.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 
 from rich.markup import escape
 from rich.tree import Tree
@@ -38,11 +37,13 @@ class LineageView:
                 self.consumers[artifact_hash].append(step)
 
     def artifact_tree(self, artifact_hash: str, *, upstream: bool, downstream: bool) -> Tree:
-        tree = Tree(f"[bold]artifact[/] {self.artifact_label(artifact_hash)}")
+        tree = Tree(f"[bold]artifact[/] {self.artifact_label(artifact_hash, full=True)}")
         if upstream:
-            self._walk(self._section(tree, "upstream", downstream), artifact_hash, True, None)
+            section = self._section(tree, "upstream", downstream)
+            self._steps(section, artifact_hash, True, None, {artifact_hash})
         if downstream:
-            self._walk(self._section(tree, "downstream", upstream), artifact_hash, False, None)
+            section = self._section(tree, "downstream", upstream)
+            self._steps(section, artifact_hash, False, None, {artifact_hash})
         return tree
 
     def execution_tree(
@@ -50,78 +51,82 @@ class LineageView:
     ) -> Tree:
         """Upstream from the execution's final outputs (the outputs no other of its nodes
         consumed); downstream from its inputs."""
-        own = [s for s in self.graph.steps if s.id.execution_id == execution_id]
+        ordered = sorted(self.graph.steps, key=_step_order)
+        own = [s for s in ordered if s.id.execution_id == execution_id]
         tree = Tree(f"[bold]execution[/] {escape(full_name(execution_id))}")
         if own and own[0].workflow_id.name:
             w = own[0].workflow_id
             tree.label = f"{tree.label}  workflow {escape(w.name)} [cyan]{escape(w.version)}[/]"
         if upstream:
             consumed = {h for s in own for h in s.inputs.values()}
-            finals = [
+            roots = [
                 (f"{s.id.node_id}.{name}", h)
-                for s in sorted(own, key=_step_order)
+                for s in own
                 if s.id.node_id
                 for name, h in sorted(s.outputs.items())
                 if h not in consumed
             ]
             section = self._section(tree, "upstream (from its final outputs)", downstream)
-            self._roots(section, finals, True, execution_id)
+            seen: set[str] = set()
+            for name, artifact_hash in roots:
+                self._artifact(section, artifact_hash, name, True, execution_id, seen, full=True)
         if downstream:
-            inputs = [
-                (name, h) for s in own if not s.id.node_id for name, h in sorted(s.outputs.items())
-            ]
+            roots = [(n, h) for s in own if not s.id.node_id for n, h in sorted(s.outputs.items())]
             section = self._section(tree, "downstream (from its inputs)", upstream)
-            self._roots(section, inputs, False, execution_id)
+            seen = set()
+            for name, artifact_hash in roots:
+                self._artifact(section, artifact_hash, name, False, execution_id, seen, full=True)
         return tree
 
-    def artifact_label(self, artifact_hash: str, name: str = "") -> str:
-        label = f"[bold]{escape(name)}[/] = {artifact_hash}" if name else artifact_hash
+    def artifact_label(self, artifact_hash: str, name: str = "", *, full: bool = False) -> str:
+        """Its hash (whole, or enough to tell it apart: --json has every hash whole), type
+        and size."""
+        shown = artifact_hash if full else f"sha256:{short_digest(artifact_hash)}…"
+        label = f"[bold]{escape(name)}[/] = {shown}" if name else shown
         found = self.artifacts.get(artifact_hash)
         if found is not None:
             label += f"  [magenta]{escape(describe_type(found.type))}[/]  {human_size(found.size)}"
         return label
 
-    def _roots(
+    def _artifact(
         self,
         parent: Tree,
-        roots: Iterable[tuple[str, str]],
+        artifact_hash: str,
+        name: str,
         upstream: bool,
-        execution_id: idl.ExecutionIdentifier,
+        home: idl.ExecutionIdentifier | None,
+        seen: set[str],
+        *,
+        full: bool = False,
     ) -> None:
-        seen: set[str] = set()
-        for name, artifact_hash in roots:
-            child = parent.add(self.artifact_label(artifact_hash, name))
-            if artifact_hash in seen:
-                child.label = f"{child.label}  [dim](shown above)[/]"
-                continue
-            seen.add(artifact_hash)
-            self._walk(child, artifact_hash, upstream, execution_id, seen)
+        """An artifact, then the steps on the far side of it, once per tree."""
+        child = parent.add(self.artifact_label(artifact_hash, name, full=full))
+        if artifact_hash in seen:
+            child.label = f"{child.label}  [dim](shown above)[/]"
+            return
+        seen.add(artifact_hash)
+        self._steps(child, artifact_hash, upstream, home, seen)
 
-    def _walk(
+    def _steps(
         self,
         parent: Tree,
         artifact_hash: str,
         upstream: bool,
-        execution_id: idl.ExecutionIdentifier | None,
-        seen: set[str] | None = None,
+        home: idl.ExecutionIdentifier | None,
+        seen: set[str],
     ) -> None:
-        """The steps on one side of an artifact, then the artifacts on their far side."""
-        seen = seen if seen is not None else {artifact_hash}
+        """The steps that produced (upstream) or consumed an artifact, each with the artifacts
+        on its far side."""
         steps = (self.producers if upstream else self.consumers).get(artifact_hash, [])
-        if execution_id is not None:
+        if home is not None:
             # Within an execution, its own steps tell its story; other executions' records of
             # the same value (say, the run a cache hit reused) only when it has none.
-            steps = [s for s in steps if s.id.execution_id == execution_id] or steps
+            steps = [s for s in steps if s.id.execution_id == home] or steps
         for step in steps:
-            branch = parent.add(step_label(step))
+            branch = parent.add(step_label(step, home))
             far_side = step.inputs if upstream else step.outputs
             for name, next_hash in sorted(far_side.items()):
-                child = branch.add(self.artifact_label(next_hash, name))
-                if next_hash in seen:
-                    child.label = f"{child.label}  [dim](shown above)[/]"
-                    continue
-                seen.add(next_hash)
-                self._walk(child, next_hash, upstream, execution_id, seen)
+                self._artifact(branch, next_hash, name, upstream, home, seen)
 
     @staticmethod
     def _section(tree: Tree, title: str, titled: bool) -> Tree:
@@ -129,16 +134,16 @@ class LineageView:
         return tree.add(f"[dim]{title}[/]") if titled else tree
 
 
-def step_label(step: lp.LineageStep) -> str:
-    where = escape(full_name(step.id.execution_id))
+def step_label(step: lp.LineageStep, home: idl.ExecutionIdentifier | None = None) -> str:
+    """A node execution: its task version and code digest, and the run a cache hit reused;
+    its execution unless that is the one the tree is about (``home``)."""
+    where = "" if step.id.execution_id == home else f" of {escape(full_name(step.id.execution_id))}"
     if not step.id.node_id:
         w = step.workflow_id
-        return (
-            f"[green]inputs[/] of {where}  workflow {escape(w.name)} [cyan]{escape(w.version)}[/]"
-        )
+        return f"[green]workflow inputs[/]{where}  {escape(w.name)} [cyan]{escape(w.version)}[/]"
     task = step.task_id
     label = (
-        f"[green]node {escape(step.id.node_id)}[/] of {where}  "
+        f"[green]node {escape(step.id.node_id)}[/]{where}  "
         f"task {escape(task.name)} [cyan]{escape(task.version)}[/]  "
         f"code {short_digest(step.code_digest)}"
     )

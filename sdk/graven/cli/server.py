@@ -56,7 +56,13 @@ def up(
         host=host,
     )
     plane = ControlPlane(settings)
-    plane.start()
+    try:
+        plane.start()
+    except RuntimeError:
+        # How grpcio reports a port it cannot bind.
+        raise OSError(
+            f"cannot listen on {host}:{grpc_port} (is another Graven running there?)"
+        ) from None
     runner = Agent(plane.grpc_address, ray_address=ray) if agent else None
 
     def stop() -> None:

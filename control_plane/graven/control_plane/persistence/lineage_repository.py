@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import ColumnElement, Connection, Table, and_, or_, select
+from sqlalchemy import BindParameter, Connection, Select, Table, and_, bindparam, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from graven.control_plane.persistence.lineage_models import (
@@ -195,62 +195,51 @@ class LineageIndex:
         """The indexed artifacts among ``hashes`` (without their records)."""
         found: dict[str, Artifact] = {}
         for chunk in _chunks(sorted(set(hashes))):
-            for row in self._connection.execute(
-                select(ARTIFACTS).where(ARTIFACTS.c.hash.in_(chunk))
-            ):
+            for row in self._connection.execute(_ARTIFACTS, {"hashes": chunk}):
                 found[row.hash] = Artifact(
                     hash=row.hash,
                     type=LiteralType.FromString(row.type),
                     size=row.size,
                     created_at=to_timestamp(row.created_at),
                 )
-            contents = select(CONTENTS.c.artifact_hash, CONTENTS.c.content_hash).where(
-                CONTENTS.c.artifact_hash.in_(chunk)
-            )
             for artifact_hash, content_hash in self._connection.execute(
-                contents.order_by(CONTENTS.c.artifact_hash, CONTENTS.c.content_hash)
+                _CONTENTS, {"hashes": chunk}
             ):
                 found[artifact_hash].content_hashes.append(content_hash)
         return found
 
     def records(self, artifact_hash: str) -> list[LineageRecord]:
         """Every record of an artifact, oldest first."""
-        query = (
-            select(RECORDS.c.record)
-            .where(RECORDS.c.artifact_hash == artifact_hash)
-            .order_by(RECORDS.c.created_at, RECORDS.c.digest)
-        )
-        return [LineageRecord.FromString(data) for data in self._connection.scalars(query)]
+        rows = self._connection.scalars(_RECORDS, {"hash": artifact_hash})
+        return [LineageRecord.FromString(data) for data in rows]
 
     def containing(self, content_hash: str) -> list[str]:
         """The artifacts that are these bytes or need them (a blob's content)."""
-        needing = select(CONTENTS.c.artifact_hash).where(CONTENTS.c.content_hash == content_hash)
-        being = select(ARTIFACTS.c.hash).where(ARTIFACTS.c.hash == content_hash)
-        return sorted({*self._connection.scalars(needing), *self._connection.scalars(being)})
+        params = {"hash": content_hash}
+        needing = self._connection.scalars(_NEEDING, params)
+        return sorted({*needing, *self._connection.scalars(_BEING, params)})
 
     def producers(self, hashes: Collection[str], within: ExecutionName | None) -> set[StepKey]:
         """The steps that produced any of ``hashes``: in one execution, or anywhere."""
-        steps: set[StepKey] = set()
-        for chunk in _chunks(sorted(set(hashes))):
-            query = select(*_STEP_COLUMNS).distinct().where(RECORDS.c.artifact_hash.in_(chunk))
-            if within is not None:
-                query = query.where(*_in_execution(within))
-            steps.update(_step(row) for row in self._connection.execute(query))
-        return steps
+        return self._steps(_PRODUCERS, hashes, within)
 
     def consumers(self, hashes: Collection[str], within: ExecutionName | None) -> set[StepKey]:
         """The steps that consumed any of ``hashes``: in one execution, or anywhere."""
+        return self._steps(_CONSUMERS, hashes, within)
+
+    def _steps(
+        self,
+        statements: tuple[Select[Any], Select[Any]],
+        hashes: Collection[str],
+        within: ExecutionName | None,
+    ) -> set[StepKey]:
+        anywhere, inside = statements
+        statement = anywhere if within is None else inside
+        params = {} if within is None else _execution_params(within)
         steps: set[StepKey] = set()
         for chunk in _chunks(sorted(set(hashes))):
-            query = (
-                select(*_STEP_COLUMNS)
-                .distinct()
-                .join(INPUTS, INPUTS.c.record_id == RECORDS.c.id)
-                .where(INPUTS.c.artifact_hash.in_(chunk))
-            )
-            if within is not None:
-                query = query.where(*_in_execution(within))
-            steps.update(_step(row) for row in self._connection.execute(query))
+            rows = self._connection.execute(statement, {**params, "hashes": chunk})
+            steps.update(StepKey(*row) for row in rows)
         return steps
 
     def step_records(self, steps: Iterable[StepKey]) -> dict[StepKey, list[LineageRecord]]:
@@ -261,40 +250,62 @@ class LineageIndex:
             by_execution[step.execution].add(step.node_id)
         found: dict[StepKey, list[LineageRecord]] = defaultdict(list)
         for execution, node_ids in sorted(by_execution.items()):
+            params = _execution_params(execution)
             for chunk in _chunks(sorted(node_ids)):
-                query = (
-                    select(RECORDS.c.node_id, RECORDS.c.record)
-                    .where(*_in_execution(execution), RECORDS.c.node_id.in_(chunk))
-                    .order_by(RECORDS.c.created_at, RECORDS.c.digest)
-                )
-                for node_id, data in self._connection.execute(query):
+                rows = self._connection.execute(_STEP_RECORDS, {**params, "node_ids": chunk})
+                for node_id, data in rows:
                     found[StepKey(*execution, node_id)].append(LineageRecord.FromString(data))
         return dict(found)
 
     def execution_steps(self, execution: ExecutionName) -> set[StepKey]:
-        query = select(RECORDS.c.node_id).distinct().where(*_in_execution(execution))
-        return {StepKey(*execution, node_id) for node_id in self._connection.scalars(query)}
+        rows = self._connection.scalars(_EXECUTION_NODES, _execution_params(execution))
+        return {StepKey(*execution, node_id) for node_id in rows}
 
 
-_STEP_COLUMNS = (
+# Statements are built once: building one (and its cache key) costs more than running it,
+# and a walk runs a few per level.
+_IN_EXECUTION = (
+    RECORDS.c.execution_project == bindparam("project"),
+    RECORDS.c.execution_domain == bindparam("domain"),
+    RECORDS.c.execution_name == bindparam("name"),
+)
+_HASHES: BindParameter[str] = bindparam("hashes", expanding=True)
+_STEP_COLUMNS = select(
     RECORDS.c.execution_project,
     RECORDS.c.execution_domain,
     RECORDS.c.execution_name,
     RECORDS.c.node_id,
+).distinct()
+_PRODUCED = _STEP_COLUMNS.where(RECORDS.c.artifact_hash.in_(_HASHES))
+_PRODUCERS = (_PRODUCED, _PRODUCED.where(*_IN_EXECUTION))
+_CONSUMED = _STEP_COLUMNS.join(INPUTS, INPUTS.c.record_id == RECORDS.c.id).where(
+    INPUTS.c.artifact_hash.in_(_HASHES)
 )
+_CONSUMERS = (_CONSUMED, _CONSUMED.where(*_IN_EXECUTION))
+_STEP_RECORDS = (
+    select(RECORDS.c.node_id, RECORDS.c.record)
+    .where(*_IN_EXECUTION, RECORDS.c.node_id.in_(bindparam("node_ids", expanding=True)))
+    .order_by(RECORDS.c.created_at, RECORDS.c.digest)
+)
+_EXECUTION_NODES = select(RECORDS.c.node_id).distinct().where(*_IN_EXECUTION)
+_RECORDS = (
+    select(RECORDS.c.record)
+    .where(RECORDS.c.artifact_hash == bindparam("hash"))
+    .order_by(RECORDS.c.created_at, RECORDS.c.digest)
+)
+_ARTIFACTS = select(ARTIFACTS).where(ARTIFACTS.c.hash.in_(_HASHES))
+_CONTENTS = (
+    select(CONTENTS.c.artifact_hash, CONTENTS.c.content_hash)
+    .where(CONTENTS.c.artifact_hash.in_(_HASHES))
+    .order_by(CONTENTS.c.artifact_hash, CONTENTS.c.content_hash)
+)
+_NEEDING = select(CONTENTS.c.artifact_hash).where(CONTENTS.c.content_hash == bindparam("hash"))
+_BEING = select(ARTIFACTS.c.hash).where(ARTIFACTS.c.hash == bindparam("hash"))
 
 
-def _in_execution(execution: ExecutionName) -> tuple[ColumnElement[bool], ...]:
+def _execution_params(execution: ExecutionName) -> dict[str, str]:
     project, domain, name = execution
-    return (
-        RECORDS.c.execution_project == project,
-        RECORDS.c.execution_domain == domain,
-        RECORDS.c.execution_name == name,
-    )
-
-
-def _step(row: Any) -> StepKey:
-    return StepKey(row[0], row[1], row[2], row[3])
+    return {"project": project, "domain": domain, "name": name}
 
 
 def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:

@@ -51,7 +51,10 @@ class HttpServer:
         try:
             self._socket = socket.create_server((host, port), family=family, backlog=LISTEN_BACKLOG)
         except OSError as error:
-            raise RuntimeError(f"cannot listen on {host}:{port} for HTTP: {error}") from None
+            raise OSError(
+                f"cannot listen on {host}:{port} for HTTP (is another Graven running there?): "
+                f"{error.strerror}"
+            ) from None
         self.port: int = self._socket.getsockname()[1]
         self._app = app
         self._blocking = blocking
