@@ -3,6 +3,7 @@ not a file is one of the app's own routes, so it gets index.html and the app dra
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from starlette.exceptions import HTTPException
@@ -10,8 +11,12 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-# Where `make console` builds it, in this source tree.
-CONSOLE_DIR = Path(__file__).resolve().parents[4] / "console" / "dist"
+# Where `make console` builds it in this source tree; an installed package (the Docker image)
+# has no source tree and names the folder in GRAVEN_CONSOLE_DIR.
+CONSOLE_DIR = Path(
+    os.environ.get("GRAVEN_CONSOLE_DIR")
+    or Path(__file__).resolve().parents[4] / "console" / "dist"
+)
 # Vite's output: content-hashed names, so a browser may keep them for good.
 ASSETS = "assets"
 INDEX = "index.html"
