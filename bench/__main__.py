@@ -11,6 +11,7 @@ import argparse
 import datetime
 import importlib
 import importlib.util
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -97,6 +98,8 @@ def main() -> None:
     )
     runners = {name: _runner(name) for name in args.only or MODULES}
     started = time.monotonic()
+    # The machine is shared: the load beside the run says how far to trust it.
+    load_before = os.getloadavg()[0]
     # One Ray cluster for Graven's agent and for raw Ray, so the ratio compares like with like.
     ray_runtime.connect()
     ray_address = ray_runtime.cluster_address()
@@ -125,6 +128,7 @@ def main() -> None:
         "database": args.db,
         "date": datetime.date.today().isoformat(),
         "minutes": round(minutes, 1),
+        "load average (1 min) before / after": f"{load_before:.1f} / {os.getloadavg()[0]:.1f}",
     }
     for path in report.write(figures, args.out, str(run["scale"]), run):
         print(f"wrote {path}")

@@ -126,14 +126,14 @@ def measure(home: Path, db_url: str, repeat: int) -> Measured:
         with grpc.insecure_channel(plane.grpc_address) as channel:
             lineage = LineageServiceStub(channel)
 
-            def timed(direction: int, node: int, want: int) -> Timing:
+            def timed(direction: ls.LineageDirection, node: int, want: int) -> Timing:
                 samples = []
                 for run in range(repeat + 1):
                     i = (run * 97) % EXECUTIONS
                     request = ls.GetLineageRequest(
                         artifact_hash=_output(i, node),
                         direction=direction,
-                        depth=DEPTH,  # type: ignore[arg-type]
+                        depth=DEPTH,
                     )
                     begin = time.perf_counter()
                     graph = lineage.GetLineage(request).graph
@@ -174,7 +174,8 @@ def run(repeat: int, postgres: bool = True) -> Iterator[tuple[str, Measured]]:
 
 
 def figures(context: Context) -> Iterator[Figure]:
-    for name, measured in run(context.runs(7)):
+    """SQLite; PostgreSQL too unless the suite is quick (filling it takes a minute)."""
+    for name, measured in run(context.runs(7), postgres=not context.quick):
         note = (
             f"{measured.artifacts:,} artifacts indexed in {measured.fill_seconds:.0f} s; "
             "no raw Ray counterpart"

@@ -8,6 +8,7 @@ at once.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -20,9 +21,15 @@ def _noop(*_: object) -> None:
     return None
 
 
+@functools.cache
+def _remote_noop() -> Any:
+    # One remote function for every shape: Ray exports it once, on its first call.
+    return ray.remote(max_retries=0)(_noop)
+
+
 def runner(shape: Shape) -> Callable[[], None]:
     """One run of ``shape`` on the Ray cluster this process is connected to."""
-    noop: Any = ray.remote(max_retries=0)(_noop)
+    noop = _remote_noop()
 
     def chain() -> list[Any]:
         ref = noop.remote()

@@ -179,8 +179,10 @@ class Remote(LineageCalls, CacheCalls):
     ) -> ex.Execution:
         """Launch a registered workflow (or launch plan) by name; an empty version is the latest.
 
-        Input values may be Literals or anything ``graven.literals.from_json_value`` reads:
-        JSON values, or strings as typed on a command line.
+        Input values may be Literals; for a file or folder input, a ``graven.File``, a
+        ``graven.Directory`` or a local path (uploaded unless the store holds the content);
+        or anything ``graven.literals.from_json_value`` reads: JSON values, or strings as
+        typed on a command line.
         """
         kind = idl.RESOURCE_TYPE_LAUNCH_PLAN if launch_plan else idl.RESOURCE_TYPE_WORKFLOW
         target = idl.Identifier(

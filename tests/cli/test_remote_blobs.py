@@ -55,7 +55,7 @@ def read_back(remote: Remote, sha256: str) -> bytes:
 @given(data=st.binary(max_size=4096), seekable=st.booleans())
 def test_content_comes_back_as_it_went_up(remote: Remote, data: bytes, seekable: bool) -> None:
     stream = io.BytesIO(data) if seekable else io.BufferedReader(OneWayStream(data))
-    ref = remote.blobs.put(stream)  # type: ignore[arg-type]
+    ref = remote.blobs.put(stream)
     assert ref.sha256 == hashlib.sha256(data).hexdigest()
     assert ref.size == len(data)
     assert ref.key == artifact_key(ref.digest)

@@ -4,12 +4,14 @@ over it (artifacts, graphs by direction and depth, content, diffs)."""
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from execution_support import node_event
-from lineage_support import LineageHarness, code_digest, lineage_plane
+from execution_support import WAIT, node_event
+from lineage_support import LineageHarness, Run, code_digest, lineage_plane
 
 from graven.artifacts import artifact_bytes
 from graven.digests import sha256_hex
@@ -258,3 +260,20 @@ def test_a_recovery_takes_over_the_lineage_of_the_nodes_it_reuses(cp: LineageHar
     assert list(steps) == ["", "inc1", "inc2", "fmt"]
     assert steps["inc2"].cache_source == run.node("inc2")
     assert steps["inc2"].outputs == {"o": run.output_hash("inc2")}
+
+
+def test_executions_indexing_one_artifact_at_once_all_succeed(cp: LineageHarness) -> None:
+    workflow = cp.register()
+    runs = [cp.start(cp.create(workflow.id, x=int_literal(1))) for _ in range(6)]
+    barrier = threading.Barrier(len(runs))
+
+    def succeed(run: Run) -> None:
+        barrier.wait(timeout=WAIT)
+        run.succeed("inc1")
+
+    with ThreadPoolExecutor(len(runs)) as pool:
+        list(pool.map(succeed, runs))
+    artifact = cp.artifact(runs[0].output_hash("inc1")).artifact
+    assert sorted(r.execution_id.name for r in artifact.records) == sorted(
+        run.id.name for run in runs
+    )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import grpc
 import pytest
 from dp_support import (
     EventLog,
@@ -22,6 +23,9 @@ from dp_support import (
 )
 
 from graven.artifacts import artifact_bytes
+from graven.control_plane.app import ControlPlane
+from graven.data_plane.cache_keys import cache_key, key_components
+from graven.data_plane.cache_reservations import CacheReservations
 from graven.data_plane.executor import Executor
 from graven.files import Directory, File, decode_manifest
 from graven.literals import to_literal, to_python
@@ -29,8 +33,10 @@ from graven.store import ObjectStore, layout
 from graven.types import literal_type_of
 from graven.v1 import execution_pb2 as pb
 from graven.v1.agent_service_pb2 import ClaimExecutionResponse
+from graven.v1.agent_service_pb2_grpc import AgentServiceStub
 from graven.v1.lineage_pb2 import LineageRecord
 from graven.v1.task_pb2 import Task
+from graven.v1.workflow_pb2 import Workflow
 
 pytestmark = pytest.mark.usefixtures("ray_address")
 
@@ -222,3 +228,39 @@ def test_a_resumed_walk_reports_the_lineage_of_outputs_nobody_reported(
     assert len((tmp_path / "double").read_text().splitlines()) == 2
     for node_id in ("a", "b"):
         assert succeeded(after, node_id).lineage == succeeded(before, node_id).lineage
+
+
+def test_a_resumed_cached_node_reports_the_key_its_inputs_make(
+    store: ObjectStore, values: str, tmp_path: Path, plane: ControlPlane
+) -> None:
+    """A cached node whose worker finished unreported is reported POPULATED, with the key its
+    recorded inputs make, so the control plane still makes its cache entry."""
+    plain = task(values, "values", "double", {"folder": str, "x": int, "bonus": int}, {"o0": int})
+    cached = Task()
+    cached.CopyFrom(plain)
+    cached.spec.template.metadata.cache.enabled = True
+    folder = static(str(tmp_path), str)
+
+    def graph(target: Task) -> Workflow:
+        return workflow(
+            [node("a", target, folder=folder, x=static(1, int), bonus=static(0, int))], [target]
+        )
+
+    first = claim(store, graph(plain))
+    before = walk(store, first)
+    channel = grpc.insecure_channel(plane.grpc_address)
+    cache = CacheReservations(AgentServiceStub(channel), "resuming-agent")
+    after = EventLog()
+    resumed = claim(store, graph(cached), name=first.execution.id.name)
+    Executor(resumed, store, after, cache=cache).run()
+    channel.close()
+
+    assert len((tmp_path / "double").read_text().splitlines()) == 1
+    event = succeeded(after, "a")
+    outputs = read_outputs(store, event.outputs_uri)
+    recorded = read_outputs(store, store.uri(layout.node_inputs_key(first.execution.id, "a")))
+    assert event.cache_status == pb.CACHE_STATUS_POPULATED
+    assert event.cache_key_components == key_components(cached, recorded.literals)
+    assert event.cache_key == cache_key(event.cache_key_components)
+    assert event.lineage == succeeded(before, "a").lineage
+    assert to_python(outputs.literals["o0"], int) == 2

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
+import signal
 import textwrap
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +24,7 @@ from dp_support import (
     get_execution,
     launch,
     node_executions,
+    pid_alive,
     read_outputs,
     wait_for,
     wait_until,
@@ -28,6 +32,7 @@ from dp_support import (
 
 from graven.control_plane.app import ControlPlane
 from graven.control_plane.config import Settings
+from graven.data_plane.agent import Agent
 from graven.literals import to_literal, to_python
 from graven.remote import Remote
 from graven.store import ObjectStore, layout
@@ -397,6 +402,37 @@ def test_two_executions_of_one_key_at_once_run_it_once(project: Project) -> None
     (node,) = node_executions(project.executions, second).values()
     assert node.cache_status == pb.CACHE_STATUS_HIT
     assert node.source_execution_id == first
+
+
+def test_a_resumed_execution_runs_the_key_its_dead_agent_reserved(
+    project: Project, ray_address: str
+) -> None:
+    doomed = agent_process(project.plane.grpc_address, ray_address)
+    try:
+        execution_id = project.start("once", x=3)
+        wait_until(lambda: project.runs().get("gated") == 1, 60, "the gated task to start")
+        os.kill(doomed.pid, signal.SIGKILL)
+        doomed.wait(10)
+    finally:
+        if doomed.poll() is None:
+            doomed.kill()
+    orphan = int((project.folder / "ran-gated").read_text().split()[0])
+    wait_until(lambda: not pid_alive(orphan), 30, "Ray to stop the dead agent's task")
+    (project.folder / "gate").touch()
+    # The key is still reserved for this very node: its successor must run it, not wait.
+    successor = Agent(project.plane.grpc_address, ray_address, claim_wait=1.0)
+    thread = threading.Thread(target=successor.run)
+    thread.start()
+    try:
+        execution = wait_for(project.executions, execution_id, 60)
+    finally:
+        successor.stop()
+        thread.join(30)
+    assert execution.closure.phase == pb.EXECUTION_PHASE_SUCCEEDED
+    assert project.result(execution_id) == 30
+    (node,) = node_executions(project.executions, execution_id).values()
+    assert node.cache_status == pb.CACHE_STATUS_POPULATED
+    assert project.runs()["gated"] == 2
 
 
 @pytest.fixture

@@ -25,7 +25,8 @@ from dp_support import (
     workflow_input,
 )
 
-from graven.data_plane.executor import Backoff, Executor
+from graven.data_plane.executor import Executor
+from graven.data_plane.walk_nodes import Backoff
 from graven.literals import to_literal, to_python
 from graven.store import ObjectStore, layout
 from graven.v1 import execution_pb2 as pb

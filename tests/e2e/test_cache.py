@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,15 @@ from cached_project import (
     task_name,
     write_project,
 )
-from e2e_support import execution_ref, graven, graven_json, one_line_error
+from e2e_support import (
+    counted,
+    execution_ref,
+    finish,
+    graven,
+    graven_json,
+    one_line_error,
+    write_package,
+)
 from stack_support import (  # noqa: F401  (fixtures)
     Stack,
     agent_fixture,
@@ -27,6 +36,7 @@ from stack_support import (  # noqa: F401  (fixtures)
     store_fixture,
 )
 
+from graven.files import Directory, File
 from graven.remote import Remote
 from graven.store.layout import artifact_key
 from graven.v1 import execution_pb2 as ex
@@ -270,3 +280,92 @@ def test_cache_entries_are_listed_and_evicted(
     printed = graven(stack.endpoint, "cache", "evict", "-p", project, "--older-than", "1d")
     assert printed.returncode == 0, printed.stderr
     assert "Evicted 0 cache entries." in printed.stdout
+
+
+FOLDERS = """
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from graven import Directory, task, workflow
+
+    RUNS = Path({runs!r})
+
+
+    @task(cache=True)
+    def stamped(folder: Directory) -> Directory:
+        with (RUNS / "stamped").open("a") as log:
+            log.write("ran\\n")
+        out = Path(tempfile.mkdtemp()) / "out"
+        shutil.copytree(folder.path, out)
+        names = [p.relative_to(folder.path).as_posix() for p in folder.files()]
+        sizes = [f"{{name}} {{(folder.path / name).stat().st_size}}" for name in names]
+        (out / "MANIFEST").write_text("\\n".join(sizes))
+        return Directory(out)
+
+
+    @workflow
+    def stamp(folder: Directory) -> Directory:
+        return stamped(folder=folder)
+"""
+
+
+def test_a_folder_input_is_its_files_wherever_it_lies(
+    stack: Stack, remote: Remote, project: str, tmp_path: Path
+) -> None:
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    flows = FOLDERS.format(runs=str(runs))
+    package = write_package(tmp_path / "code", "folderflows", {"flows": flows})
+    folder = tmp_path / "photos"
+    (folder / "2024").mkdir(parents=True)
+    (folder / "a.txt").write_text("alpha")
+    (folder / "2024" / "b.bin").write_bytes(bytes(range(256)) * 10)
+
+    remote.register(package, project=project)
+    launched = remote.launch(
+        "folderflows.flows.stamp", {"folder": Directory(folder)}, project=project
+    )
+    assert finish(remote, launched.id).closure.phase == ex.EXECUTION_PHASE_SUCCEEDED
+    (result,) = remote.output_values(launched.id).values()
+    assert isinstance(result, Directory)
+    assert sorted(p.relative_to(result.path).as_posix() for p in result.files()) == [
+        "2024/b.bin",
+        "MANIFEST",
+        "a.txt",
+    ]
+    assert (result.path / "MANIFEST").read_text() == "2024/b.bin 2560\na.txt 5"
+    assert (result.path / "2024" / "b.bin").read_bytes() == bytes(range(256)) * 10
+
+    # The same files elsewhere, named on the command line: the same input.
+    copy = tmp_path / "elsewhere" / "copy"
+    shutil.copytree(folder, copy)
+    again = graven_json(
+        stack.endpoint, "run", f"{package}:stamp", "-p", project, "--folder", str(copy)
+    )
+    assert cache_statuses(remote, execution_ref(again)[0]) == {"stamped": "HIT"}
+    assert counted(runs, "stamped") == 1
+
+    nowhere = str(tmp_path / "nope")
+    missing = one_line_error(
+        graven(stack.endpoint, "run", f"{package}:stamp", "-p", project, "--folder", nowhere)
+    )
+    assert "no such folder" in missing
+
+
+def test_identical_nodes_launched_together_run_once(
+    stack: Stack, remote: Remote, project: str, tmp_path: Path
+) -> None:
+    runs = tmp_path / "runs"
+    package = write_project(tmp_path / "code", runs)
+    data = numbers(tmp_path / "data")
+    remote.register(package, project=project)
+    launched = [remote.launch(WORKFLOW, {"data": File(data)}, project=project) for _ in range(3)]
+    for execution in launched:
+        assert finish(remote, execution.id).closure.phase == ex.EXECUTION_PHASE_SUCCEEDED
+        assert remote.outputs(execution.id) == {"total": 20, "label": "4 values"}
+    # Whichever started first computed each node; the others waited for it and reused it.
+    assert ran(runs) == ONCE
+    statuses = [cache_statuses(remote, e.id) for e in launched]
+    for task in TASKS:
+        assert sorted(s[task] for s in statuses) == ["HIT", "HIT", "POPULATED"]

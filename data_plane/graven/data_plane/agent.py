@@ -22,8 +22,9 @@ from google.protobuf.duration_pb2 import Duration
 from graven.data_plane import ray_runtime
 from graven.data_plane.cache_reservations import CacheReservations
 from graven.data_plane.events import EventReporter, ExecutionKey, execution_key, timestamp
-from graven.data_plane.executor import Backoff, Executor
+from graven.data_plane.executor import Executor
 from graven.data_plane.leases import LeaseKeeper
+from graven.data_plane.walk_nodes import Backoff
 from graven.store import ObjectStore, open_store
 from graven.v1 import execution_pb2 as pb
 from graven.v1.agent_service_pb2 import ClaimExecutionRequest, ClaimExecutionResponse

@@ -26,9 +26,12 @@ a HIT whose objects are all still in the store succeeds on the spot, with no Ray
 outputs read from the artifacts; a hit whose objects vanished is asked again as an overwrite,
 which reserves the key, and runs (a miss that repairs the entry); RUN means the key is this
 node's until it settles, and it runs like any other; WAIT (another execution is computing the
-key) asks again after a backoff. The lineage records of a hit are written in the background
-(store_writes), so a cached chain costs one cache round trip per node and no store write on
-its critical path.
+key) asks again after a backoff. The walk also asks ahead: where the agent remembers what a
+key's hits give (cache_reservations), the keys of the cached nodes below follow at once and
+go in the same call; such an answer stands only if the hits it assumed come true, else the
+node is asked again once its upstream nodes really succeed. The lineage records of a hit are
+written in the background (store_writes), so a chain the cache holds costs one round trip
+and no store write on the walk's critical path.
 """
 
 from __future__ import annotations
@@ -40,8 +43,6 @@ import queue
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass, field
-from enum import Enum, auto
 from typing import Any
 
 import grpc
@@ -51,17 +52,17 @@ from graven.artifacts import read_artifact
 from graven.blobs import StoreBlobs
 from graven.data_plane.bindings import (
     BindingError,
-    UpstreamOutputs,
     defaults_of,
     named_inputs,
     promised_nodes,
     resolve_all,
 )
 from graven.data_plane.cache_hits import entry_outputs, output_hashes
-from graven.data_plane.cache_keys import cache_key, is_cached, key_components
-from graven.data_plane.cache_reservations import CacheResult, CacheService
+from graven.data_plane.cache_keys import is_cached
+from graven.data_plane.cache_reservations import CacheService
 from graven.data_plane.events import TRANSIENT, EventSink, timestamp
-from graven.data_plane.lineage_records import committed_records, output_records, put_records
+from graven.data_plane.key_guesses import came_true, guess_downstream
+from graven.data_plane.lineage_records import committed_records, output_records, put_record
 from graven.data_plane.outcomes import (
     NodeFailure,
     NodeOutcome,
@@ -70,8 +71,18 @@ from graven.data_plane.outcomes import (
     UpstreamFailed,
 )
 from graven.data_plane.store_writes import BackgroundWrites
+from graven.data_plane.walk_nodes import (
+    DONE,
+    FAILED,
+    SETTLED,
+    Backoff,
+    CacheAnswers,
+    Completion,
+    Message,
+    NodeRun,
+    Signal,
+)
 from graven.data_plane.worker import remote_for
-from graven.errors import GravenValueError
 from graven.store import ObjectStore, StoreError, layout
 from graven.v1 import execution_pb2 as pb
 from graven.v1.agent_service_pb2 import (
@@ -82,110 +93,22 @@ from graven.v1.agent_service_pb2 import (
     ClaimExecutionResponse,
     ReserveCacheRequest,
 )
-from graven.v1.cache_pb2 import CacheEntry, CacheKeyComponents
+from graven.v1.cache_pb2 import CacheEntry
 from graven.v1.identifier_pb2 import ExecutionIdentifier, NodeExecutionIdentifier
 from graven.v1.lineage_pb2 import LineageRecord
 from graven.v1.literals_pb2 import Literal, LiteralMap
-from graven.v1.task_pb2 import Task
 from graven.v1.workflow_pb2 import Node
 
 log = logging.getLogger(__name__)
 
-DONE = frozenset({pb.NODE_PHASE_SUCCEEDED, pb.NODE_PHASE_RECOVERED})
-FAILED = frozenset({pb.NODE_PHASE_FAILED, pb.NODE_PHASE_TIMED_OUT})
-SETTLED = DONE | FAILED | {pb.NODE_PHASE_SKIPPED, pb.NODE_PHASE_TERMINATED}
 # How often a timed attempt that has not started yet (waiting for resources) is looked at.
 START_POLL_SECONDS = 0.5
 # The error type of an attempt its agent did not live to finish; it costs no retry.
 AGENT_LOST = "AgentLost"
 # The status a cached node that succeeded by running leaves its entry in.
 RAN_CACHED = {False: pb.CACHE_STATUS_POPULATED, True: pb.CACHE_STATUS_OVERWRITTEN}
-
-
-@dataclass(frozen=True)
-class Backoff:
-    """Delay before retry ``n`` (1-based): base * 2**(n-1), at most ``cap`` seconds."""
-
-    base: float = 0.5
-    cap: float = 30.0
-
-    def delay(self, failures: int) -> float:
-        return float(min(self.cap, self.base * 2 ** (failures - 1)))
-
-
 # Between questions about a key another execution is computing, or after the cache failed.
 CACHE_BACKOFF = Backoff(base=0.05, cap=2.0)
-
-
-class Signal(Enum):
-    TERMINATE = auto()
-    ABANDON = auto()
-
-
-@dataclass(eq=False)
-class NodeRun:
-    node: Node
-    task: Task
-    upstream: list[NodeRun] = field(default_factory=list)
-    downstream: list[NodeRun] = field(default_factory=list)
-    # What every attempt's request carries, made once (see NodeRequest).
-    bindings: bytes = b""
-    workflow_inputs: bytes = b""
-    defaults: bytes = b""
-    # UNSPECIFIED until the node is seen to start; an attempt may be in flight before that.
-    phase: pb.NodePhase = pb.NODE_PHASE_UNSPECIFIED
-    attempt: int = 0
-    # Failed attempts, counted against the task's retries.
-    failures: int = 0
-    # The attempt in flight, if any: its object ref and the future its completion comes on.
-    ref: Any = None
-    future: Future[NodeOutcome] | None = None
-    # A completion that came before the walk saw every upstream node succeed.
-    deferred: Completion | None = None
-    outputs: LiteralMap | None = None
-    outputs_uri: str = ""
-    error: pb.ExecutionError | None = None
-    # Caching, for a task with a cache policy: the resolved inputs the key was made of.
-    cached: bool = False
-    inputs: LiteralMap | None = None
-    components: CacheKeyComponents | None = None
-    cache_key: str = ""
-    cache_status: pb.CacheStatus = pb.CACHE_STATUS_DISABLED
-    # A question to the cache is on its way, or waits out a backoff.
-    asking: bool = False
-    waits: int = 0
-    # The outputs of a cache hit recorded before this walk: output name to artifact hash.
-    output_hashes: dict[str, str] = field(default_factory=dict)
-    # While a question is out: the outputs a HIT is expected to give (remembered by the
-    # agent, read from the store), so downstream keys can be asked in the same question.
-    expected: LiteralMap | None = None
-    # A question asked on such an expectation: the upstream outputs (node id to output
-    # name to artifact hash) its key assumed; its answer stands only if they came true.
-    assumed: dict[str, dict[str, str]] | None = None
-
-    @property
-    def id(self) -> str:
-        return self.node.id
-
-    @property
-    def in_flight(self) -> bool:
-        return self.future is not None
-
-
-@dataclass(frozen=True)
-class Completion:
-    run: NodeRun
-    future: Future[NodeOutcome]
-
-
-@dataclass(frozen=True)
-class CacheAnswers:
-    runs: tuple[NodeRun, ...]
-    overwrite: bool
-    result: CacheResult
-
-
-Message = Completion | CacheAnswers | Signal
 
 
 class Executor:
@@ -338,8 +261,7 @@ class Executor:
         if run.cached:
             # Its inputs are on record, so its key is what the dead agent reserved.
             inputs_key = layout.node_inputs_key(self.execution_id, run.id)
-            run.inputs = LiteralMap.FromString(self._store.get_bytes(inputs_key))
-            self._set_key(run, run.inputs)
+            run.make_key(LiteralMap.FromString(self._store.get_bytes(inputs_key)))
             run.cache_status = RAN_CACHED[self._overwrite]
         records = committed_records(self._store, self.execution_id, run.id, run.outputs)
         self._emit_node(run, pb.NODE_PHASE_SUCCEEDED, outputs_uri=run.outputs_uri, lineage=records)
@@ -589,7 +511,7 @@ class Executor:
         for run in runs:
             try:
                 if run.components is None:
-                    self._set_key(run, self._inputs_of(run, self._outputs_of))
+                    run.make_key(run.resolve(self._workflow_inputs, self._outputs_of))
             except (BindingError, StoreError, ValueError) as error:
                 run.asking = False
                 self._failed_unrun(run, type(error).__name__, str(error))
@@ -600,7 +522,10 @@ class Executor:
             return
         if not overwrite:
             # An overwrite reserves every key it names: it must name no guessed one.
-            asked += self._guess_downstream(asked)
+            assert self._cache is not None
+            asked += guess_downstream(
+                asked, self._workflow_inputs, self._outputs_of, self._cache, self._store
+            )
         assert self._cache is not None
         self._pending += len(asked)
         request = ReserveCacheRequest(
@@ -614,87 +539,6 @@ class Executor:
         subjects = tuple(asked)
         self._cache.reserve(
             request, lambda result: self._inbox.put(CacheAnswers(subjects, overwrite, result))
-        )
-
-    def _inputs_of(self, run: NodeRun, upstream: UpstreamOutputs) -> LiteralMap:
-        return resolve_all(
-            run.node.inputs,
-            self._workflow_inputs,
-            upstream,
-            LiteralMap.FromString(run.defaults).literals,
-        )
-
-    def _set_key(self, run: NodeRun, inputs: LiteralMap) -> None:
-        run.inputs = inputs
-        run.components = key_components(run.task, inputs.literals)
-        run.cache_key = cache_key(run.components)
-
-    def _guess_downstream(self, asked: list[NodeRun]) -> list[NodeRun]:
-        """The cached nodes below ``asked`` whose keys follow from what the agent remembers
-        the upstream keys' hits to give, in an order where upstream comes first."""
-        frontier = [run for run in asked if self._expect(run)]
-        guessed: list[NodeRun] = []
-        while frontier:
-            for down in frontier.pop(0).downstream:
-                if not self._guessable(down):
-                    continue
-                assumed = {
-                    up.id: up.expected
-                    for up in down.upstream
-                    if up.phase not in DONE and up.expected is not None
-                }
-                try:
-                    self._set_key(down, self._inputs_of(down, self._assuming(assumed)))
-                except (BindingError, StoreError, ValueError):
-                    self._forget_key(down)
-                    continue
-                down.assumed = {
-                    node_id: output_hashes(outputs) for node_id, outputs in assumed.items()
-                }
-                down.asking = True
-                guessed.append(down)
-                if self._expect(down):
-                    frontier.append(down)
-        return guessed
-
-    def _assuming(self, assumed: dict[str, LiteralMap]) -> UpstreamOutputs:
-        return lambda node_id: assumed[node_id] if node_id in assumed else self._outputs_of(node_id)
-
-    def _guessable(self, run: NodeRun) -> bool:
-        return (
-            run.cached
-            and run.phase == pb.NODE_PHASE_UNSPECIFIED
-            and not run.asking
-            and not run.in_flight
-            and run.cache_status != pb.CACHE_STATUS_MISS
-            and all(up.phase in DONE or up.expected is not None for up in run.upstream)
-        )
-
-    def _expect(self, run: NodeRun) -> bool:
-        """Set ``run.expected`` if the agent remembers the outputs of its key's hits and
-        they are still in the store."""
-        assert self._cache is not None
-        remembered = self._cache.remembered(run.cache_key)
-        if remembered is None:
-            return False
-        try:
-            run.expected = LiteralMap(
-                literals={name: read_artifact(self._store, h) for name, h in remembered.items()}
-            )
-        except (StoreError, GravenValueError):
-            return False
-        return True
-
-    def _forget_key(self, run: NodeRun) -> None:
-        """Drop a guessed key: it is made again once the upstream nodes really succeed."""
-        run.assumed = run.inputs = run.components = None
-        run.cache_key = ""
-
-    def _came_true(self, assumed: dict[str, dict[str, str]]) -> bool:
-        return True
-        return all(
-            self._runs[node_id].phase in DONE and output_hashes(self._outputs_of(node_id)) == hashes
-            for node_id, hashes in assumed.items()
         )
 
     def _answered(self, message: CacheAnswers) -> None:
@@ -712,9 +556,9 @@ class Executor:
         # Upstream first: a guess is judged once the answers it assumed are in.
         for run in message.runs:
             expected, run.expected = run.expected, None
-            if run.assumed is not None and not self._came_true(run.assumed):
+            if not came_true(run, self._runs, self._outputs_of):
                 # Should the wrong key have been reserved, the node's settling releases it.
-                self._forget_key(run)
+                run.forget_key()
                 continue
             run.assumed = None
             answer = answers.get(run.id)
@@ -748,7 +592,7 @@ class Executor:
             if run.assumed is None:
                 asked.append(run)
             else:
-                self._forget_key(run)
+                run.forget_key()
         code = error.code()
         if code in TRANSIENT:
             log.warning("cache unavailable (%s); asking again", code)
@@ -809,7 +653,8 @@ class Executor:
             )
             if not shared:
                 self._store.put_bytes(inputs_key, inputs.SerializeToString(deterministic=True))
-            put_records(self._store, records)
+            for lineage in records:
+                put_record(self._store, lineage)
             # The event follows the records: what the control plane indexes is in the store.
             event.lineage.extend(records)
             self._events.emit(pb.Event(node=event))

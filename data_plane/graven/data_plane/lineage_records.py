@@ -49,10 +49,9 @@ def output_records(
     return records
 
 
-def put_records(store: ObjectStore, records: list[LineageRecord]) -> None:
-    for record in records:
-        data = record.SerializeToString(deterministic=True)
-        store.put_bytes(lineage_key(record.artifact_hash, data), data)
+def put_record(store: ObjectStore, record: LineageRecord) -> None:
+    data = record.SerializeToString(deterministic=True)
+    store.put_bytes(lineage_key(record.artifact_hash, data), data)
 
 
 def committed_records(

@@ -1,10 +1,11 @@
-"""Store writes a walk does not wait for.
+"""Store writes made in parallel, off the critical path of whoever makes them.
 
-A cache hit costs no Ray task, but its lineage records and inputs must still reach the
-store; written inline they would put a store round trip (an fsync, or an HTTP request) per
-node on a cached chain's critical path. They go to a small pool shared by every walk
-instead, and an execution waits for its own writes before it reports its end, so an ended
-execution's records are in the store.
+Each write waits on the disk (an fsync) or the network, rarely on Python, so independent
+writes go to a small pool shared by the process, and their maker waits for them only where
+an ordering matters. A worker writes a node's inputs while the task runs, then its artifacts
+and lineage records side by side, and the outputs (the commit) only once all are stored. A
+walk writes a cache hit's lineage records in the background, so a cached chain costs no
+store round trip per node, and waits for them before it reports the execution's end.
 """
 
 from __future__ import annotations
@@ -18,12 +19,12 @@ _pool = ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="graven-store
 
 
 class BackgroundWrites:
-    """The writes of one walk."""
+    """The writes of one maker (a walk, or one attempt of a node)."""
 
     def __init__(self) -> None:
-        self._futures: list[Future[None]] = []
+        self._futures: list[Future[object]] = []
 
-    def submit(self, job: Callable[[], None]) -> None:
+    def submit(self, job: Callable[[], object]) -> None:
         self._futures.append(_pool.submit(job))
 
     def wait(self) -> list[BaseException]:

@@ -31,7 +31,7 @@ from graven.blobs import Blobs, StoreBlobs
 from graven.data_plane.bindings import resolve_all
 from graven.data_plane.bundles import BundleCache
 from graven.data_plane.isolation import activated
-from graven.data_plane.lineage_records import committed_records, output_records, put_records
+from graven.data_plane.lineage_records import committed_records, output_records, put_record
 from graven.data_plane.outcomes import (
     NodeFailure,
     NodeOutcome,
@@ -39,6 +39,7 @@ from graven.data_plane.outcomes import (
     NodeSuccess,
     UpstreamFailed,
 )
+from graven.data_plane.store_writes import BackgroundWrites
 from graven.interface import PythonInterface, interface_of
 from graven.store import ObjectStore, open_store
 from graven.task import Task
@@ -153,15 +154,26 @@ def execute_node(request: NodeRequest, *upstream: NodeOutcome | bytes) -> NodeOu
             lambda node_id: LiteralMap.FromString(upstream_outputs[node_id]),
             LiteralMap.FromString(request.defaults).literals,
         )
-        store.put_bytes(request.inputs_key, inputs.SerializeToString(deterministic=True))
         blobs = _blobs(request.store_url)
-        with activated(task.root):
-            arguments = task.interface.input_values(inputs.literals, blobs=blobs)
-            outputs = _run(task, arguments, blobs)
-        for literal in [*inputs.literals.values(), *outputs.values()]:
-            put_artifact(store, literal)
-        records = output_records(producer, inputs.literals, outputs, task.output_types, blobs)
-        put_records(store, records)
+        # The writes are independent of each other (each waits on the disk or the network),
+        # so they go in parallel: the inputs while the task runs, then the artifacts and the
+        # lineage records. Whatever happens, the inputs are on record before the outcome is.
+        writes = BackgroundWrites()
+        recorded_inputs = inputs.SerializeToString(deterministic=True)
+        writes.submit(functools.partial(store.put_bytes, request.inputs_key, recorded_inputs))
+        try:
+            with activated(task.root):
+                arguments = task.interface.input_values(inputs.literals, blobs=blobs)
+                outputs = _run(task, arguments, blobs)
+            for literal in [*inputs.literals.values(), *outputs.values()]:
+                writes.submit(functools.partial(put_artifact, store, literal))
+            records = output_records(producer, inputs.literals, outputs, task.output_types, blobs)
+            for record in records:
+                writes.submit(functools.partial(put_record, store, record))
+        finally:
+            failed = writes.wait()
+        if failed:
+            raise failed[0]
         # Last: the outputs are the commit, and everything they name is stored by now.
         data = LiteralMap(literals=outputs).SerializeToString(deterministic=True)
         store.put_bytes(request.outputs_key, data)
