@@ -6,6 +6,10 @@ hit, so no Ray task may start: each task appends a line to a file when it runs, 
 must not grow during the relaunches. Raw Ray runs a chain of 100 no-op tasks in turns with the
 relaunches, on the cluster the agent uses.
 
+The agent that filled the cache remembers what each key gave, so it asks the control plane
+about the whole chain in one ReserveCache call (see graven.data_plane.key_guesses); an agent
+started after the fill asks node by node on its first relaunch, one round trip per node.
+
     python -m bench.cache [--repeat 7]
 """
 
