@@ -14,8 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 # Where `make console` builds it in this source tree; an installed package (the Docker image)
 # has no source tree and names the folder in GRAVEN_CONSOLE_DIR.
 CONSOLE_DIR = Path(
-    os.environ.get("GRAVEN_CONSOLE_DIR")
-    or Path(__file__).resolve().parents[4] / "console" / "dist"
+    os.environ.get("GRAVEN_CONSOLE_DIR") or Path(__file__).resolve().parents[4] / "console" / "dist"
 )
 # Vite's output: content-hashed names, so a browser may keep them for good.
 ASSETS = "assets"
