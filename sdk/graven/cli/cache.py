@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import itertools
 from typing import Annotated
 
 import typer
@@ -71,11 +72,7 @@ def list_entries(
 ) -> None:
     """List cache entries, newest first."""
     with Remote(endpoint or None) as remote:
-        found: list[cache_pb2.CacheEntry] = []
-        for entry in remote.cache_entries(project, domain, task):
-            found.append(entry)
-            if len(found) >= limit:
-                break
+        found = list(itertools.islice(remote.cache_entries(project, domain, task), limit))
     if json:
         print_json(found)
         return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json as jsonlib
 from pathlib import Path
 from typing import Annotated, cast
@@ -156,13 +157,10 @@ def list_executions(
     """List executions, newest first."""
     phases = [_phase(p) for p in phase or []]
     with Remote(endpoint or None) as remote:
-        found = []
-        for execution in remote.list_executions(
+        executions = remote.list_executions(
             project, domain, workflow_name=workflow, workflow_version=version, phases=phases
-        ):
-            found.append(execution)
-            if len(found) >= limit:
-                break
+        )
+        found = list(itertools.islice(executions, limit))
     if json:
         print_json(found)
         return
