@@ -25,6 +25,17 @@ def test_an_existing_key_is_never_overwritten(store: ObjectStore) -> None:
     assert store.get_bytes("a/outputs.pb") == b"first"
 
 
+def test_deferred_writes_are_visible_at_once_and_stay_write_once(store: ObjectStore) -> None:
+    store.put_bytes("b/outputs.pb", b"first")
+    with store.deferred_sync() as batch:
+        batch.put_bytes("b/inputs.pb", b"inputs")
+        ref = batch.put_content(io.BytesIO(b"artifact"))
+        batch.put_bytes("b/outputs.pb", b"second")
+        assert store.get_bytes("b/inputs.pb") == b"inputs"
+    assert store.get_bytes(ref.key) == b"artifact"
+    assert store.get_bytes("b/outputs.pb") == b"first"
+
+
 def test_a_missing_key_is_a_store_error_naming_it(store: ObjectStore) -> None:
     assert not store.exists("nothing/here")
     for read in (store.get_bytes, store.open, store.size):

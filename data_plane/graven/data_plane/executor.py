@@ -651,10 +651,11 @@ class Executor:
             records = output_records(
                 producer, inputs.literals, outputs.literals, types, self._blobs
             )
-            if not shared:
-                self._store.put_bytes(inputs_key, inputs.SerializeToString(deterministic=True))
-            for lineage in records:
-                put_record(self._store, lineage)
+            with self._store.deferred_sync() as store:
+                if not shared:
+                    store.put_bytes(inputs_key, inputs.SerializeToString(deterministic=True))
+                for lineage in records:
+                    put_record(store, lineage)
             # The event follows the records: what the control plane indexes is in the store.
             event.lineage.extend(records)
             self._events.emit(pb.Event(node=event))

@@ -157,21 +157,25 @@ def execute_node(request: NodeRequest, *upstream: NodeOutcome | bytes) -> NodeOu
         blobs = _blobs(request.store_url)
         # The writes are independent of each other (each waits on the disk or the network),
         # so they go in parallel: the inputs while the task runs, then the artifacts and the
-        # lineage records. Whatever happens, the inputs are on record before the outcome is.
-        writes = BackgroundWrites()
-        recorded_inputs = inputs.SerializeToString(deterministic=True)
-        writes.submit(functools.partial(store.put_bytes, request.inputs_key, recorded_inputs))
-        try:
-            with activated(task.root):
-                arguments = task.interface.input_values(inputs.literals, blobs=blobs)
-                outputs = _run(task, arguments, blobs)
-            for literal in [*inputs.literals.values(), *outputs.values()]:
-                writes.submit(functools.partial(put_artifact, store, literal))
-            records = output_records(producer, inputs.literals, outputs, task.output_types, blobs)
-            for record in records:
-                writes.submit(functools.partial(put_record, store, record))
-        finally:
-            failed = writes.wait()
+        # lineage records; on a local disk they are flushed together at the end of the block.
+        # Whatever happens, the inputs are on record before the outcome is.
+        with store.deferred_sync() as batch:
+            writes = BackgroundWrites()
+            recorded_inputs = inputs.SerializeToString(deterministic=True)
+            writes.submit(functools.partial(batch.put_bytes, request.inputs_key, recorded_inputs))
+            try:
+                with activated(task.root):
+                    arguments = task.interface.input_values(inputs.literals, blobs=blobs)
+                    outputs = _run(task, arguments, blobs)
+                for literal in [*inputs.literals.values(), *outputs.values()]:
+                    writes.submit(functools.partial(put_artifact, batch, literal))
+                records = output_records(
+                    producer, inputs.literals, outputs, task.output_types, blobs
+                )
+                for record in records:
+                    writes.submit(functools.partial(put_record, batch, record))
+            finally:
+                failed = writes.wait()
         if failed:
             raise failed[0]
         # Last: the outputs are the commit, and everything they name is stored by now.

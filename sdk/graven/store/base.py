@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 if TYPE_CHECKING:
@@ -34,6 +35,11 @@ class ObjectStore(Protocol):
 
     def size(self, key: str) -> int:
         """The key's size in bytes; StoreError when the key is missing."""
+        ...
+
+    def deferred_sync(self) -> AbstractContextManager[ObjectStore]:
+        """A view of the store whose writes are made durable together when the block ends
+        (one flush for many small objects); they are visible at once."""
         ...
 
     def put_bytes(self, key: str, data: bytes) -> None:

@@ -15,10 +15,29 @@ from graven.store.content import CAS_PREFIX, ContentRef, HashingReader
 
 
 class LocalStore:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, _unsynced: list[Path] | None = None) -> None:
         self.root = root.resolve()
         self.root.mkdir(parents=True, exist_ok=True)
         self.url = self.root.as_uri()
+        # Inside deferred_sync: the objects written but not yet flushed to the disk.
+        self._unsynced = _unsynced
+
+    @contextlib.contextmanager
+    def deferred_sync(self) -> Iterator[LocalStore]:
+        """Each fsync is a journal commit, and a node writes several small objects: written
+        without one each and then flushed together, the first flush carries them all and the
+        rest cost next to nothing. The objects are visible as soon as they are written and
+        durable when the block ends, however it ends."""
+        unsynced: list[Path] = []
+        try:
+            yield LocalStore(self.root, _unsynced=unsynced)
+        finally:
+            for path in unsynced:
+                fd = os.open(path, os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
 
     def _path(self, key: str) -> Path:
         return self.root / check_key(key)
@@ -81,10 +100,13 @@ class LocalStore:
                 if path.exists():
                     return
                 f.flush()
-                os.fsync(f.fileno())
+                if self._unsynced is None:
+                    os.fsync(f.fileno())
             path.parent.mkdir(parents=True, exist_ok=True)
             with contextlib.suppress(FileExistsError):
                 os.link(tmp, path)
+                if self._unsynced is not None:
+                    self._unsynced.append(path)
         finally:
             os.unlink(tmp)
 

@@ -223,7 +223,8 @@ class ExecutionService:
         A given name that is taken is AlreadyExists; a generated one is drawn again.
         """
         interface = self._workflows.exact(spec.workflow_id).spec.template.interface
-        artifacts = InputArtifacts(self._store, interface, inputs)
+        with self._store.deferred_sync() as store:
+            artifacts = InputArtifacts(store, interface, inputs)
         data = inputs.SerializeToString(deterministic=True)
         source_records = self._recovered_records(spec.source_execution_id, recovered)
         for _ in range(NAME_ATTEMPTS):
@@ -263,9 +264,11 @@ class ExecutionService:
         self, key: str, data: bytes, records: list[LineageRecord], indexing: EventIndexing
     ) -> None:
         """Once the execution's name is reserved: its inputs, and their lineage records
-        beside the artifacts (which are written already) for ``indexing`` to index."""
-        self._store.put_bytes(key, data)
-        indexing.records = store_records(self._store, records)
+        beside the artifacts (which are written already) for ``indexing`` to index. They are
+        durable before the execution is committed."""
+        with self._store.deferred_sync() as store:
+            store.put_bytes(key, data)
+            indexing.records = store_records(store, records)
 
     def _recovered_records(
         self, source: ExecutionIdentifier, recovered: Sequence[pb.NodeExecution]
