@@ -34,7 +34,7 @@ Runner = Callable[[Context], Iterator[Figure]]
 
 def _store(context: Context) -> Iterator[Figure]:
     """bench/store.py keeps an interface of its own (it also runs alone)."""
-    for backend, graven, raw in store.run(repeat=context.runs(3)):
+    for backend, graven, raw in store.run(repeat=context.runs(3, quick=1)):
         yield Figure(
             "store",
             f"write 1 GiB through put_content, {backend}",

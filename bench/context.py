@@ -28,8 +28,9 @@ class Context:
     repeat: int | None
     shapes: tuple[Shape, ...]
 
-    def runs(self, full: int) -> int:
-        """Timed runs for a figure that a full suite times ``full`` times."""
+    def runs(self, full: int, quick: int = QUICK_RUNS) -> int:
+        """Timed runs for a figure that a full suite times ``full`` times (a quick one at
+        most ``quick`` times)."""
         if self.repeat is not None:
             return self.repeat
-        return min(full, QUICK_RUNS) if self.quick else full
+        return min(full, quick) if self.quick else full
