@@ -1,6 +1,7 @@
-"""A stack of a test module's own, on either store backend: a control plane with its own home
-(SQLite database) and store (a folder, or a fresh bucket on the session's MinIO), and a
-`graven agent` process that joins the session's Ray.
+"""A stack of a test module's own, embedded or production: a control plane with its own home,
+database and store — SQLite and a folder, or PostgreSQL (a fresh database on the session's
+cluster) and MinIO (a fresh bucket on the session's server) — and a `graven agent` process
+that joins the session's Ray.
 
 The caching and lineage tests need a store they can look into, damage and index again, which
 the session's shared control plane (a file store other tests write to) is not. The agent is a
@@ -26,6 +27,7 @@ from e2e_support import REPO
 
 from graven.control_plane.app import ControlPlane
 from graven.control_plane.config import Settings
+from graven.control_plane.persistence.postgres_cluster import PostgresCluster
 from graven.store import ObjectStore, open_store
 from graven.store.minio_process import MinioServer
 from graven.store.s3 import S3Location
@@ -87,9 +89,34 @@ class StoreUnderTest:
 
 
 @dataclass(frozen=True)
+class DatabaseUnderTest:
+    """The stack's database: SQLite in its home (url None), or one on the PostgreSQL cluster."""
+
+    url: str | None
+    cluster: PostgresCluster | None = None
+    name: str = ""
+
+    def settings(self, home: Path, store: StoreUnderTest) -> Settings:
+        return Settings.for_home(home, db_url=self.url, store_url=store.url, grpc_port=0)
+
+    def options(self) -> list[str]:
+        """How the CLI names it (`--db`), beside `--home`."""
+        return [] if self.url is None else ["--db", self.url]
+
+    def wipe(self, home: Path) -> None:
+        """Gone, as a lost disk would leave it: an empty database in its place."""
+        if self.cluster is not None:
+            self.cluster.recreate_database(self.name)
+            return
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{home / 'graven.db'}{suffix}").unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
 class Stack:
     home: Path
     store: StoreUnderTest
+    database: DatabaseUnderTest
     plane: ControlPlane
     agent: subprocess.Popen[bytes]
 
@@ -97,19 +124,16 @@ class Stack:
     def endpoint(self) -> str:
         return self.plane.grpc_address
 
-    @property
-    def database(self) -> Path:
-        return self.home / "graven.db"
-
 
 @contextmanager
-def running_stack(home: Path, store: StoreUnderTest, ray_address: str) -> Iterator[Stack]:
-    settings = Settings.for_home(home, store_url=store.url, grpc_port=0)
-    plane = ControlPlane(settings)
+def running_stack(
+    home: Path, store: StoreUnderTest, database: DatabaseUnderTest, ray_address: str
+) -> Iterator[Stack]:
+    plane = ControlPlane(database.settings(home, store))
     plane.start()
     try:
         with running_agent(plane.grpc_address, ray_address, home / "agent.log") as agent:
-            yield Stack(home=home, store=store, plane=plane, agent=agent)
+            yield Stack(home=home, store=store, database=database, plane=plane, agent=agent)
     finally:
         plane.stop(grace=None)
 
@@ -145,11 +169,7 @@ def running_agent(endpoint: str, ray_address: str, log: Path) -> Iterator[subpro
 
 
 def delete_database(stack: Stack) -> None:
-    """The SQLite database and its write-ahead log, gone as a lost disk would leave them."""
-    for suffix in ("", "-wal", "-shm"):
-        path = Path(f"{stack.database}{suffix}")
-        if path.exists():
-            os.unlink(path)
+    stack.database.wipe(stack.home)
 
 
 # Test modules import these fixtures by their function names (so no parameter shadows an
@@ -166,11 +186,25 @@ def store_fixture(
     return StoreUnderTest(url=server.url(), minio=server)
 
 
+@pytest.fixture(name="database", scope="module")
+def database_fixture(request: pytest.FixtureRequest, store: StoreUnderTest) -> DatabaseUnderTest:
+    """The production pair goes together: MinIO with PostgreSQL, a folder with SQLite."""
+    if store.minio is None:
+        return DatabaseUnderTest(url=None)
+    cluster: PostgresCluster = request.getfixturevalue("postgres_cluster")
+    name = cluster.create_database()
+    return DatabaseUnderTest(url=cluster.url(name), cluster=cluster, name=name)
+
+
 @pytest.fixture(name="stack", scope="module")
 def stack_fixture(
-    store: StoreUnderTest, tmp_path_factory: pytest.TempPathFactory, ray_address: str
+    store: StoreUnderTest,
+    database: DatabaseUnderTest,
+    tmp_path_factory: pytest.TempPathFactory,
+    ray_address: str,
 ) -> Iterator[Stack]:
-    with running_stack(tmp_path_factory.mktemp("home"), store, ray_address) as running:
+    home = tmp_path_factory.mktemp("home")
+    with running_stack(home, store, database, ray_address) as running:
         yield running
 
 

@@ -31,6 +31,7 @@ from e2e_support import (
 from stack_support import (  # noqa: F401  (fixtures)
     Stack,
     agent_fixture,
+    database_fixture,
     endpoint_fixture,
     stack_fixture,
     store_fixture,

@@ -16,6 +16,7 @@ from e2e_support import REPO, execution_ref, graven, graven_json, one_line_error
 from stack_support import (  # noqa: F401  (fixtures)
     Stack,
     agent_fixture,
+    database_fixture,
     endpoint_fixture,
     stack_fixture,
     store_fixture,

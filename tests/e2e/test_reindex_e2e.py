@@ -11,14 +11,15 @@ import pytest
 from cached_project import by_task, write_project
 from e2e_support import execution_ref, graven, graven_json
 from stack_support import (  # noqa: F401  (fixtures)
+    DatabaseUnderTest,
     StoreUnderTest,
+    database_fixture,
     delete_database,
     running_stack,
     store_fixture,
 )
 
 from graven.control_plane.app import ControlPlane
-from graven.control_plane.config import Settings
 from graven.remote import Remote
 
 
@@ -32,13 +33,17 @@ def lineage_answers(stack_endpoint: str, queries: list[list[str]]) -> list[Any]:
 
 
 def test_lineage_answers_the_same_after_the_database_is_rebuilt(
-    store: StoreUnderTest, ray_address: str, project: str, tmp_path: Path
+    store: StoreUnderTest,
+    database: DatabaseUnderTest,
+    ray_address: str,
+    project: str,
+    tmp_path: Path,
 ) -> None:
     home = tmp_path / "home"
     runs = tmp_path / "runs"
     data = tmp_path / "numbers.txt"
     data.write_text("3 1 4 1 5")
-    with running_stack(home, store, ray_address) as stack:
+    with running_stack(home, store, database, ray_address) as stack:
         package = write_project(tmp_path / "code", runs)
         run = ["run", f"{package}:pipeline", "-p", project, "--data", str(data)]
         first_id, first_name = execution_ref(graven_json(stack.endpoint, *run))
@@ -64,13 +69,22 @@ def test_lineage_answers_the_same_after_the_database_is_rebuilt(
         assert any(s.get("cache_source") for s in before[4]["steps"]), "no cache hit recorded"
 
     delete_database(stack)
-    assert not stack.database.exists()
-    rebuilt = graven(stack.endpoint, "admin", "reindex", "--home", str(home), "--store", store.url)
+    with ControlPlane(database.settings(home, store)) as empty, Remote(empty.grpc_address) as r:
+        assert not list(r.list_executions(project, "development")), "the database survived"
+    rebuilt = graven(
+        stack.endpoint,
+        "admin",
+        "reindex",
+        "--home",
+        str(home),
+        *database.options(),
+        "--store",
+        store.url,
+    )
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert "Reindexed" in rebuilt.stdout
 
-    settings = Settings.for_home(home, store_url=store.url, grpc_port=0)
-    with ControlPlane(settings) as plane:
+    with ControlPlane(database.settings(home, store)) as plane:
         after = lineage_answers(plane.grpc_address, queries)
         with Remote(plane.grpc_address) as remote:
             assert remote.artifact(final) == artifact

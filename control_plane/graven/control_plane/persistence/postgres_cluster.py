@@ -52,6 +52,13 @@ class PostgresCluster:
             connection.execute(statement)
         return name
 
+    def recreate_database(self, name: str) -> None:
+        """Drop a database (closing its connections) and make it again, empty: a lost
+        database, as a test of recovery from the store alone needs it."""
+        for statement in ("DROP DATABASE {} WITH (FORCE)", "CREATE DATABASE {}"):
+            with self._connect() as connection:
+                connection.execute(sql.SQL(statement).format(sql.Identifier(name)))
+
     def _connect(self) -> psycopg.Connection[tuple[object, ...]]:
         return psycopg.connect(
             host=self.host, port=self.port, user=SUPERUSER, dbname="postgres", autocommit=True
