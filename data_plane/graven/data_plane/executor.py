@@ -43,7 +43,7 @@ import queue
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import grpc
 import ray
@@ -755,54 +755,41 @@ class Executor:
         return phase
 
     def _emit_node(
-        self,
-        run: NodeRun,
-        phase: pb.NodePhase,
-        *,
-        error: pb.ExecutionError | None = None,
-        inputs_uri: str = "",
-        outputs_uri: str = "",
-        at: float | None = None,
-        lineage: list[LineageRecord] | None = None,
+        self, run: NodeRun, phase: pb.NodePhase, **fields: Unpack[NodeEventFields]
     ) -> None:
-        event = self._node_event(
-            run,
-            phase,
-            error=error,
-            inputs_uri=inputs_uri,
-            outputs_uri=outputs_uri,
-            at=at,
-            lineage=lineage,
-        )
-        self._events.emit(pb.Event(node=event))
+        self._events.emit(pb.Event(node=self._node_event(run, phase, **fields)))
 
     def _node_event(
-        self,
-        run: NodeRun,
-        phase: pb.NodePhase,
-        *,
-        error: pb.ExecutionError | None = None,
-        inputs_uri: str = "",
-        outputs_uri: str = "",
-        at: float | None = None,
-        lineage: list[LineageRecord] | None = None,
-        source_execution_id: ExecutionIdentifier | None = None,
+        self, run: NodeRun, phase: pb.NodePhase, **fields: Unpack[NodeEventFields]
     ) -> pb.NodeEvent:
+        at = fields.get("at")
         return pb.NodeEvent(
             id=NodeExecutionIdentifier(execution_id=self.execution_id, node_id=run.id),
             task_id=run.task.id,
             phase=phase,
             attempt=run.attempt,
             occurred_at=timestamp(at if at is not None else time.time()),
-            error=error,
-            inputs_uri=inputs_uri,
-            outputs_uri=outputs_uri,
+            error=fields.get("error"),
+            inputs_uri=fields.get("inputs_uri", ""),
+            outputs_uri=fields.get("outputs_uri", ""),
             cache_status=run.cache_status,
             cache_key=run.cache_key,
             cache_key_components=run.components,
-            source_execution_id=source_execution_id,
-            lineage=lineage,
+            source_execution_id=fields.get("source_execution_id"),
+            lineage=fields.get("lineage"),
         )
+
+
+class NodeEventFields(TypedDict, total=False):
+    """What a node event may say beyond what its run knows (phase, attempt, cache key)."""
+
+    error: pb.ExecutionError | None
+    inputs_uri: str
+    outputs_uri: str
+    # When it happened, if not now (a worker's own finish time).
+    at: float | None
+    lineage: list[LineageRecord] | None
+    source_execution_id: ExecutionIdentifier | None
 
 
 def _outcome(future: Future[NodeOutcome]) -> NodeOutcome:
