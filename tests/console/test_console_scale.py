@@ -14,7 +14,10 @@ from e2e.e2e_support import graven, graven_json, write_package
 from playwright.sync_api import Page, expect
 
 from graven.control_plane.persistence.base import make_engine, make_sessions
-from graven.control_plane.persistence.execution_repository import ExecutionRepository
+from graven.control_plane.persistence.execution_repository import (
+    ExecutionRepository,
+    NewExecution,
+)
 from graven.control_plane.persistence.proto_columns import to_timestamp
 from graven.v1 import execution_pb2 as pb
 from graven.v1.identifier_pb2 import ExecutionIdentifier, Identifier, ResourceType
@@ -65,21 +68,23 @@ def store_executions(stack: Stack, project: str, count: int) -> None:
         version="v1",
     )
     start = datetime.now(UTC) - timedelta(hours=3)
+    executions = []
+    for i in range(count):
+        at = to_timestamp(start + timedelta(seconds=i))
+        execution = pb.Execution(
+            id=ExecutionIdentifier(project=project, domain="development", name=f"p{i:06d}"),
+            spec=pb.ExecutionSpec(workflow_id=workflow, mode=pb.EXECUTION_MODE_MANUAL),
+            closure=pb.ExecutionClosure(
+                phase=pb.EXECUTION_PHASE_SUCCEEDED,
+                created_at=at,
+                started_at=at,
+                updated_at=at,
+                finished_at=at,
+            ),
+        )
+        executions.append(NewExecution(execution))
     try:
-        for i in range(count):
-            at = to_timestamp(start + timedelta(seconds=i))
-            execution = pb.Execution(
-                id=ExecutionIdentifier(project=project, domain="development", name=f"p{i:06d}"),
-                spec=pb.ExecutionSpec(workflow_id=workflow, mode=pb.EXECUTION_MODE_MANUAL),
-                closure=pb.ExecutionClosure(
-                    phase=pb.EXECUTION_PHASE_SUCCEEDED,
-                    created_at=at,
-                    started_at=at,
-                    updated_at=at,
-                    finished_at=at,
-                ),
-            )
-            assert repository.insert(execution, [], before_commit=lambda: None)
+        assert all(repository.insert(executions, before_commit=lambda _inserted: []))
     finally:
         engine.dispose()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import grpc
@@ -161,6 +162,30 @@ def test_a_given_name_is_used_once(cp: Harness) -> None:
     assert "nightly-1" in error.details()
     generated = {cp.create(workflow.id, x=int_literal(1)).id.name for _ in range(5)}
     assert len(generated) == 5
+
+
+def test_concurrent_launches_each_keep_their_own_inputs(cp: Harness) -> None:
+    """Launches arriving together share a transaction; each still gets its own inputs,
+    and of those asking for one name exactly one gets it."""
+    workflow = cp.register()
+
+    def launch(x: int) -> pb.Execution | grpc.StatusCode:
+        try:
+            return cp.create(workflow.id, name="shared" if x % 4 == 0 else "", x=int_literal(x))
+        except grpc.RpcError as error:
+            return error.code()  # type: ignore[no-any-return]
+
+    with ThreadPoolExecutor(16) as pool:
+        outcomes = dict(zip(range(48), pool.map(launch, range(48)), strict=True))
+    refused = [x for x, outcome in outcomes.items() if isinstance(outcome, grpc.StatusCode)]
+    assert len(refused) == 11
+    assert {outcomes[x] for x in refused} == {grpc.StatusCode.ALREADY_EXISTS}
+    launched = {x: o for x, o in outcomes.items() if isinstance(o, pb.Execution)}
+    assert sum(o.id.name == "shared" for o in launched.values()) == 1
+    assert len({o.id.name for o in launched.values()}) == 37
+    for x, execution in launched.items():
+        assert data(cp, execution.id).inputs.literals["x"] == int_literal(x)
+        assert cp.get(execution.id) == execution
 
 
 def test_an_empty_version_runs_the_latest(cp: Harness) -> None:

@@ -12,10 +12,12 @@ from graven.store.s3 import PART_SIZE
 
 BACKENDS = ["file", "s3"]
 
-# A streaming write holds a few parts at most (the S3 client uploads three at once); a large
-# object is well beyond that, so holding it whole would show.
-MEMORY_BOUND = 6 * PART_SIZE
-LARGE = MEMORY_BOUND + (32 << 20)
+# A streaming write holds a few parts at most: the S3 client uploads three at once and may
+# hold each twice (the part read, and its copy on the way out), which measured 48 MiB at
+# the peak, so the bound leaves two parts of slack. A large object is well beyond it, so
+# holding it whole would show.
+MEMORY_BOUND = 8 * PART_SIZE
+LARGE = MEMORY_BOUND + (64 << 20)
 
 
 class GeneratedStream:

@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 from graven.store.base import CHUNK_SIZE, TEMP_MARK, StoreError, check_key
 from graven.store.content import CAS_PREFIX, ContentRef, HashingReader
 
 
 class LocalStore:
-    def __init__(self, root: Path, *, _unsynced: list[Path] | None = None) -> None:
+    def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self.root.mkdir(parents=True, exist_ok=True)
         self.url = self.root.as_uri()
         # Inside deferred_sync: the objects written but not yet flushed to the disk.
-        self._unsynced = _unsynced
+        self._unsynced: list[Path] | None = None
 
     @contextlib.contextmanager
     def deferred_sync(self) -> Iterator[LocalStore]:
@@ -29,8 +30,10 @@ class LocalStore:
         rest cost next to nothing. The objects are visible as soon as they are written and
         durable when the block ends, however it ends."""
         unsynced: list[Path] = []
+        view = copy.copy(self)
+        view._unsynced = unsynced
         try:
-            yield LocalStore(self.root, _unsynced=unsynced)
+            yield view
         finally:
             for path in unsynced:
                 fd = os.open(path, os.O_RDONLY)
@@ -92,8 +95,7 @@ class LocalStore:
 
         Readers never see a partial object, and of two concurrent writers of one key the first
         one wins: a link never replaces a file. ``folder`` is on the target's file system."""
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=TEMP_MARK)
+        fd, tmp = _made_in(folder, lambda: tempfile.mkstemp(dir=folder, prefix=TEMP_MARK))
         try:
             with os.fdopen(fd, "wb") as f:
                 path = self._path(fill(f))
@@ -102,9 +104,8 @@ class LocalStore:
                 f.flush()
                 if self._unsynced is None:
                     os.fsync(f.fileno())
-            path.parent.mkdir(parents=True, exist_ok=True)
             with contextlib.suppress(FileExistsError):
-                os.link(tmp, path)
+                _made_in(path.parent, lambda: os.link(tmp, path))
                 if self._unsynced is not None:
                     self._unsynced.append(path)
         finally:
@@ -130,3 +131,16 @@ class LocalStore:
             if p.is_file() and not p.name.startswith(TEMP_MARK)
         )
         yield from sorted(k for k in keys if k.startswith(prefix))
+
+
+Made = TypeVar("Made")
+
+
+def _made_in(folder: Path, make: Callable[[], Made]) -> Made:
+    """``make`` something in ``folder``, creating the folder first only when it is missing:
+    most writes go to folders that exist, and a mkdir costs a system call each."""
+    try:
+        return make()
+    except FileNotFoundError:
+        folder.mkdir(parents=True, exist_ok=True)
+        return make()

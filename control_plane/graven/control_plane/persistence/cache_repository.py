@@ -20,7 +20,7 @@ from graven.control_plane.execution_phases import EXECUTION_ACTIVE
 from graven.control_plane.persistence.cache_models import CacheEntryRow, CacheReservationRow
 from graven.control_plane.persistence.execution_models import ExecutionRow
 from graven.control_plane.persistence.proto_columns import to_datetime
-from graven.control_plane.persistence.upserts import insert_for
+from graven.control_plane.persistence.upserts import upsert
 from graven.v1.agent_service_pb2 import (
     CACHE_DECISION_HIT,
     CACHE_DECISION_RUN,
@@ -56,13 +56,9 @@ class EvictFilter:
     created_before: datetime | None = None
 
 
-def write_entries(connection: Connection, entries: Iterable[CacheEntry]) -> None:
-    """Add entries; one a node already made (its event re-sent) is kept as it was."""
-    rows = [_entry_values(entry) for entry in entries]
-    if not rows:
-        return
-    rows.sort(key=lambda row: (row["key"], row["source_name"], row["source_node_id"]))
-    insert = insert_for(connection, ENTRIES).on_conflict_do_nothing(
+_INSERT_ENTRIES = upsert(
+    ENTRIES,
+    lambda insert: insert.on_conflict_do_nothing(
         index_elements=[
             ENTRIES.c.key,
             ENTRIES.c.source_project,
@@ -70,8 +66,23 @@ def write_entries(connection: Connection, entries: Iterable[CacheEntry]) -> None
             ENTRIES.c.source_name,
             ENTRIES.c.source_node_id,
         ]
-    )
-    connection.execute(insert, rows)
+    ),
+)
+_RESERVE = upsert(
+    RESERVATIONS,
+    lambda insert: insert.on_conflict_do_nothing(index_elements=[RESERVATIONS.c.key]).returning(
+        RESERVATIONS.c.key
+    ),
+)
+
+
+def write_entries(connection: Connection, entries: Iterable[CacheEntry]) -> None:
+    """Add entries; one a node already made (its event re-sent) is kept as it was."""
+    rows = [_entry_values(entry) for entry in entries]
+    if not rows:
+        return
+    rows.sort(key=lambda row: (row["key"], row["source_name"], row["source_node_id"]))
+    connection.execute(_INSERT_ENTRIES(connection), rows)
 
 
 def release(connection: Connection, execution_seq: int, node_ids: Collection[str] | None) -> None:
@@ -238,12 +249,9 @@ def _reserve(
     if not wanted:
         return {}
     keys = sorted(wanted)
-    insert = insert_for(connection, RESERVATIONS)
     taken = set(
         connection.scalars(
-            insert.on_conflict_do_nothing(index_elements=[RESERVATIONS.c.key]).returning(
-                RESERVATIONS.c.key
-            ),
+            _RESERVE(connection),
             [
                 {"key": key, "execution_id": seq, "node_id": wanted[key], "reserved_at": now}
                 for key in keys

@@ -28,7 +28,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from graven.control_plane.execution_phases import EXECUTION_ACTIVE, EXECUTION_TERMINAL
@@ -40,6 +39,7 @@ from graven.control_plane.persistence.execution_nodes import (
     read_nodes,
     write_nodes,
 )
+from graven.control_plane.persistence.lineage_repository import IndexedRecord, write_records
 from graven.control_plane.persistence.proto_columns import (
     error_bytes,
     optional_datetime,
@@ -48,6 +48,7 @@ from graven.control_plane.persistence.proto_columns import (
     to_datetime,
 )
 from graven.control_plane.persistence.timestamps import UtcDateTime
+from graven.control_plane.persistence.upserts import upsert
 from graven.v1 import execution_pb2 as pb
 from graven.v1.identifier_pb2 import ExecutionIdentifier
 
@@ -73,6 +74,13 @@ _LOCK = (
     .values(lease_holder=EXECUTIONS.c.lease_holder)
     .returning(*EXECUTIONS.c)
 )
+# A new execution, unless its name is taken.
+_INSERT_NEW = upsert(
+    EXECUTIONS,
+    lambda insert: insert.on_conflict_do_nothing(
+        index_elements=[EXECUTIONS.c.project, EXECUTIONS.c.domain, EXECUTIONS.c.name]
+    ).returning(EXECUTIONS.c.id, EXECUTIONS.c.project, EXECUTIONS.c.domain, EXECUTIONS.c.name),
+)
 # The columns to set come with the parameters.
 _UPDATE_EXECUTION = update(EXECUTIONS).where(EXECUTIONS.c.id == bindparam("row_id"))
 
@@ -91,6 +99,13 @@ class ExecutionKey(NamedTuple):
 
     def __str__(self) -> str:
         return f"{self.project}/{self.domain}/{self.name}"
+
+
+@dataclass(frozen=True)
+class NewExecution:
+    execution: pb.Execution
+    # Nodes recorded from the start: those a recovery takes over.
+    seeded: Sequence[pb.NodeExecution] = ()
 
 
 @dataclass(frozen=True)
@@ -203,56 +218,36 @@ class ExecutionRepository:
 
     def insert(
         self,
-        execution: pb.Execution,
-        seeded: Iterable[pb.NodeExecution],
-        before_commit: Callable[[], None],
-        indexing: EventIndexing | None = None,
-    ) -> bool:
-        """Store a new execution with any pre-recorded nodes; False when the name is taken.
+        executions: Sequence[NewExecution],
+        before_commit: Callable[[Sequence[bool]], Iterable[IndexedRecord]],
+    ) -> list[bool]:
+        """Store new executions in one transaction, each with its pre-recorded nodes; one
+        whose name is taken (by a stored execution or an earlier one of ``executions``) is
+        left out, and False in the result.
 
-        ``before_commit`` runs once the name is reserved (the row is flushed) and before the
-        row is visible, so what it writes (the inputs) exists before any agent can claim it;
-        ``indexing`` (the inputs' lineage) is written after it, in the same transaction.
+        ``before_commit`` learns which are inserted once their names are reserved and before
+        any is visible, so what it writes (their inputs) exists before an agent can claim
+        them; the lineage records it returns are indexed in the same transaction.
         """
-        spec = execution.spec
-        closure = execution.closure
-        row = ExecutionRow(
-            project=execution.id.project,
-            domain=execution.id.domain,
-            name=execution.id.name,
-            workflow_project=spec.workflow_id.project,
-            workflow_domain=spec.workflow_id.domain,
-            workflow_name=spec.workflow_id.name,
-            workflow_version=spec.workflow_id.version,
-            launch_plan_name=spec.launch_plan_id.name or None,
-            launch_plan_version=spec.launch_plan_id.version or None,
-            mode=spec.mode,
-            source_project=spec.source_execution_id.project or None,
-            source_domain=spec.source_execution_id.domain or None,
-            source_name=spec.source_execution_id.name or None,
-            spec=spec.SerializeToString(deterministic=True),
-            phase=closure.phase,
-            created_at=to_datetime(closure.created_at),
-            updated_at=to_datetime(closure.updated_at),
-            finished_at=optional_datetime(closure, "finished_at"),
-            error=error_bytes(closure),
-            outputs_uri="",
-            terminate_requested=False,
-            terminate_reason="",
-            revision=1,
-        )
-        try:
-            with self._sessions.begin() as session:
-                session.add(row)
-                session.flush()
-                seeded_states = [NodeState(node, 0) for node in seeded]
-                write_nodes(session.connection(), row.id, seeded_states, {}, revision=1)
-                before_commit()
-                if indexing is not None:
-                    indexing.write(session.connection(), row.id)
-        except IntegrityError:
-            return False
-        return True
+        keys = [ExecutionKey.of(new.execution.id) for new in executions]
+        first: dict[ExecutionKey, int] = {}
+        for i, key in enumerate(keys):
+            first.setdefault(key, i)
+        rows = [_new_row(executions[i].execution) for i in first.values()]
+        with self._sessions.begin() as session:
+            connection = session.connection()
+            inserted = {
+                ExecutionKey(project, domain, name): seq
+                for seq, project, domain, name in connection.execute(_INSERT_NEW(connection), rows)
+            }
+            seqs = [inserted.get(key) if first[key] == i else None for i, key in enumerate(keys)]
+            records = before_commit([seq is not None for seq in seqs])
+            for new, seq in zip(executions, seqs, strict=True):
+                if seq is not None and new.seeded:
+                    seeded = [NodeState(node, 0) for node in new.seeded]
+                    write_nodes(connection, seq, seeded, {}, revision=1)
+            write_records(connection, records)
+        return [seq is not None for seq in seqs]
 
     def claim(self, agent: str, now: datetime, expires_at: datetime) -> StoredExecution | None:
         """Hand the oldest claimable execution to ``agent``: a queued one starts RUNNING, a
@@ -449,6 +444,36 @@ def _is(key: ExecutionKey) -> ColumnElement[bool]:
         ExecutionRow.domain == key.domain,
         ExecutionRow.name == key.name,
     )
+
+
+def _new_row(execution: pb.Execution) -> dict[str, Any]:
+    spec = execution.spec
+    closure = execution.closure
+    return {
+        "project": execution.id.project,
+        "domain": execution.id.domain,
+        "name": execution.id.name,
+        "workflow_project": spec.workflow_id.project,
+        "workflow_domain": spec.workflow_id.domain,
+        "workflow_name": spec.workflow_id.name,
+        "workflow_version": spec.workflow_id.version,
+        "launch_plan_name": spec.launch_plan_id.name or None,
+        "launch_plan_version": spec.launch_plan_id.version or None,
+        "mode": spec.mode,
+        "source_project": spec.source_execution_id.project or None,
+        "source_domain": spec.source_execution_id.domain or None,
+        "source_name": spec.source_execution_id.name or None,
+        "spec": spec.SerializeToString(deterministic=True),
+        "phase": closure.phase,
+        "created_at": to_datetime(closure.created_at),
+        "updated_at": to_datetime(closure.updated_at),
+        "finished_at": optional_datetime(closure, "finished_at"),
+        "error": error_bytes(closure),
+        "outputs_uri": "",
+        "terminate_requested": False,
+        "terminate_reason": "",
+        "revision": 1,
+    }
 
 
 def _key_params(key: ExecutionKey) -> dict[str, str]:

@@ -15,7 +15,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import BindParameter, Connection, Select, Table, and_, bindparam, or_, select
+from sqlalchemy import (
+    BindParameter,
+    Connection,
+    Executable,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from graven.control_plane.persistence.lineage_models import (
@@ -25,7 +35,7 @@ from graven.control_plane.persistence.lineage_models import (
     LineageRecordRow,
 )
 from graven.control_plane.persistence.proto_columns import to_datetime, to_timestamp
-from graven.control_plane.persistence.upserts import insert_for
+from graven.control_plane.persistence.upserts import Insert, upsert
 from graven.digests import sha256_hex
 from graven.v1.lineage_pb2 import Artifact, LineageRecord
 from graven.v1.types_pb2 import LiteralType
@@ -36,6 +46,43 @@ RECORDS = cast(Table, LineageRecordRow.__table__)
 INPUTS = cast(Table, LineageInputRow.__table__)
 # Values per IN list: far below the bound-parameter limits of SQLite and PostgreSQL.
 IN_LIST_SIZE = 500
+
+
+def _describe_by_oldest(insert: Insert) -> Executable:
+    """An artifact's row is replaced by one described by an older record (ties: the lower
+    digest)."""
+    excluded = insert.excluded
+    return insert.on_conflict_do_update(
+        index_elements=[ARTIFACTS.c.hash],
+        set_={
+            "type": excluded.type,
+            "size": excluded.size,
+            "created_at": excluded.created_at,
+            "record_digest": excluded.record_digest,
+        },
+        where=or_(
+            excluded.created_at < ARTIFACTS.c.created_at,
+            and_(
+                excluded.created_at == ARTIFACTS.c.created_at,
+                excluded.record_digest < ARTIFACTS.c.record_digest,
+            ),
+        ),
+    )
+
+
+_UPSERT_ARTIFACTS = upsert(ARTIFACTS, _describe_by_oldest)
+_INSERT_CONTENTS = upsert(
+    CONTENTS,
+    lambda insert: insert.on_conflict_do_nothing(
+        index_elements=[CONTENTS.c.artifact_hash, CONTENTS.c.content_hash]
+    ),
+)
+_INSERT_RECORDS = upsert(
+    RECORDS,
+    lambda insert: insert.on_conflict_do_nothing(index_elements=[RECORDS.c.digest]).returning(
+        RECORDS.c.digest, RECORDS.c.id
+    ),
+)
 
 
 # An execution's (project, domain, name); execution_repository.ExecutionKey is one.
@@ -85,13 +132,7 @@ def write_records(connection: Connection, records: Iterable[IndexedRecord]) -> i
         return 0
     _write_artifacts(connection, unique)
     _write_contents(connection, unique)
-    insert = insert_for(connection, RECORDS)
-    new = connection.execute(
-        insert.on_conflict_do_nothing(index_elements=[RECORDS.c.digest]).returning(
-            RECORDS.c.digest, RECORDS.c.id
-        ),
-        [_record_values(r) for r in unique],
-    )
+    new = connection.execute(_INSERT_RECORDS(connection), [_record_values(r) for r in unique])
     ids = {digest: row_id for digest, row_id in new}
     inputs = [
         {"record_id": ids[r.digest], "name": name, "artifact_hash": artifact_hash}
@@ -112,26 +153,8 @@ def _write_artifacts(connection: Connection, records: Sequence[IndexedRecord]) -
         known = oldest.get(r.record.artifact_hash)
         if known is None or r.age < known.age:
             oldest[r.record.artifact_hash] = r
-    insert = insert_for(connection, ARTIFACTS)
-    excluded = insert.excluded
-    upsert = insert.on_conflict_do_update(
-        index_elements=[ARTIFACTS.c.hash],
-        set_={
-            "type": excluded.type,
-            "size": excluded.size,
-            "created_at": excluded.created_at,
-            "record_digest": excluded.record_digest,
-        },
-        where=or_(
-            excluded.created_at < ARTIFACTS.c.created_at,
-            and_(
-                excluded.created_at == ARTIFACTS.c.created_at,
-                excluded.record_digest < ARTIFACTS.c.record_digest,
-            ),
-        ),
-    )
     connection.execute(
-        upsert,
+        _UPSERT_ARTIFACTS(connection),
         [
             {
                 "hash": artifact_hash,
@@ -149,10 +172,9 @@ def _write_contents(connection: Connection, records: Sequence[IndexedRecord]) ->
     pairs = sorted({(r.record.artifact_hash, c) for r in records for c in r.record.content_hashes})
     if not pairs:
         return
-    insert = insert_for(connection, CONTENTS).on_conflict_do_nothing(
-        index_elements=[CONTENTS.c.artifact_hash, CONTENTS.c.content_hash]
+    connection.execute(
+        _INSERT_CONTENTS(connection), [{"artifact_hash": a, "content_hash": c} for a, c in pairs]
     )
-    connection.execute(insert, [{"artifact_hash": a, "content_hash": c} for a, c in pairs])
 
 
 def _record_values(r: IndexedRecord) -> dict[str, Any]:

@@ -7,10 +7,10 @@ the object store as serialized LiteralMaps; the database holds their uris.
 
 from __future__ import annotations
 
-import functools
 import secrets
 import string
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -18,17 +18,22 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from graven.artifacts import read_artifact
 from graven.control_plane.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from graven.control_plane.execution_phases import EXECUTION_TERMINAL, NODE_DONE
-from graven.control_plane.persistence.event_indexing import EventIndexing
 from graven.control_plane.persistence.execution_repository import (
     ExecutionFilter,
     ExecutionKey,
     ExecutionRepository,
+    NewExecution,
     StoredExecution,
 )
-from graven.control_plane.persistence.lineage_repository import LineageRepository, StepKey
+from graven.control_plane.persistence.lineage_repository import (
+    IndexedRecord,
+    LineageRepository,
+    StepKey,
+)
 from graven.control_plane.persistence.proto_columns import to_timestamp
 from graven.control_plane.service.execution_inputs import resolve_inputs
 from graven.control_plane.service.execution_workflows import WorkflowVersions
+from graven.control_plane.service.group_commit import GroupCommit
 from graven.control_plane.service.identifiers import describe
 from graven.control_plane.service.lineage_records import InputArtifacts, store_records, taken_over
 from graven.control_plane.service.paging import decode_page_token, page_size, paginate
@@ -57,6 +62,14 @@ RECOVERABLE = frozenset(
 DEFAULT_TERMINATE_REASON = "terminated on request"
 
 
+@dataclass(frozen=True)
+class _Launch:
+    execution: NewExecution
+    inputs_key: str
+    inputs: bytes
+    records: list[LineageRecord]
+
+
 class ExecutionService:
     def __init__(
         self,
@@ -71,6 +84,8 @@ class ExecutionService:
         self._store = store
         self._notifier = notifier
         self._lineage = lineage
+        # Concurrent launches share a transaction and a store flush.
+        self._launches = GroupCommit(self._insert)
 
     # --- launching ------------------------------------------------------------------------
 
@@ -251,24 +266,29 @@ class ExecutionService:
                 *artifacts.records(execution),
                 *taken_over(source_records, execution, now),
             ]
-            indexing = EventIndexing()
-            write = functools.partial(self._write_inputs, key, data, records, indexing)
-            if self._repository.insert(execution, nodes, write, indexing):
+            launch = _Launch(NewExecution(execution, nodes), key, data, records)
+            if self._launches.submit(launch):
                 self._notifier.publish(CLAIMABLE)
                 return execution
             if name:
                 raise AlreadyExists(f"execution {_path(execution_id)} already exists")
         raise AlreadyExists(f"no free execution name after {NAME_ATTEMPTS} attempts")
 
-    def _write_inputs(
-        self, key: str, data: bytes, records: list[LineageRecord], indexing: EventIndexing
-    ) -> None:
-        """Once the execution's name is reserved: its inputs, and their lineage records
-        beside the artifacts (which are written already) for ``indexing`` to index. They are
-        durable before the execution is committed."""
-        with self._store.deferred_sync() as store:
-            store.put_bytes(key, data)
-            indexing.records = store_records(store, records)
+    def _insert(self, launches: Sequence[_Launch]) -> list[bool]:
+        """Launches arriving together, in one transaction: each one's inputs and their
+        lineage records are written once its name is reserved, one flush for all, and are
+        durable before the executions are committed."""
+
+        def write_inputs(inserted: Sequence[bool]) -> list[IndexedRecord]:
+            indexed: list[IndexedRecord] = []
+            with self._store.deferred_sync() as store:
+                for launch, new in zip(launches, inserted, strict=True):
+                    if new:
+                        store.put_bytes(launch.inputs_key, launch.inputs)
+                        indexed += store_records(store, launch.records)
+            return indexed
+
+        return self._repository.insert([launch.execution for launch in launches], write_inputs)
 
     def _recovered_records(
         self, source: ExecutionIdentifier, recovered: Sequence[pb.NodeExecution]
