@@ -18,7 +18,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import cast
 
-from bench import report, store
+from bench import report
 from bench.context import Context
 from bench.embedded import embedded_stack, postgres_database
 from bench.figures import Figure
@@ -32,38 +32,6 @@ MODULES = ("registration", "executions", "cache", "lineage", "throughput", "stor
 Runner = Callable[[Context], Iterator[Figure]]
 
 
-def _store(context: Context) -> Iterator[Figure]:
-    """bench/store.py keeps an interface of its own (it also runs alone)."""
-    for backend, graven, raw in store.run(repeat=context.runs(3, quick=1)):
-        yield Figure(
-            "store",
-            f"write 1 GiB through put_content, {backend}",
-            graven=graven,
-            raw_ray=raw,
-            target="≤ 2x the raw write",
-            note="raw column: the same write without Graven, not Ray",
-        )
-
-
-def _cache(context: Context) -> Iterator[Figure]:
-    """bench/cache.py until it provides figures(context)."""
-    from bench import cache
-
-    measured = cache.run(context.stack.endpoint, context.runs(7))
-    yield Figure(
-        "cache",
-        f"relaunch of a fully cached chain of {cache.CHAIN}",
-        graven=measured.relaunch,
-        raw_ray=measured.raw_ray,
-        target=f"≤ {cache.TARGET_SECONDS} s, zero Ray tasks",
-        peak_rss=context.stack.peak_rss(),
-        note=f"{measured.ray_tasks} Ray tasks, {measured.hits} hits",
-    )
-
-
-ADAPTERS: dict[str, Runner] = {"store": _store, "cache": _cache}
-
-
 def _runner(name: str) -> Runner | str:
     """The module's figures(), or why there is none."""
     if importlib.util.find_spec(f"bench.{name}") is None:
@@ -71,7 +39,7 @@ def _runner(name: str) -> Runner | str:
     module = importlib.import_module(f"bench.{name}")
     if hasattr(module, "figures"):
         return cast(Runner, module.figures)
-    return ADAPTERS.get(name, f"bench/{name}.py has no figures(context)")
+    return f"bench/{name}.py has no figures(context)"
 
 
 def main() -> None:

@@ -17,14 +17,16 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import ray
 
+from bench.context import Context
 from bench.embedded import embedded_stack
+from bench.figures import Figure
 from bench.stats import Timing, paired
 from graven.data_plane import ray_runtime
 from graven.literals import int_literal
@@ -135,6 +137,19 @@ def run(endpoint: str, repeat: int) -> CacheFigure:
             if node.cache_status == ex.CACHE_STATUS_HIT
         )
         return CacheFigure(relaunched, raw, ray_tasks, hits)
+
+
+def figures(context: Context) -> Iterator[Figure]:
+    measured = run(context.stack.endpoint, context.runs(7))
+    yield Figure(
+        "cache",
+        f"relaunch of a fully cached chain of {CHAIN}",
+        graven=measured.relaunch,
+        raw_ray=measured.raw_ray,
+        target=f"≤ {TARGET_SECONDS} s, zero Ray tasks",
+        peak_rss=context.stack.peak_rss(),
+        note=f"{measured.ray_tasks} Ray tasks, {measured.hits} hits",
+    )
 
 
 def main() -> None:

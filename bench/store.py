@@ -4,8 +4,7 @@ medium in the same run: a plain file copy (and fsync, as the store does) for the
 a plain multipart put_object with the same part size for MinIO.
 
 Every run writes a file of its own, so no run is a content the store already holds.
-`python -m bench.store [--size-mib N] [--repeat N]` runs it alone; ``run()`` is the entry point
-for bench/__main__.py.
+`python -m bench.store [--size-mib N] [--repeat N]` runs it alone.
 """
 
 from __future__ import annotations
@@ -20,6 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, cast
 
+from bench.context import Context
+from bench.figures import Figure
 from bench.stats import Timing
 from graven.store.base import CHUNK_SIZE
 from graven.store.local import LocalStore
@@ -124,6 +125,18 @@ def run(size: int = SIZE, repeat: int = 3) -> list[tuple[str, Timing, Timing]]:
                 ("MinIO", *_timed_pairs(s3.put_content, raw_minio, size, repeat, folder))
             )
     return results
+
+
+def figures(context: Context) -> Iterator[Figure]:
+    for backend, graven, raw in run(repeat=context.runs(3, quick=1)):
+        yield Figure(
+            "store",
+            f"write 1 GiB through put_content, {backend}",
+            graven=graven,
+            raw_ray=raw,
+            target="≤ 2x the raw write",
+            note="raw column: the same write without Graven, not Ray",
+        )
 
 
 def describe(results: list[tuple[str, Timing, Timing]], size: int = SIZE) -> Iterator[str]:
