@@ -30,6 +30,12 @@ class AgentService(Protocol):
     async def reserve_cache(self, request: graven_dot_v1_dot_agent__service__pb2.ReserveCacheRequest, ctx: RequestContext) -> graven_dot_v1_dot_agent__service__pb2.ReserveCacheResponse:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
+    async def wait_signals(self, request: graven_dot_v1_dot_agent__service__pb2.WaitSignalsRequest, ctx: RequestContext) -> graven_dot_v1_dot_agent__service__pb2.WaitSignalsResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
+    async def start_child_executions(self, request: graven_dot_v1_dot_agent__service__pb2.StartChildExecutionsRequest, ctx: RequestContext) -> graven_dot_v1_dot_agent__service__pb2.StartChildExecutionsResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
 
 class AgentServiceASGIApplication(ConnectASGIApplication[AgentService]):
     def __init__(self, service: AgentService | AsyncGenerator[AgentService], *, interceptors: Iterable[Interceptor]=(), read_max_bytes: int | None = None, compressions: Iterable[Compression] | None = None, codecs: Iterable[Codec] | None = None) -> None:
@@ -75,6 +81,26 @@ class AgentServiceASGIApplication(ConnectASGIApplication[AgentService]):
                         idempotency_level=IdempotencyLevel.UNKNOWN,
                     ),
                     function=svc.reserve_cache,
+                ),
+                "/graven.v1.AgentService/WaitSignals": Endpoint.unary(
+                    method=MethodInfo(
+                        name="WaitSignals",
+                        service_name="graven.v1.AgentService",
+                        input=graven_dot_v1_dot_agent__service__pb2.WaitSignalsRequest,
+                        output=graven_dot_v1_dot_agent__service__pb2.WaitSignalsResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.wait_signals,
+                ),
+                "/graven.v1.AgentService/StartChildExecutions": Endpoint.unary(
+                    method=MethodInfo(
+                        name="StartChildExecutions",
+                        service_name="graven.v1.AgentService",
+                        input=graven_dot_v1_dot_agent__service__pb2.StartChildExecutionsRequest,
+                        output=graven_dot_v1_dot_agent__service__pb2.StartChildExecutionsResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.start_child_executions,
                 ),
             },
             interceptors=interceptors,
@@ -170,6 +196,46 @@ class AgentServiceClient(ConnectClient):
             timeout_ms=timeout_ms,
         )
 
+    async def wait_signals(
+        self,
+        request: graven_dot_v1_dot_agent__service__pb2.WaitSignalsRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> graven_dot_v1_dot_agent__service__pb2.WaitSignalsResponse:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="WaitSignals",
+                service_name="graven.v1.AgentService",
+                input=graven_dot_v1_dot_agent__service__pb2.WaitSignalsRequest,
+                output=graven_dot_v1_dot_agent__service__pb2.WaitSignalsResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    async def start_child_executions(
+        self,
+        request: graven_dot_v1_dot_agent__service__pb2.StartChildExecutionsRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> graven_dot_v1_dot_agent__service__pb2.StartChildExecutionsResponse:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="StartChildExecutions",
+                service_name="graven.v1.AgentService",
+                input=graven_dot_v1_dot_agent__service__pb2.StartChildExecutionsRequest,
+                output=graven_dot_v1_dot_agent__service__pb2.StartChildExecutionsResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
 
 
 
@@ -182,6 +248,10 @@ class AgentServiceSync(Protocol):
     def report_events(self, request: graven_dot_v1_dot_agent__service__pb2.ReportEventsRequest, ctx: RequestContext) -> graven_dot_v1_dot_agent__service__pb2.ReportEventsResponse:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
     def reserve_cache(self, request: graven_dot_v1_dot_agent__service__pb2.ReserveCacheRequest, ctx: RequestContext) -> graven_dot_v1_dot_agent__service__pb2.ReserveCacheResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def wait_signals(self, request: graven_dot_v1_dot_agent__service__pb2.WaitSignalsRequest, ctx: RequestContext) -> graven_dot_v1_dot_agent__service__pb2.WaitSignalsResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def start_child_executions(self, request: graven_dot_v1_dot_agent__service__pb2.StartChildExecutionsRequest, ctx: RequestContext) -> graven_dot_v1_dot_agent__service__pb2.StartChildExecutionsResponse:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
 
@@ -228,6 +298,26 @@ class AgentServiceWSGIApplication(ConnectWSGIApplication):
                         idempotency_level=IdempotencyLevel.UNKNOWN,
                     ),
                     function=service.reserve_cache,
+                ),
+                "/graven.v1.AgentService/WaitSignals": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="WaitSignals",
+                        service_name="graven.v1.AgentService",
+                        input=graven_dot_v1_dot_agent__service__pb2.WaitSignalsRequest,
+                        output=graven_dot_v1_dot_agent__service__pb2.WaitSignalsResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.wait_signals,
+                ),
+                "/graven.v1.AgentService/StartChildExecutions": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="StartChildExecutions",
+                        service_name="graven.v1.AgentService",
+                        input=graven_dot_v1_dot_agent__service__pb2.StartChildExecutionsRequest,
+                        output=graven_dot_v1_dot_agent__service__pb2.StartChildExecutionsResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.start_child_executions,
                 ),
             },
             interceptors=interceptors,
@@ -317,6 +407,46 @@ class AgentServiceClientSync(ConnectClientSync):
                 service_name="graven.v1.AgentService",
                 input=graven_dot_v1_dot_agent__service__pb2.ReserveCacheRequest,
                 output=graven_dot_v1_dot_agent__service__pb2.ReserveCacheResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    def wait_signals(
+        self,
+        request: graven_dot_v1_dot_agent__service__pb2.WaitSignalsRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> graven_dot_v1_dot_agent__service__pb2.WaitSignalsResponse:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="WaitSignals",
+                service_name="graven.v1.AgentService",
+                input=graven_dot_v1_dot_agent__service__pb2.WaitSignalsRequest,
+                output=graven_dot_v1_dot_agent__service__pb2.WaitSignalsResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    def start_child_executions(
+        self,
+        request: graven_dot_v1_dot_agent__service__pb2.StartChildExecutionsRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> graven_dot_v1_dot_agent__service__pb2.StartChildExecutionsResponse:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="StartChildExecutions",
+                service_name="graven.v1.AgentService",
+                input=graven_dot_v1_dot_agent__service__pb2.StartChildExecutionsRequest,
+                output=graven_dot_v1_dot_agent__service__pb2.StartChildExecutionsResponse,
                 idempotency_level=IdempotencyLevel.UNKNOWN,
             ),
             headers=headers,

@@ -27,38 +27,53 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from graven.v1 import cache_pb2 as graven_dot_v1_dot_cache__pb2
 from graven.v1 import execution_pb2 as graven_dot_v1_dot_execution__pb2
 from graven.v1 import identifier_pb2 as graven_dot_v1_dot_identifier__pb2
+from graven.v1 import literals_pb2 as graven_dot_v1_dot_literals__pb2
+from graven.v1 import signal_pb2 as graven_dot_v1_dot_signal__pb2
+from graven.v1 import types_pb2 as graven_dot_v1_dot_types__pb2
 from graven.v1 import workflow_pb2 as graven_dot_v1_dot_workflow__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dgraven/v1/agent_service.proto\x12\tgraven.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15graven/v1/cache.proto\x1a\x19graven/v1/execution.proto\x1a\x1agraven/v1/identifier.proto\x1a\x18graven/v1/workflow.proto\"V\n\x15\x43laimExecutionRequest\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12+\n\x08wait_for\x18\x02 \x01(\x0b\x32\x19.google.protobuf.Duration\"\xe4\x01\n\x16\x43laimExecutionResponse\x12\'\n\texecution\x18\x01 \x01(\x0b\x32\x14.graven.v1.Execution\x12%\n\x08workflow\x18\x02 \x01(\x0b\x32\x13.graven.v1.Workflow\x12\x31\n\x0fnode_executions\x18\x03 \x03(\x0b\x32\x18.graven.v1.NodeExecution\x12\x34\n\x10lease_expires_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tstore_url\x18\x05 \x01(\t\"[\n\x10HeartbeatRequest\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12\x35\n\rexecution_ids\x18\x02 \x03(\x0b\x32\x1e.graven.v1.ExecutionIdentifier\"\xaa\x01\n\x11HeartbeatResponse\x12\x34\n\x10lease_expires_at\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x31\n\tterminate\x18\x02 \x03(\x0b\x32\x1e.graven.v1.ExecutionIdentifier\x12,\n\x04lost\x18\x03 \x03(\x0b\x32\x1e.graven.v1.ExecutionIdentifier\"I\n\x13ReportEventsRequest\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12 \n\x06\x65vents\x18\x02 \x03(\x0b\x32\x10.graven.v1.Event\"\x16\n\x14ReportEventsResponse\"_\n\x0c\x43\x61\x63heRequest\x12\x0f\n\x07node_id\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\x12\x31\n\ncomponents\x18\x03 \x01(\x0b\x32\x1d.graven.v1.CacheKeyComponents\"\x9b\x01\n\x13ReserveCacheRequest\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12\x34\n\x0c\x65xecution_id\x18\x02 \x01(\x0b\x32\x1e.graven.v1.ExecutionIdentifier\x12)\n\x08requests\x18\x03 \x03(\x0b\x32\x17.graven.v1.CacheRequest\x12\x11\n\toverwrite\x18\x04 \x01(\x08\"p\n\x0b\x43\x61\x63heAnswer\x12\x0f\n\x07node_id\x18\x01 \x01(\t\x12*\n\x08\x64\x65\x63ision\x18\x02 \x01(\x0e\x32\x18.graven.v1.CacheDecision\x12$\n\x05\x65ntry\x18\x03 \x01(\x0b\x32\x15.graven.v1.CacheEntry\"?\n\x14ReserveCacheResponse\x12\'\n\x07\x61nswers\x18\x01 \x03(\x0b\x32\x16.graven.v1.CacheAnswer*x\n\rCacheDecision\x12\x1e\n\x1a\x43\x41\x43HE_DECISION_UNSPECIFIED\x10\x00\x12\x16\n\x12\x43\x41\x43HE_DECISION_HIT\x10\x01\x12\x16\n\x12\x43\x41\x43HE_DECISION_RUN\x10\x02\x12\x17\n\x13\x43\x41\x43HE_DECISION_WAIT\x10\x03\x32\xcf\x02\n\x0c\x41gentService\x12U\n\x0e\x43laimExecution\x12 .graven.v1.ClaimExecutionRequest\x1a!.graven.v1.ClaimExecutionResponse\x12\x46\n\tHeartbeat\x12\x1b.graven.v1.HeartbeatRequest\x1a\x1c.graven.v1.HeartbeatResponse\x12O\n\x0cReportEvents\x12\x1e.graven.v1.ReportEventsRequest\x1a\x1f.graven.v1.ReportEventsResponse\x12O\n\x0cReserveCache\x12\x1e.graven.v1.ReserveCacheRequest\x1a\x1f.graven.v1.ReserveCacheResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dgraven/v1/agent_service.proto\x12\tgraven.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15graven/v1/cache.proto\x1a\x19graven/v1/execution.proto\x1a\x1agraven/v1/identifier.proto\x1a\x18graven/v1/literals.proto\x1a\x16graven/v1/signal.proto\x1a\x15graven/v1/types.proto\x1a\x18graven/v1/workflow.proto\"V\n\x15\x43laimExecutionRequest\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12+\n\x08wait_for\x18\x02 \x01(\x0b\x32\x19.google.protobuf.Duration\"\xe4\x01\n\x16\x43laimExecutionResponse\x12\'\n\texecution\x18\x01 \x01(\x0b\x32\x14.graven.v1.Execution\x12%\n\x08workflow\x18\x02 \x01(\x0b\x32\x13.graven.v1.Workflow\x12\x31\n\x0fnode_executions\x18\x03 \x03(\x0b\x32\x18.graven.v1.NodeExecution\x12\x34\n\x10lease_expires_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tstore_url\x18\x05 \x01(\t\"[\n\x10HeartbeatRequest\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12\x35\n\rexecution_ids\x18\x02 \x03(\x0b\x32\x1e.graven.v1.ExecutionIdentifier\"\xaa\x01\n\x11HeartbeatResponse\x12\x34\n\x10lease_expires_at\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x31\n\tterminate\x18\x02 \x03(\x0b\x32\x1e.graven.v1.ExecutionIdentifier\x12,\n\x04lost\x18\x03 \x03(\x0b\x32\x1e.graven.v1.ExecutionIdentifier\"I\n\x13ReportEventsRequest\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12 \n\x06\x65vents\x18\x02 \x03(\x0b\x32\x10.graven.v1.Event\"\x16\n\x14ReportEventsResponse\"_\n\x0c\x43\x61\x63heRequest\x12\x0f\n\x07node_id\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\x12\x31\n\ncomponents\x18\x03 \x01(\x0b\x32\x1d.graven.v1.CacheKeyComponents\"\x9b\x01\n\x13ReserveCacheRequest\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12\x34\n\x0c\x65xecution_id\x18\x02 \x01(\x0b\x32\x1e.graven.v1.ExecutionIdentifier\x12)\n\x08requests\x18\x03 \x03(\x0b\x32\x17.graven.v1.CacheRequest\x12\x11\n\toverwrite\x18\x04 \x01(\x08\"p\n\x0b\x43\x61\x63heAnswer\x12\x0f\n\x07node_id\x18\x01 \x01(\t\x12*\n\x08\x64\x65\x63ision\x18\x02 \x01(\x0e\x32\x18.graven.v1.CacheDecision\x12$\n\x05\x65ntry\x18\x03 \x01(\x0b\x32\x15.graven.v1.CacheEntry\"?\n\x14ReserveCacheResponse\x12\'\n\x07\x61nswers\x18\x01 \x03(\x0b\x32\x16.graven.v1.CacheAnswer\"\x9a\x01\n\nSignalWait\x12\'\n\x02id\x18\x01 \x01(\x0b\x32\x1b.graven.v1.SignalIdentifier\x12$\n\x04type\x18\x02 \x01(\x0b\x32\x16.graven.v1.LiteralType\x12\x0f\n\x07node_id\x18\x03 \x01(\t\x12,\n\x08\x64\x65\x61\x64line\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"L\n\x12WaitSignalsRequest\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12$\n\x05waits\x18\x02 \x03(\x0b\x32\x15.graven.v1.SignalWait\"9\n\x13WaitSignalsResponse\x12\"\n\x07signals\x18\x01 \x03(\x0b\x32\x11.graven.v1.Signal\"\xa1\x01\n\x15\x43hildExecutionRequest\x12\x32\n\x06parent\x18\x01 \x01(\x0b\x32\".graven.v1.NodeExecutionIdentifier\x12-\n\x0elaunch_plan_id\x18\x02 \x01(\x0b\x32\x15.graven.v1.Identifier\x12%\n\x06inputs\x18\x03 \x01(\x0b\x32\x15.graven.v1.LiteralMap\"c\n\x1bStartChildExecutionsRequest\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12\x32\n\x08requests\x18\x02 \x03(\x0b\x32 .graven.v1.ChildExecutionRequest\"H\n\x1cStartChildExecutionsResponse\x12(\n\nexecutions\x18\x01 \x03(\x0b\x32\x14.graven.v1.Execution*x\n\rCacheDecision\x12\x1e\n\x1a\x43\x41\x43HE_DECISION_UNSPECIFIED\x10\x00\x12\x16\n\x12\x43\x41\x43HE_DECISION_HIT\x10\x01\x12\x16\n\x12\x43\x41\x43HE_DECISION_RUN\x10\x02\x12\x17\n\x13\x43\x41\x43HE_DECISION_WAIT\x10\x03\x32\x86\x04\n\x0c\x41gentService\x12U\n\x0e\x43laimExecution\x12 .graven.v1.ClaimExecutionRequest\x1a!.graven.v1.ClaimExecutionResponse\x12\x46\n\tHeartbeat\x12\x1b.graven.v1.HeartbeatRequest\x1a\x1c.graven.v1.HeartbeatResponse\x12O\n\x0cReportEvents\x12\x1e.graven.v1.ReportEventsRequest\x1a\x1f.graven.v1.ReportEventsResponse\x12O\n\x0cReserveCache\x12\x1e.graven.v1.ReserveCacheRequest\x1a\x1f.graven.v1.ReserveCacheResponse\x12L\n\x0bWaitSignals\x12\x1d.graven.v1.WaitSignalsRequest\x1a\x1e.graven.v1.WaitSignalsResponse\x12g\n\x14StartChildExecutions\x12&.graven.v1.StartChildExecutionsRequest\x1a\'.graven.v1.StartChildExecutionsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'graven.v1.agent_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CACHEDECISION']._serialized_start=1331
-  _globals['_CACHEDECISION']._serialized_end=1451
-  _globals['_CLAIMEXECUTIONREQUEST']._serialized_start=213
-  _globals['_CLAIMEXECUTIONREQUEST']._serialized_end=299
-  _globals['_CLAIMEXECUTIONRESPONSE']._serialized_start=302
-  _globals['_CLAIMEXECUTIONRESPONSE']._serialized_end=530
-  _globals['_HEARTBEATREQUEST']._serialized_start=532
-  _globals['_HEARTBEATREQUEST']._serialized_end=623
-  _globals['_HEARTBEATRESPONSE']._serialized_start=626
-  _globals['_HEARTBEATRESPONSE']._serialized_end=796
-  _globals['_REPORTEVENTSREQUEST']._serialized_start=798
-  _globals['_REPORTEVENTSREQUEST']._serialized_end=871
-  _globals['_REPORTEVENTSRESPONSE']._serialized_start=873
-  _globals['_REPORTEVENTSRESPONSE']._serialized_end=895
-  _globals['_CACHEREQUEST']._serialized_start=897
-  _globals['_CACHEREQUEST']._serialized_end=992
-  _globals['_RESERVECACHEREQUEST']._serialized_start=995
-  _globals['_RESERVECACHEREQUEST']._serialized_end=1150
-  _globals['_CACHEANSWER']._serialized_start=1152
-  _globals['_CACHEANSWER']._serialized_end=1264
-  _globals['_RESERVECACHERESPONSE']._serialized_start=1266
-  _globals['_RESERVECACHERESPONSE']._serialized_end=1329
-  _globals['_AGENTSERVICE']._serialized_start=1454
-  _globals['_AGENTSERVICE']._serialized_end=1789
+  _globals['_CACHEDECISION']._serialized_start=2037
+  _globals['_CACHEDECISION']._serialized_end=2157
+  _globals['_CLAIMEXECUTIONREQUEST']._serialized_start=286
+  _globals['_CLAIMEXECUTIONREQUEST']._serialized_end=372
+  _globals['_CLAIMEXECUTIONRESPONSE']._serialized_start=375
+  _globals['_CLAIMEXECUTIONRESPONSE']._serialized_end=603
+  _globals['_HEARTBEATREQUEST']._serialized_start=605
+  _globals['_HEARTBEATREQUEST']._serialized_end=696
+  _globals['_HEARTBEATRESPONSE']._serialized_start=699
+  _globals['_HEARTBEATRESPONSE']._serialized_end=869
+  _globals['_REPORTEVENTSREQUEST']._serialized_start=871
+  _globals['_REPORTEVENTSREQUEST']._serialized_end=944
+  _globals['_REPORTEVENTSRESPONSE']._serialized_start=946
+  _globals['_REPORTEVENTSRESPONSE']._serialized_end=968
+  _globals['_CACHEREQUEST']._serialized_start=970
+  _globals['_CACHEREQUEST']._serialized_end=1065
+  _globals['_RESERVECACHEREQUEST']._serialized_start=1068
+  _globals['_RESERVECACHEREQUEST']._serialized_end=1223
+  _globals['_CACHEANSWER']._serialized_start=1225
+  _globals['_CACHEANSWER']._serialized_end=1337
+  _globals['_RESERVECACHERESPONSE']._serialized_start=1339
+  _globals['_RESERVECACHERESPONSE']._serialized_end=1402
+  _globals['_SIGNALWAIT']._serialized_start=1405
+  _globals['_SIGNALWAIT']._serialized_end=1559
+  _globals['_WAITSIGNALSREQUEST']._serialized_start=1561
+  _globals['_WAITSIGNALSREQUEST']._serialized_end=1637
+  _globals['_WAITSIGNALSRESPONSE']._serialized_start=1639
+  _globals['_WAITSIGNALSRESPONSE']._serialized_end=1696
+  _globals['_CHILDEXECUTIONREQUEST']._serialized_start=1699
+  _globals['_CHILDEXECUTIONREQUEST']._serialized_end=1860
+  _globals['_STARTCHILDEXECUTIONSREQUEST']._serialized_start=1862
+  _globals['_STARTCHILDEXECUTIONSREQUEST']._serialized_end=1961
+  _globals['_STARTCHILDEXECUTIONSRESPONSE']._serialized_start=1963
+  _globals['_STARTCHILDEXECUTIONSRESPONSE']._serialized_end=2035
+  _globals['_AGENTSERVICE']._serialized_start=2160
+  _globals['_AGENTSERVICE']._serialized_end=2678
 # @@protoc_insertion_point(module_scope)

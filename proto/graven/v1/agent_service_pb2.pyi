@@ -5,6 +5,9 @@ from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from graven.v1 import cache_pb2 as _cache_pb2
 from graven.v1 import execution_pb2 as _execution_pb2
 from graven.v1 import identifier_pb2 as _identifier_pb2
+from graven.v1 import literals_pb2 as _literals_pb2
+from graven.v1 import signal_pb2 as _signal_pb2
+from graven.v1 import types_pb2 as _types_pb2
 from graven.v1 import workflow_pb2 as _workflow_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
@@ -115,3 +118,53 @@ class ReserveCacheResponse(_message.Message):
     ANSWERS_FIELD_NUMBER: _ClassVar[int]
     answers: _containers.RepeatedCompositeFieldContainer[CacheAnswer]
     def __init__(self, answers: _Optional[_Iterable[_Union[CacheAnswer, _Mapping]]] = ...) -> None: ...
+
+class SignalWait(_message.Message):
+    __slots__ = ("id", "type", "node_id", "deadline")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    NODE_ID_FIELD_NUMBER: _ClassVar[int]
+    DEADLINE_FIELD_NUMBER: _ClassVar[int]
+    id: _signal_pb2.SignalIdentifier
+    type: _types_pb2.LiteralType
+    node_id: str
+    deadline: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[_Union[_signal_pb2.SignalIdentifier, _Mapping]] = ..., type: _Optional[_Union[_types_pb2.LiteralType, _Mapping]] = ..., node_id: _Optional[str] = ..., deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class WaitSignalsRequest(_message.Message):
+    __slots__ = ("agent_id", "waits")
+    AGENT_ID_FIELD_NUMBER: _ClassVar[int]
+    WAITS_FIELD_NUMBER: _ClassVar[int]
+    agent_id: str
+    waits: _containers.RepeatedCompositeFieldContainer[SignalWait]
+    def __init__(self, agent_id: _Optional[str] = ..., waits: _Optional[_Iterable[_Union[SignalWait, _Mapping]]] = ...) -> None: ...
+
+class WaitSignalsResponse(_message.Message):
+    __slots__ = ("signals",)
+    SIGNALS_FIELD_NUMBER: _ClassVar[int]
+    signals: _containers.RepeatedCompositeFieldContainer[_signal_pb2.Signal]
+    def __init__(self, signals: _Optional[_Iterable[_Union[_signal_pb2.Signal, _Mapping]]] = ...) -> None: ...
+
+class ChildExecutionRequest(_message.Message):
+    __slots__ = ("parent", "launch_plan_id", "inputs")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    LAUNCH_PLAN_ID_FIELD_NUMBER: _ClassVar[int]
+    INPUTS_FIELD_NUMBER: _ClassVar[int]
+    parent: _identifier_pb2.NodeExecutionIdentifier
+    launch_plan_id: _identifier_pb2.Identifier
+    inputs: _literals_pb2.LiteralMap
+    def __init__(self, parent: _Optional[_Union[_identifier_pb2.NodeExecutionIdentifier, _Mapping]] = ..., launch_plan_id: _Optional[_Union[_identifier_pb2.Identifier, _Mapping]] = ..., inputs: _Optional[_Union[_literals_pb2.LiteralMap, _Mapping]] = ...) -> None: ...
+
+class StartChildExecutionsRequest(_message.Message):
+    __slots__ = ("agent_id", "requests")
+    AGENT_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUESTS_FIELD_NUMBER: _ClassVar[int]
+    agent_id: str
+    requests: _containers.RepeatedCompositeFieldContainer[ChildExecutionRequest]
+    def __init__(self, agent_id: _Optional[str] = ..., requests: _Optional[_Iterable[_Union[ChildExecutionRequest, _Mapping]]] = ...) -> None: ...
+
+class StartChildExecutionsResponse(_message.Message):
+    __slots__ = ("executions",)
+    EXECUTIONS_FIELD_NUMBER: _ClassVar[int]
+    executions: _containers.RepeatedCompositeFieldContainer[_execution_pb2.Execution]
+    def __init__(self, executions: _Optional[_Iterable[_Union[_execution_pb2.Execution, _Mapping]]] = ...) -> None: ...

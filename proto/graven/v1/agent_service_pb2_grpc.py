@@ -56,6 +56,16 @@ class AgentServiceStub:
                 request_serializer=graven_dot_v1_dot_agent__service__pb2.ReserveCacheRequest.SerializeToString,
                 response_deserializer=graven_dot_v1_dot_agent__service__pb2.ReserveCacheResponse.FromString,
                 _registered_method=True)
+        self.WaitSignals = channel.unary_unary(
+                '/graven.v1.AgentService/WaitSignals',
+                request_serializer=graven_dot_v1_dot_agent__service__pb2.WaitSignalsRequest.SerializeToString,
+                response_deserializer=graven_dot_v1_dot_agent__service__pb2.WaitSignalsResponse.FromString,
+                _registered_method=True)
+        self.StartChildExecutions = channel.unary_unary(
+                '/graven.v1.AgentService/StartChildExecutions',
+                request_serializer=graven_dot_v1_dot_agent__service__pb2.StartChildExecutionsRequest.SerializeToString,
+                response_deserializer=graven_dot_v1_dot_agent__service__pb2.StartChildExecutionsResponse.FromString,
+                _registered_method=True)
 
 
 class AgentServiceServicer:
@@ -92,6 +102,22 @@ class AgentServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def WaitSignals(self, request, context):
+        """Gates: creates each signal the agent's gate nodes wait for (if not yet there) and
+        answers their current state; the agent asks again until they are set.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StartChildExecutions(self, request, context):
+        """Launch-plan nodes: starts the child execution of each node (once: asking again answers
+        the same execution, in its current phase), so the agent also polls with it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AgentServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -114,6 +140,16 @@ def add_AgentServiceServicer_to_server(servicer, server):
                     servicer.ReserveCache,
                     request_deserializer=graven_dot_v1_dot_agent__service__pb2.ReserveCacheRequest.FromString,
                     response_serializer=graven_dot_v1_dot_agent__service__pb2.ReserveCacheResponse.SerializeToString,
+            ),
+            'WaitSignals': grpc.unary_unary_rpc_method_handler(
+                    servicer.WaitSignals,
+                    request_deserializer=graven_dot_v1_dot_agent__service__pb2.WaitSignalsRequest.FromString,
+                    response_serializer=graven_dot_v1_dot_agent__service__pb2.WaitSignalsResponse.SerializeToString,
+            ),
+            'StartChildExecutions': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartChildExecutions,
+                    request_deserializer=graven_dot_v1_dot_agent__service__pb2.StartChildExecutionsRequest.FromString,
+                    response_serializer=graven_dot_v1_dot_agent__service__pb2.StartChildExecutionsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -226,6 +262,60 @@ class AgentService:
             '/graven.v1.AgentService/ReserveCache',
             graven_dot_v1_dot_agent__service__pb2.ReserveCacheRequest.SerializeToString,
             graven_dot_v1_dot_agent__service__pb2.ReserveCacheResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WaitSignals(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/graven.v1.AgentService/WaitSignals',
+            graven_dot_v1_dot_agent__service__pb2.WaitSignalsRequest.SerializeToString,
+            graven_dot_v1_dot_agent__service__pb2.WaitSignalsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StartChildExecutions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/graven.v1.AgentService/StartChildExecutions',
+            graven_dot_v1_dot_agent__service__pb2.StartChildExecutionsRequest.SerializeToString,
+            graven_dot_v1_dot_agent__service__pb2.StartChildExecutionsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -46,6 +46,14 @@ class AgentServiceStub:
     """Looks up cache keys and reserves the misses, so identical keys running at the same
     moment run once: a key reserved by another live execution answers WAIT.
     """
+    WaitSignals: _grpc.UnaryUnaryMultiCallable[_agent_service_pb2.WaitSignalsRequest, _agent_service_pb2.WaitSignalsResponse]
+    """Gates: creates each signal the agent's gate nodes wait for (if not yet there) and
+    answers their current state; the agent asks again until they are set.
+    """
+    StartChildExecutions: _grpc.UnaryUnaryMultiCallable[_agent_service_pb2.StartChildExecutionsRequest, _agent_service_pb2.StartChildExecutionsResponse]
+    """Launch-plan nodes: starts the child execution of each node (once: asking again answers
+    the same execution, in its current phase), so the agent also polls with it.
+    """
 
 @_typing.type_check_only
 class AgentServiceAsyncStub(AgentServiceStub):
@@ -64,6 +72,14 @@ class AgentServiceAsyncStub(AgentServiceStub):
     ReserveCache: _aio.UnaryUnaryMultiCallable[_agent_service_pb2.ReserveCacheRequest, _agent_service_pb2.ReserveCacheResponse]  # type: ignore[assignment]
     """Looks up cache keys and reserves the misses, so identical keys running at the same
     moment run once: a key reserved by another live execution answers WAIT.
+    """
+    WaitSignals: _aio.UnaryUnaryMultiCallable[_agent_service_pb2.WaitSignalsRequest, _agent_service_pb2.WaitSignalsResponse]  # type: ignore[assignment]
+    """Gates: creates each signal the agent's gate nodes wait for (if not yet there) and
+    answers their current state; the agent asks again until they are set.
+    """
+    StartChildExecutions: _aio.UnaryUnaryMultiCallable[_agent_service_pb2.StartChildExecutionsRequest, _agent_service_pb2.StartChildExecutionsResponse]  # type: ignore[assignment]
+    """Launch-plan nodes: starts the child execution of each node (once: asking again answers
+    the same execution, in its current phase), so the agent also polls with it.
     """
 
 class AgentServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -104,6 +120,26 @@ class AgentServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_agent_service_pb2.ReserveCacheResponse, _abc.Awaitable[_agent_service_pb2.ReserveCacheResponse]]:
         """Looks up cache keys and reserves the misses, so identical keys running at the same
         moment run once: a key reserved by another live execution answers WAIT.
+        """
+
+    @_abc_1.abstractmethod
+    def WaitSignals(
+        self,
+        request: _agent_service_pb2.WaitSignalsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_agent_service_pb2.WaitSignalsResponse, _abc.Awaitable[_agent_service_pb2.WaitSignalsResponse]]:
+        """Gates: creates each signal the agent's gate nodes wait for (if not yet there) and
+        answers their current state; the agent asks again until they are set.
+        """
+
+    @_abc_1.abstractmethod
+    def StartChildExecutions(
+        self,
+        request: _agent_service_pb2.StartChildExecutionsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_agent_service_pb2.StartChildExecutionsResponse, _abc.Awaitable[_agent_service_pb2.StartChildExecutionsResponse]]:
+        """Launch-plan nodes: starts the child execution of each node (once: asking again answers
+        the same execution, in its current phase), so the agent also polls with it.
         """
 
 def add_AgentServiceServicer_to_server(servicer: AgentServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -52,6 +52,7 @@ class ExecutionMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     EXECUTION_MODE_MANUAL: _ClassVar[ExecutionMode]
     EXECUTION_MODE_RELAUNCH: _ClassVar[ExecutionMode]
     EXECUTION_MODE_RECOVER: _ClassVar[ExecutionMode]
+    EXECUTION_MODE_CHILD: _ClassVar[ExecutionMode]
 
 class ErrorKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -88,6 +89,7 @@ EXECUTION_MODE_UNSPECIFIED: ExecutionMode
 EXECUTION_MODE_MANUAL: ExecutionMode
 EXECUTION_MODE_RELAUNCH: ExecutionMode
 EXECUTION_MODE_RECOVER: ExecutionMode
+EXECUTION_MODE_CHILD: ExecutionMode
 ERROR_KIND_UNSPECIFIED: ErrorKind
 ERROR_KIND_USER: ErrorKind
 ERROR_KIND_SYSTEM: ErrorKind
@@ -109,7 +111,7 @@ class ExecutionError(_message.Message):
     def __init__(self, kind: _Optional[_Union[ErrorKind, str]] = ..., type: _Optional[str] = ..., message: _Optional[str] = ..., traceback: _Optional[str] = ..., node_id: _Optional[str] = ...) -> None: ...
 
 class ExecutionSpec(_message.Message):
-    __slots__ = ("workflow_id", "launch_plan_id", "mode", "source_execution_id", "overwrite_cache", "labels", "inputs_uri")
+    __slots__ = ("workflow_id", "launch_plan_id", "mode", "source_execution_id", "overwrite_cache", "labels", "inputs_uri", "parent_node_execution")
     class LabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -124,6 +126,7 @@ class ExecutionSpec(_message.Message):
     OVERWRITE_CACHE_FIELD_NUMBER: _ClassVar[int]
     LABELS_FIELD_NUMBER: _ClassVar[int]
     INPUTS_URI_FIELD_NUMBER: _ClassVar[int]
+    PARENT_NODE_EXECUTION_FIELD_NUMBER: _ClassVar[int]
     workflow_id: _identifier_pb2.Identifier
     launch_plan_id: _identifier_pb2.Identifier
     mode: ExecutionMode
@@ -131,7 +134,8 @@ class ExecutionSpec(_message.Message):
     overwrite_cache: bool
     labels: _containers.ScalarMap[str, str]
     inputs_uri: str
-    def __init__(self, workflow_id: _Optional[_Union[_identifier_pb2.Identifier, _Mapping]] = ..., launch_plan_id: _Optional[_Union[_identifier_pb2.Identifier, _Mapping]] = ..., mode: _Optional[_Union[ExecutionMode, str]] = ..., source_execution_id: _Optional[_Union[_identifier_pb2.ExecutionIdentifier, _Mapping]] = ..., overwrite_cache: _Optional[bool] = ..., labels: _Optional[_Mapping[str, str]] = ..., inputs_uri: _Optional[str] = ...) -> None: ...
+    parent_node_execution: _identifier_pb2.NodeExecutionIdentifier
+    def __init__(self, workflow_id: _Optional[_Union[_identifier_pb2.Identifier, _Mapping]] = ..., launch_plan_id: _Optional[_Union[_identifier_pb2.Identifier, _Mapping]] = ..., mode: _Optional[_Union[ExecutionMode, str]] = ..., source_execution_id: _Optional[_Union[_identifier_pb2.ExecutionIdentifier, _Mapping]] = ..., overwrite_cache: _Optional[bool] = ..., labels: _Optional[_Mapping[str, str]] = ..., inputs_uri: _Optional[str] = ..., parent_node_execution: _Optional[_Union[_identifier_pb2.NodeExecutionIdentifier, _Mapping]] = ...) -> None: ...
 
 class ExecutionClosure(_message.Message):
     __slots__ = ("phase", "created_at", "started_at", "updated_at", "finished_at", "error", "outputs_uri")
@@ -176,7 +180,7 @@ class NodeAttempt(_message.Message):
     def __init__(self, attempt: _Optional[int] = ..., phase: _Optional[_Union[NodePhase, str]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., error: _Optional[_Union[ExecutionError, _Mapping]] = ...) -> None: ...
 
 class NodeExecution(_message.Message):
-    __slots__ = ("id", "task_id", "phase", "cache_status", "cache_key", "source_execution_id", "attempts", "inputs_uri", "outputs_uri", "started_at", "finished_at", "error", "cache_key_components", "output_hashes")
+    __slots__ = ("id", "task_id", "phase", "cache_status", "cache_key", "source_execution_id", "attempts", "inputs_uri", "outputs_uri", "started_at", "finished_at", "error", "cache_key_components", "output_hashes", "parent_node_id", "child_execution_id")
     class OutputHashesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -198,6 +202,8 @@ class NodeExecution(_message.Message):
     ERROR_FIELD_NUMBER: _ClassVar[int]
     CACHE_KEY_COMPONENTS_FIELD_NUMBER: _ClassVar[int]
     OUTPUT_HASHES_FIELD_NUMBER: _ClassVar[int]
+    PARENT_NODE_ID_FIELD_NUMBER: _ClassVar[int]
+    CHILD_EXECUTION_ID_FIELD_NUMBER: _ClassVar[int]
     id: _identifier_pb2.NodeExecutionIdentifier
     task_id: _identifier_pb2.Identifier
     phase: NodePhase
@@ -212,7 +218,9 @@ class NodeExecution(_message.Message):
     error: ExecutionError
     cache_key_components: _cache_pb2.CacheKeyComponents
     output_hashes: _containers.ScalarMap[str, str]
-    def __init__(self, id: _Optional[_Union[_identifier_pb2.NodeExecutionIdentifier, _Mapping]] = ..., task_id: _Optional[_Union[_identifier_pb2.Identifier, _Mapping]] = ..., phase: _Optional[_Union[NodePhase, str]] = ..., cache_status: _Optional[_Union[CacheStatus, str]] = ..., cache_key: _Optional[str] = ..., source_execution_id: _Optional[_Union[_identifier_pb2.ExecutionIdentifier, _Mapping]] = ..., attempts: _Optional[_Iterable[_Union[NodeAttempt, _Mapping]]] = ..., inputs_uri: _Optional[str] = ..., outputs_uri: _Optional[str] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., error: _Optional[_Union[ExecutionError, _Mapping]] = ..., cache_key_components: _Optional[_Union[_cache_pb2.CacheKeyComponents, _Mapping]] = ..., output_hashes: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    parent_node_id: str
+    child_execution_id: _identifier_pb2.ExecutionIdentifier
+    def __init__(self, id: _Optional[_Union[_identifier_pb2.NodeExecutionIdentifier, _Mapping]] = ..., task_id: _Optional[_Union[_identifier_pb2.Identifier, _Mapping]] = ..., phase: _Optional[_Union[NodePhase, str]] = ..., cache_status: _Optional[_Union[CacheStatus, str]] = ..., cache_key: _Optional[str] = ..., source_execution_id: _Optional[_Union[_identifier_pb2.ExecutionIdentifier, _Mapping]] = ..., attempts: _Optional[_Iterable[_Union[NodeAttempt, _Mapping]]] = ..., inputs_uri: _Optional[str] = ..., outputs_uri: _Optional[str] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., error: _Optional[_Union[ExecutionError, _Mapping]] = ..., cache_key_components: _Optional[_Union[_cache_pb2.CacheKeyComponents, _Mapping]] = ..., output_hashes: _Optional[_Mapping[str, str]] = ..., parent_node_id: _Optional[str] = ..., child_execution_id: _Optional[_Union[_identifier_pb2.ExecutionIdentifier, _Mapping]] = ...) -> None: ...
 
 class ExecutionEvent(_message.Message):
     __slots__ = ("id", "phase", "occurred_at", "error", "outputs_uri")
@@ -229,7 +237,7 @@ class ExecutionEvent(_message.Message):
     def __init__(self, id: _Optional[_Union[_identifier_pb2.ExecutionIdentifier, _Mapping]] = ..., phase: _Optional[_Union[ExecutionPhase, str]] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., error: _Optional[_Union[ExecutionError, _Mapping]] = ..., outputs_uri: _Optional[str] = ...) -> None: ...
 
 class NodeEvent(_message.Message):
-    __slots__ = ("id", "task_id", "phase", "attempt", "occurred_at", "error", "inputs_uri", "outputs_uri", "cache_status", "cache_key", "source_execution_id", "cache_key_components", "lineage")
+    __slots__ = ("id", "task_id", "phase", "attempt", "occurred_at", "error", "inputs_uri", "outputs_uri", "cache_status", "cache_key", "source_execution_id", "cache_key_components", "lineage", "parent_node_id", "child_execution_id")
     ID_FIELD_NUMBER: _ClassVar[int]
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
     PHASE_FIELD_NUMBER: _ClassVar[int]
@@ -243,6 +251,8 @@ class NodeEvent(_message.Message):
     SOURCE_EXECUTION_ID_FIELD_NUMBER: _ClassVar[int]
     CACHE_KEY_COMPONENTS_FIELD_NUMBER: _ClassVar[int]
     LINEAGE_FIELD_NUMBER: _ClassVar[int]
+    PARENT_NODE_ID_FIELD_NUMBER: _ClassVar[int]
+    CHILD_EXECUTION_ID_FIELD_NUMBER: _ClassVar[int]
     id: _identifier_pb2.NodeExecutionIdentifier
     task_id: _identifier_pb2.Identifier
     phase: NodePhase
@@ -256,7 +266,9 @@ class NodeEvent(_message.Message):
     source_execution_id: _identifier_pb2.ExecutionIdentifier
     cache_key_components: _cache_pb2.CacheKeyComponents
     lineage: _containers.RepeatedCompositeFieldContainer[_lineage_pb2.LineageRecord]
-    def __init__(self, id: _Optional[_Union[_identifier_pb2.NodeExecutionIdentifier, _Mapping]] = ..., task_id: _Optional[_Union[_identifier_pb2.Identifier, _Mapping]] = ..., phase: _Optional[_Union[NodePhase, str]] = ..., attempt: _Optional[int] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., error: _Optional[_Union[ExecutionError, _Mapping]] = ..., inputs_uri: _Optional[str] = ..., outputs_uri: _Optional[str] = ..., cache_status: _Optional[_Union[CacheStatus, str]] = ..., cache_key: _Optional[str] = ..., source_execution_id: _Optional[_Union[_identifier_pb2.ExecutionIdentifier, _Mapping]] = ..., cache_key_components: _Optional[_Union[_cache_pb2.CacheKeyComponents, _Mapping]] = ..., lineage: _Optional[_Iterable[_Union[_lineage_pb2.LineageRecord, _Mapping]]] = ...) -> None: ...
+    parent_node_id: str
+    child_execution_id: _identifier_pb2.ExecutionIdentifier
+    def __init__(self, id: _Optional[_Union[_identifier_pb2.NodeExecutionIdentifier, _Mapping]] = ..., task_id: _Optional[_Union[_identifier_pb2.Identifier, _Mapping]] = ..., phase: _Optional[_Union[NodePhase, str]] = ..., attempt: _Optional[int] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., error: _Optional[_Union[ExecutionError, _Mapping]] = ..., inputs_uri: _Optional[str] = ..., outputs_uri: _Optional[str] = ..., cache_status: _Optional[_Union[CacheStatus, str]] = ..., cache_key: _Optional[str] = ..., source_execution_id: _Optional[_Union[_identifier_pb2.ExecutionIdentifier, _Mapping]] = ..., cache_key_components: _Optional[_Union[_cache_pb2.CacheKeyComponents, _Mapping]] = ..., lineage: _Optional[_Iterable[_Union[_lineage_pb2.LineageRecord, _Mapping]]] = ..., parent_node_id: _Optional[str] = ..., child_execution_id: _Optional[_Union[_identifier_pb2.ExecutionIdentifier, _Mapping]] = ...) -> None: ...
 
 class Event(_message.Message):
     __slots__ = ("execution", "node")

@@ -28,7 +28,7 @@ from graven.v1 import identifier_pb2 as graven_dot_v1_dot_identifier__pb2
 from graven.v1 import literals_pb2 as graven_dot_v1_dot_literals__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!graven/v1/execution_service.proto\x12\tgraven.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19graven/v1/execution.proto\x1a\x1agraven/v1/identifier.proto\x1a\x18graven/v1/literals.proto\"\xde\x02\n\x16\x43reateExecutionRequest\x12\x0f\n\x07project\x18\x01 \x01(\t\x12\x0e\n\x06\x64omain\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12,\n\x0bworkflow_id\x18\x04 \x01(\x0b\x32\x15.graven.v1.IdentifierH\x00\x12/\n\x0elaunch_plan_id\x18\x05 \x01(\x0b\x32\x15.graven.v1.IdentifierH\x00\x12%\n\x06inputs\x18\x06 \x01(\x0b\x32\x15.graven.v1.LiteralMap\x12\x17\n\x0foverwrite_cache\x18\x07 \x01(\x08\x12=\n\x06labels\x18\x08 \x03(\x0b\x32-.graven.v1.CreateExecutionRequest.LabelsEntry\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\x08\n\x06target\"B\n\x17\x43reateExecutionResponse\x12\'\n\texecution\x18\x01 \x01(\x0b\x32\x14.graven.v1.Execution\"A\n\x13GetExecutionRequest\x12*\n\x02id\x18\x01 \x01(\x0b\x32\x1e.graven.v1.ExecutionIdentifier\"?\n\x14GetExecutionResponse\x12\'\n\texecution\x18\x01 \x01(\x0b\x32\x14.graven.v1.Execution\"\xa2\x02\n\x15ListExecutionsRequest\x12\x0f\n\x07project\x18\x01 \x01(\t\x12\x0e\n\x06\x64omain\x18\x02 \x01(\t\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\x12\x15\n\rworkflow_name\x18\x05 \x01(\t\x12\x18\n\x10workflow_version\x18\x06 \x01(\t\x12)\n\x06phases\x18\x07 \x03(\x0e\x32\x19.graven.v1.ExecutionPhase\x12\x31\n\rcreated_after\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0e\x63reated_before\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"[\n\x16ListExecutionsResponse\x12(\n\nexecutions\x18\x01 \x03(\x0b\x32\x14.graven.v1.Execution\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"x\n\x19ListNodeExecutionsRequest\x12\x34\n\x0c\x65xecution_id\x18\x01 \x01(\x0b\x32\x1e.graven.v1.ExecutionIdentifier\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"h\n\x1aListNodeExecutionsResponse\x12\x31\n\x0fnode_executions\x18\x01 \x03(\x0b\x32\x18.graven.v1.NodeExecution\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"E\n\x17GetExecutionDataRequest\x12*\n\x02id\x18\x01 \x01(\x0b\x32\x1e.graven.v1.ExecutionIdentifier\"i\n\x18GetExecutionDataResponse\x12%\n\x06inputs\x18\x01 \x01(\x0b\x32\x15.graven.v1.LiteralMap\x12&\n\x07outputs\x18\x02 \x01(\x0b\x32\x15.graven.v1.LiteralMap\"M\n\x1bGetNodeExecutionDataRequest\x12.\n\x02id\x18\x01 \x01(\x0b\x32\".graven.v1.NodeExecutionIdentifier\"m\n\x1cGetNodeExecutionDataResponse\x12%\n\x06inputs\x18\x01 \x01(\x0b\x32\x15.graven.v1.LiteralMap\x12&\n\x07outputs\x18\x02 \x01(\x0b\x32\x15.graven.v1.LiteralMap\"C\n\x15WatchExecutionRequest\x12*\n\x02id\x18\x01 \x01(\x0b\x32\x1e.graven.v1.ExecutionIdentifier\"t\n\x16WatchExecutionResponse\x12\'\n\texecution\x18\x01 \x01(\x0b\x32\x14.graven.v1.Execution\x12\x31\n\x0fnode_executions\x18\x02 \x03(\x0b\x32\x18.graven.v1.NodeExecution\"W\n\x19TerminateExecutionRequest\x12*\n\x02id\x18\x01 \x01(\x0b\x32\x1e.graven.v1.ExecutionIdentifier\x12\x0e\n\x06reason\x18\x02 \x01(\t\"E\n\x1aTerminateExecutionResponse\x12\'\n\texecution\x18\x01 \x01(\x0b\x32\x14.graven.v1.Execution\"\xa6\x01\n\x18RelaunchExecutionRequest\x12*\n\x02id\x18\x01 \x01(\x0b\x32\x1e.graven.v1.ExecutionIdentifier\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x1a\n\x10workflow_version\x18\x03 \x01(\tH\x00\x12\x10\n\x06latest\x18\x04 \x01(\x08H\x00\x12\x17\n\x0foverwrite_cache\x18\x05 \x01(\x08\x42\t\n\x07version\"D\n\x19RelaunchExecutionResponse\x12\'\n\texecution\x18\x01 \x01(\x0b\x32\x14.graven.v1.Execution\"S\n\x17RecoverExecutionRequest\x12*\n\x02id\x18\x01 \x01(\x0b\x32\x1e.graven.v1.ExecutionIdentifier\x12\x0c\n\x04name\x18\x02 \x01(\t\"C\n\x18RecoverExecutionResponse\x12\'\n\texecution\x18\x01 \x01(\x0b\x32\x14.graven.v1.Execution2\xb6\x07\n\x10\x45xecutionService\x12X\n\x0f\x43reateExecution\x12!.graven.v1.CreateExecutionRequest\x1a\".graven.v1.CreateExecutionResponse\x12O\n\x0cGetExecution\x12\x1e.graven.v1.GetExecutionRequest\x1a\x1f.graven.v1.GetExecutionResponse\x12U\n\x0eListExecutions\x12 .graven.v1.ListExecutionsRequest\x1a!.graven.v1.ListExecutionsResponse\x12\x61\n\x12ListNodeExecutions\x12$.graven.v1.ListNodeExecutionsRequest\x1a%.graven.v1.ListNodeExecutionsResponse\x12[\n\x10GetExecutionData\x12\".graven.v1.GetExecutionDataRequest\x1a#.graven.v1.GetExecutionDataResponse\x12g\n\x14GetNodeExecutionData\x12&.graven.v1.GetNodeExecutionDataRequest\x1a\'.graven.v1.GetNodeExecutionDataResponse\x12W\n\x0eWatchExecution\x12 .graven.v1.WatchExecutionRequest\x1a!.graven.v1.WatchExecutionResponse0\x01\x12\x61\n\x12TerminateExecution\x12$.graven.v1.TerminateExecutionRequest\x1a%.graven.v1.TerminateExecutionResponse\x12^\n\x11RelaunchExecution\x12#.graven.v1.RelaunchExecutionRequest\x1a$.graven.v1.RelaunchExecutionResponse\x12[\n\x10RecoverExecution\x12\".graven.v1.RecoverExecutionRequest\x1a#.graven.v1.RecoverExecutionResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!graven/v1/execution_service.proto\x12\tgraven.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19graven/v1/execution.proto\x1a\x1agraven/v1/identifier.proto\x1a\x18graven/v1/literals.proto\"\xde\x02\n\x16\x43reateExecutionRequest\x12\x0f\n\x07project\x18\x01 \x01(\t\x12\x0e\n\x06\x64omain\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12,\n\x0bworkflow_id\x18\x04 \x01(\x0b\x32\x15.graven.v1.IdentifierH\x00\x12/\n\x0elaunch_plan_id\x18\x05 \x01(\x0b\x32\x15.graven.v1.IdentifierH\x00\x12%\n\x06inputs\x18\x06 \x01(\x0b\x32\x15.graven.v1.LiteralMap\x12\x17\n\x0foverwrite_cache\x18\x07 \x01(\x08\x12=\n\x06labels\x18\x08 \x03(\x0b\x32-.graven.v1.CreateExecutionRequest.LabelsEntry\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\x08\n\x06target\"B\n\x17\x43reateExecutionResponse\x12\'\n\texecution\x18\x01 \x01(\x0b\x32\x14.graven.v1.Execution\"A\n\x13GetExecutionRequest\x12*\n\x02id\x18\x01 \x01(\x0b\x32\x1e.graven.v1.ExecutionIdentifier\"?\n\x14GetExecutionResponse\x12\'\n\texecution\x18\x01 \x01(\x0b\x32\x14.graven.v1.Execution\"\xa2\x02\n\x15ListExecutionsRequest\x12\x0f\n\x07project\x18\x01 \x01(\t\x12\x0e\n\x06\x64omain\x18\x02 \x01(\t\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\x12\x15\n\rworkflow_name\x18\x05 \x01(\t\x12\x18\n\x10workflow_version\x18\x06 \x01(\t\x12)\n\x06phases\x18\x07 \x03(\x0e\x32\x19.graven.v1.ExecutionPhase\x12\x31\n\rcreated_after\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0e\x63reated_before\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"[\n\x16ListExecutionsResponse\x12(\n\nexecutions\x18\x01 \x03(\x0b\x32\x14.graven.v1.Execution\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xa8\x01\n\x19ListNodeExecutionsRequest\x12\x34\n\x0c\x65xecution_id\x18\x01 \x01(\x0b\x32\x1e.graven.v1.ExecutionIdentifier\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x1b\n\x0eparent_node_id\x18\x04 \x01(\tH\x00\x88\x01\x01\x42\x11\n\x0f_parent_node_id\"h\n\x1aListNodeExecutionsResponse\x12\x31\n\x0fnode_executions\x18\x01 \x03(\x0b\x32\x18.graven.v1.NodeExecution\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"E\n\x17GetExecutionDataRequest\x12*\n\x02id\x18\x01 \x01(\x0b\x32\x1e.graven.v1.ExecutionIdentifier\"i\n\x18GetExecutionDataResponse\x12%\n\x06inputs\x18\x01 \x01(\x0b\x32\x15.graven.v1.LiteralMap\x12&\n\x07outputs\x18\x02 \x01(\x0b\x32\x15.graven.v1.LiteralMap\"M\n\x1bGetNodeExecutionDataRequest\x12.\n\x02id\x18\x01 \x01(\x0b\x32\".graven.v1.NodeExecutionIdentifier\"m\n\x1cGetNodeExecutionDataResponse\x12%\n\x06inputs\x18\x01 \x01(\x0b\x32\x15.graven.v1.LiteralMap\x12&\n\x07outputs\x18\x02 \x01(\x0b\x32\x15.graven.v1.LiteralMap\"C\n\x15WatchExecutionRequest\x12*\n\x02id\x18\x01 \x01(\x0b\x32\x1e.graven.v1.ExecutionIdentifier\"t\n\x16WatchExecutionResponse\x12\'\n\texecution\x18\x01 \x01(\x0b\x32\x14.graven.v1.Execution\x12\x31\n\x0fnode_executions\x18\x02 \x03(\x0b\x32\x18.graven.v1.NodeExecution\"W\n\x19TerminateExecutionRequest\x12*\n\x02id\x18\x01 \x01(\x0b\x32\x1e.graven.v1.ExecutionIdentifier\x12\x0e\n\x06reason\x18\x02 \x01(\t\"E\n\x1aTerminateExecutionResponse\x12\'\n\texecution\x18\x01 \x01(\x0b\x32\x14.graven.v1.Execution\"\xa6\x01\n\x18RelaunchExecutionRequest\x12*\n\x02id\x18\x01 \x01(\x0b\x32\x1e.graven.v1.ExecutionIdentifier\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x1a\n\x10workflow_version\x18\x03 \x01(\tH\x00\x12\x10\n\x06latest\x18\x04 \x01(\x08H\x00\x12\x17\n\x0foverwrite_cache\x18\x05 \x01(\x08\x42\t\n\x07version\"D\n\x19RelaunchExecutionResponse\x12\'\n\texecution\x18\x01 \x01(\x0b\x32\x14.graven.v1.Execution\"S\n\x17RecoverExecutionRequest\x12*\n\x02id\x18\x01 \x01(\x0b\x32\x1e.graven.v1.ExecutionIdentifier\x12\x0c\n\x04name\x18\x02 \x01(\t\"C\n\x18RecoverExecutionResponse\x12\'\n\texecution\x18\x01 \x01(\x0b\x32\x14.graven.v1.Execution2\xb6\x07\n\x10\x45xecutionService\x12X\n\x0f\x43reateExecution\x12!.graven.v1.CreateExecutionRequest\x1a\".graven.v1.CreateExecutionResponse\x12O\n\x0cGetExecution\x12\x1e.graven.v1.GetExecutionRequest\x1a\x1f.graven.v1.GetExecutionResponse\x12U\n\x0eListExecutions\x12 .graven.v1.ListExecutionsRequest\x1a!.graven.v1.ListExecutionsResponse\x12\x61\n\x12ListNodeExecutions\x12$.graven.v1.ListNodeExecutionsRequest\x1a%.graven.v1.ListNodeExecutionsResponse\x12[\n\x10GetExecutionData\x12\".graven.v1.GetExecutionDataRequest\x1a#.graven.v1.GetExecutionDataResponse\x12g\n\x14GetNodeExecutionData\x12&.graven.v1.GetNodeExecutionDataRequest\x1a\'.graven.v1.GetNodeExecutionDataResponse\x12W\n\x0eWatchExecution\x12 .graven.v1.WatchExecutionRequest\x1a!.graven.v1.WatchExecutionResponse0\x01\x12\x61\n\x12TerminateExecution\x12$.graven.v1.TerminateExecutionRequest\x1a%.graven.v1.TerminateExecutionResponse\x12^\n\x11RelaunchExecution\x12#.graven.v1.RelaunchExecutionRequest\x1a$.graven.v1.RelaunchExecutionResponse\x12[\n\x10RecoverExecution\x12\".graven.v1.RecoverExecutionRequest\x1a#.graven.v1.RecoverExecutionResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -51,34 +51,34 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LISTEXECUTIONSREQUEST']._serialized_end=1006
   _globals['_LISTEXECUTIONSRESPONSE']._serialized_start=1008
   _globals['_LISTEXECUTIONSRESPONSE']._serialized_end=1099
-  _globals['_LISTNODEEXECUTIONSREQUEST']._serialized_start=1101
-  _globals['_LISTNODEEXECUTIONSREQUEST']._serialized_end=1221
-  _globals['_LISTNODEEXECUTIONSRESPONSE']._serialized_start=1223
-  _globals['_LISTNODEEXECUTIONSRESPONSE']._serialized_end=1327
-  _globals['_GETEXECUTIONDATAREQUEST']._serialized_start=1329
-  _globals['_GETEXECUTIONDATAREQUEST']._serialized_end=1398
-  _globals['_GETEXECUTIONDATARESPONSE']._serialized_start=1400
-  _globals['_GETEXECUTIONDATARESPONSE']._serialized_end=1505
-  _globals['_GETNODEEXECUTIONDATAREQUEST']._serialized_start=1507
-  _globals['_GETNODEEXECUTIONDATAREQUEST']._serialized_end=1584
-  _globals['_GETNODEEXECUTIONDATARESPONSE']._serialized_start=1586
-  _globals['_GETNODEEXECUTIONDATARESPONSE']._serialized_end=1695
-  _globals['_WATCHEXECUTIONREQUEST']._serialized_start=1697
-  _globals['_WATCHEXECUTIONREQUEST']._serialized_end=1764
-  _globals['_WATCHEXECUTIONRESPONSE']._serialized_start=1766
-  _globals['_WATCHEXECUTIONRESPONSE']._serialized_end=1882
-  _globals['_TERMINATEEXECUTIONREQUEST']._serialized_start=1884
-  _globals['_TERMINATEEXECUTIONREQUEST']._serialized_end=1971
-  _globals['_TERMINATEEXECUTIONRESPONSE']._serialized_start=1973
-  _globals['_TERMINATEEXECUTIONRESPONSE']._serialized_end=2042
-  _globals['_RELAUNCHEXECUTIONREQUEST']._serialized_start=2045
-  _globals['_RELAUNCHEXECUTIONREQUEST']._serialized_end=2211
-  _globals['_RELAUNCHEXECUTIONRESPONSE']._serialized_start=2213
-  _globals['_RELAUNCHEXECUTIONRESPONSE']._serialized_end=2281
-  _globals['_RECOVEREXECUTIONREQUEST']._serialized_start=2283
-  _globals['_RECOVEREXECUTIONREQUEST']._serialized_end=2366
-  _globals['_RECOVEREXECUTIONRESPONSE']._serialized_start=2368
-  _globals['_RECOVEREXECUTIONRESPONSE']._serialized_end=2435
-  _globals['_EXECUTIONSERVICE']._serialized_start=2438
-  _globals['_EXECUTIONSERVICE']._serialized_end=3388
+  _globals['_LISTNODEEXECUTIONSREQUEST']._serialized_start=1102
+  _globals['_LISTNODEEXECUTIONSREQUEST']._serialized_end=1270
+  _globals['_LISTNODEEXECUTIONSRESPONSE']._serialized_start=1272
+  _globals['_LISTNODEEXECUTIONSRESPONSE']._serialized_end=1376
+  _globals['_GETEXECUTIONDATAREQUEST']._serialized_start=1378
+  _globals['_GETEXECUTIONDATAREQUEST']._serialized_end=1447
+  _globals['_GETEXECUTIONDATARESPONSE']._serialized_start=1449
+  _globals['_GETEXECUTIONDATARESPONSE']._serialized_end=1554
+  _globals['_GETNODEEXECUTIONDATAREQUEST']._serialized_start=1556
+  _globals['_GETNODEEXECUTIONDATAREQUEST']._serialized_end=1633
+  _globals['_GETNODEEXECUTIONDATARESPONSE']._serialized_start=1635
+  _globals['_GETNODEEXECUTIONDATARESPONSE']._serialized_end=1744
+  _globals['_WATCHEXECUTIONREQUEST']._serialized_start=1746
+  _globals['_WATCHEXECUTIONREQUEST']._serialized_end=1813
+  _globals['_WATCHEXECUTIONRESPONSE']._serialized_start=1815
+  _globals['_WATCHEXECUTIONRESPONSE']._serialized_end=1931
+  _globals['_TERMINATEEXECUTIONREQUEST']._serialized_start=1933
+  _globals['_TERMINATEEXECUTIONREQUEST']._serialized_end=2020
+  _globals['_TERMINATEEXECUTIONRESPONSE']._serialized_start=2022
+  _globals['_TERMINATEEXECUTIONRESPONSE']._serialized_end=2091
+  _globals['_RELAUNCHEXECUTIONREQUEST']._serialized_start=2094
+  _globals['_RELAUNCHEXECUTIONREQUEST']._serialized_end=2260
+  _globals['_RELAUNCHEXECUTIONRESPONSE']._serialized_start=2262
+  _globals['_RELAUNCHEXECUTIONRESPONSE']._serialized_end=2330
+  _globals['_RECOVEREXECUTIONREQUEST']._serialized_start=2332
+  _globals['_RECOVEREXECUTIONREQUEST']._serialized_end=2415
+  _globals['_RECOVEREXECUTIONRESPONSE']._serialized_start=2417
+  _globals['_RECOVEREXECUTIONRESPONSE']._serialized_end=2484
+  _globals['_EXECUTIONSERVICE']._serialized_start=2487
+  _globals['_EXECUTIONSERVICE']._serialized_end=3437
 # @@protoc_insertion_point(module_scope)

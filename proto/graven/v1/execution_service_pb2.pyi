@@ -88,14 +88,16 @@ class ListExecutionsResponse(_message.Message):
     def __init__(self, executions: _Optional[_Iterable[_Union[_execution_pb2.Execution, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class ListNodeExecutionsRequest(_message.Message):
-    __slots__ = ("execution_id", "page_size", "page_token")
+    __slots__ = ("execution_id", "page_size", "page_token", "parent_node_id")
     EXECUTION_ID_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    PARENT_NODE_ID_FIELD_NUMBER: _ClassVar[int]
     execution_id: _identifier_pb2.ExecutionIdentifier
     page_size: int
     page_token: str
-    def __init__(self, execution_id: _Optional[_Union[_identifier_pb2.ExecutionIdentifier, _Mapping]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    parent_node_id: str
+    def __init__(self, execution_id: _Optional[_Union[_identifier_pb2.ExecutionIdentifier, _Mapping]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., parent_node_id: _Optional[str] = ...) -> None: ...
 
 class ListNodeExecutionsResponse(_message.Message):
     __slots__ = ("node_executions", "next_page_token")

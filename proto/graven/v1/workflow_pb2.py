@@ -22,14 +22,17 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from graven.v1 import identifier_pb2 as graven_dot_v1_dot_identifier__pb2
 from graven.v1 import interface_pb2 as graven_dot_v1_dot_interface__pb2
 from graven.v1 import literals_pb2 as graven_dot_v1_dot_literals__pb2
+from graven.v1 import launch_plan_pb2 as graven_dot_v1_dot_launch__plan__pb2
 from graven.v1 import task_pb2 as graven_dot_v1_dot_task__pb2
+from graven.v1 import types_pb2 as graven_dot_v1_dot_types__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18graven/v1/workflow.proto\x12\tgraven.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1agraven/v1/identifier.proto\x1a\x19graven/v1/interface.proto\x1a\x18graven/v1/literals.proto\x1a\x14graven/v1/task.proto\"7\n\x0fOutputReference\x12\x0f\n\x07node_id\x18\x01 \x01(\t\x12\x13\n\x0boutput_name\x18\x02 \x01(\t\"=\n\x11\x42indingCollection\x12(\n\x08\x62indings\x18\x01 \x03(\x0b\x32\x16.graven.v1.BindingData\"\x8c\x01\n\nBindingMap\x12\x35\n\x08\x62indings\x18\x01 \x03(\x0b\x32#.graven.v1.BindingMap.BindingsEntry\x1aG\n\rBindingsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12%\n\x05value\x18\x02 \x01(\x0b\x32\x16.graven.v1.BindingData:\x02\x38\x01\"\xe0\x01\n\x0b\x42indingData\x12%\n\x07literal\x18\x01 \x01(\x0b\x32\x12.graven.v1.LiteralH\x00\x12-\n\x07promise\x18\x02 \x01(\x0b\x32\x1a.graven.v1.OutputReferenceH\x00\x12\x18\n\x0eworkflow_input\x18\x03 \x01(\tH\x00\x12\x32\n\ncollection\x18\x04 \x01(\x0b\x32\x1c.graven.v1.BindingCollectionH\x00\x12$\n\x03map\x18\x05 \x01(\x0b\x32\x15.graven.v1.BindingMapH\x00\x42\x07\n\x05value\"@\n\x07\x42inding\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\'\n\x07\x62inding\x18\x02 \x01(\x0b\x32\x16.graven.v1.BindingData\"2\n\x08TaskNode\x12&\n\x07task_id\x18\x01 \x01(\x0b\x32\x15.graven.v1.Identifier\"\x1c\n\x0cNodeMetadata\x12\x0c\n\x04name\x18\x01 \x01(\t\"\xb0\x01\n\x04Node\x12\n\n\x02id\x18\x01 \x01(\t\x12)\n\x08metadata\x18\x02 \x01(\x0b\x32\x17.graven.v1.NodeMetadata\x12\"\n\x06inputs\x18\x03 \x03(\x0b\x32\x12.graven.v1.Binding\x12\x19\n\x11upstream_node_ids\x18\x04 \x03(\t\x12(\n\ttask_node\x18\n \x01(\x0b\x32\x13.graven.v1.TaskNodeH\x00\x42\x08\n\x06target\"\x85\x01\n\x10WorkflowTemplate\x12,\n\tinterface\x18\x01 \x01(\x0b\x32\x19.graven.v1.TypedInterface\x12\x1e\n\x05nodes\x18\x02 \x03(\x0b\x32\x0f.graven.v1.Node\x12#\n\x07outputs\x18\x03 \x03(\x0b\x32\x12.graven.v1.Binding\"R\n\x0cWorkflowSpec\x12-\n\x08template\x18\x01 \x01(\x0b\x32\x1b.graven.v1.WorkflowTemplate\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\"\x85\x01\n\x0fWorkflowClosure\x12\x0e\n\x06\x64igest\x18\x01 \x01(\t\x12.\n\ncreated_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1e\n\x05tasks\x18\x03 \x03(\x0b\x32\x0f.graven.v1.Task\x12\x12\n\nnode_order\x18\x04 \x03(\t\"\x81\x01\n\x08Workflow\x12!\n\x02id\x18\x01 \x01(\x0b\x32\x15.graven.v1.Identifier\x12%\n\x04spec\x18\x02 \x01(\x0b\x32\x17.graven.v1.WorkflowSpec\x12+\n\x07\x63losure\x18\x03 \x01(\x0b\x32\x1a.graven.v1.WorkflowClosureb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18graven/v1/workflow.proto\x12\tgraven.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1agraven/v1/identifier.proto\x1a\x19graven/v1/interface.proto\x1a\x18graven/v1/literals.proto\x1a\x1bgraven/v1/launch_plan.proto\x1a\x14graven/v1/task.proto\x1a\x15graven/v1/types.proto\"7\n\x0fOutputReference\x12\x0f\n\x07node_id\x18\x01 \x01(\t\x12\x13\n\x0boutput_name\x18\x02 \x01(\t\"=\n\x11\x42indingCollection\x12(\n\x08\x62indings\x18\x01 \x03(\x0b\x32\x16.graven.v1.BindingData\"\x8c\x01\n\nBindingMap\x12\x35\n\x08\x62indings\x18\x01 \x03(\x0b\x32#.graven.v1.BindingMap.BindingsEntry\x1aG\n\rBindingsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12%\n\x05value\x18\x02 \x01(\x0b\x32\x16.graven.v1.BindingData:\x02\x38\x01\"<\n\x10PromiseAttribute\x12\x0e\n\x04name\x18\x01 \x01(\tH\x00\x12\x0f\n\x05index\x18\x02 \x01(\rH\x00\x42\x07\n\x05value\"\xaa\x02\n\x0b\x42indingData\x12%\n\x07literal\x18\x01 \x01(\x0b\x32\x12.graven.v1.LiteralH\x00\x12-\n\x07promise\x18\x02 \x01(\x0b\x32\x1a.graven.v1.OutputReferenceH\x00\x12\x18\n\x0eworkflow_input\x18\x03 \x01(\tH\x00\x12\x32\n\ncollection\x18\x04 \x01(\x0b\x32\x1c.graven.v1.BindingCollectionH\x00\x12$\n\x03map\x18\x05 \x01(\x0b\x32\x15.graven.v1.BindingMapH\x00\x12\x18\n\x0eworkflow_error\x18\x07 \x01(\x08H\x00\x12.\n\tattr_path\x18\x06 \x03(\x0b\x32\x1b.graven.v1.PromiseAttributeB\x07\n\x05value\"@\n\x07\x42inding\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\'\n\x07\x62inding\x18\x02 \x01(\x0b\x32\x16.graven.v1.BindingData\"2\n\x08TaskNode\x12&\n\x07task_id\x18\x01 \x01(\x0b\x32\x15.graven.v1.Identifier\"\x94\x01\n\x14\x43omparisonExpression\x12/\n\x08operator\x18\x01 \x01(\x0e\x32\x1d.graven.v1.ComparisonOperator\x12$\n\x04left\x18\x02 \x01(\x0b\x32\x16.graven.v1.BindingData\x12%\n\x05right\x18\x03 \x01(\x0b\x32\x16.graven.v1.BindingData\"f\n\x0fUnaryExpression\x12*\n\x08operator\x18\x01 \x01(\x0e\x32\x18.graven.v1.UnaryOperator\x12\'\n\x07operand\x18\x02 \x01(\x0b\x32\x16.graven.v1.BindingData\"\x9e\x01\n\x15\x43onjunctionExpression\x12,\n\x08operator\x18\x01 \x01(\x0e\x32\x1a.graven.v1.LogicalOperator\x12*\n\x04left\x18\x02 \x01(\x0b\x32\x1c.graven.v1.BooleanExpression\x12+\n\x05right\x18\x03 \x01(\x0b\x32\x1c.graven.v1.BooleanExpression\"\xbe\x01\n\x11\x42ooleanExpression\x12\x35\n\ncomparison\x18\x01 \x01(\x0b\x32\x1f.graven.v1.ComparisonExpressionH\x00\x12+\n\x05unary\x18\x02 \x01(\x0b\x32\x1a.graven.v1.UnaryExpressionH\x00\x12\x37\n\x0b\x63onjunction\x18\x03 \x01(\x0b\x32 .graven.v1.ConjunctionExpressionH\x00\x42\x0c\n\nexpression\"a\n\nBranchCase\x12/\n\tcondition\x18\x01 \x01(\x0b\x32\x1c.graven.v1.BooleanExpression\x12\"\n\tthen_node\x18\x02 \x01(\x0b\x32\x0f.graven.v1.Node\"z\n\nBranchNode\x12$\n\x05\x63\x61ses\x18\x01 \x03(\x0b\x32\x15.graven.v1.BranchCase\x12$\n\telse_node\x18\x02 \x01(\x0b\x32\x0f.graven.v1.NodeH\x00\x12\x13\n\telse_fail\x18\x03 \x01(\tH\x00\x42\x0b\n\totherwise\"\x95\x01\n\tArrayNode\x12&\n\x07task_id\x18\x01 \x01(\x0b\x32\x15.graven.v1.Identifier\x12\x15\n\rmapped_inputs\x18\x02 \x03(\t\x12\x13\n\x0b\x63oncurrency\x18\x03 \x01(\r\x12\x1e\n\x11min_success_ratio\x18\x04 \x01(\x02H\x00\x88\x01\x01\x42\x14\n\x12_min_success_ratio\"~\n\x0cWorkflowNode\x12\x30\n\x0fsub_workflow_id\x18\x01 \x01(\x0b\x32\x15.graven.v1.IdentifierH\x00\x12/\n\x0elaunch_plan_id\x18\x02 \x01(\x0b\x32\x15.graven.v1.IdentifierH\x00\x42\x0b\n\treference\"J\n\x0fSignalCondition\x12\x11\n\tsignal_id\x18\x01 \x01(\t\x12$\n\x04type\x18\x02 \x01(\x0b\x32\x16.graven.v1.LiteralType\"%\n\x10\x41pproveCondition\x12\x11\n\tsignal_id\x18\x01 \x01(\t\"\xcd\x01\n\x08GateNode\x12*\n\x05sleep\x18\x01 \x01(\x0b\x32\x19.google.protobuf.DurationH\x00\x12,\n\x06signal\x18\x02 \x01(\x0b\x32\x1a.graven.v1.SignalConditionH\x00\x12.\n\x07\x61pprove\x18\x03 \x01(\x0b\x32\x1b.graven.v1.ApproveConditionH\x00\x12*\n\x07timeout\x18\x04 \x01(\x0b\x32\x19.google.protobuf.DurationB\x0b\n\tcondition\"\x1c\n\x0cNodeMetadata\x12\x0c\n\x04name\x18\x01 \x01(\t\"\xe6\x02\n\x04Node\x12\n\n\x02id\x18\x01 \x01(\t\x12)\n\x08metadata\x18\x02 \x01(\x0b\x32\x17.graven.v1.NodeMetadata\x12\"\n\x06inputs\x18\x03 \x03(\x0b\x32\x12.graven.v1.Binding\x12\x19\n\x11upstream_node_ids\x18\x04 \x03(\t\x12(\n\ttask_node\x18\n \x01(\x0b\x32\x13.graven.v1.TaskNodeH\x00\x12,\n\x0b\x62ranch_node\x18\x0b \x01(\x0b\x32\x15.graven.v1.BranchNodeH\x00\x12*\n\narray_node\x18\x0c \x01(\x0b\x32\x14.graven.v1.ArrayNodeH\x00\x12\x30\n\rworkflow_node\x18\r \x01(\x0b\x32\x17.graven.v1.WorkflowNodeH\x00\x12(\n\tgate_node\x18\x0e \x01(\x0b\x32\x13.graven.v1.GateNodeH\x00\x42\x08\n\x06target\"D\n\x10WorkflowMetadata\x12\x30\n\x0e\x66\x61ilure_policy\x18\x01 \x01(\x0e\x32\x18.graven.v1.FailurePolicy\"\xdb\x01\n\x10WorkflowTemplate\x12,\n\tinterface\x18\x01 \x01(\x0b\x32\x19.graven.v1.TypedInterface\x12\x1e\n\x05nodes\x18\x02 \x03(\x0b\x32\x0f.graven.v1.Node\x12#\n\x07outputs\x18\x03 \x03(\x0b\x32\x12.graven.v1.Binding\x12-\n\x08metadata\x18\x04 \x01(\x0b\x32\x1b.graven.v1.WorkflowMetadata\x12%\n\x0c\x66\x61ilure_node\x18\x05 \x01(\x0b\x32\x0f.graven.v1.Node\"R\n\x0cWorkflowSpec\x12-\n\x08template\x18\x01 \x01(\x0b\x32\x1b.graven.v1.WorkflowTemplate\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\"\xde\x01\n\x0fWorkflowClosure\x12\x0e\n\x06\x64igest\x18\x01 \x01(\t\x12.\n\ncreated_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1e\n\x05tasks\x18\x03 \x03(\x0b\x32\x0f.graven.v1.Task\x12\x12\n\nnode_order\x18\x04 \x03(\t\x12*\n\rsub_workflows\x18\x05 \x03(\x0b\x32\x13.graven.v1.Workflow\x12+\n\x0claunch_plans\x18\x06 \x03(\x0b\x32\x15.graven.v1.LaunchPlan\"\x81\x01\n\x08Workflow\x12!\n\x02id\x18\x01 \x01(\x0b\x32\x15.graven.v1.Identifier\x12%\n\x04spec\x18\x02 \x01(\x0b\x32\x17.graven.v1.WorkflowSpec\x12+\n\x07\x63losure\x18\x03 \x01(\x0b\x32\x1a.graven.v1.WorkflowClosure*\xe1\x01\n\x12\x43omparisonOperator\x12#\n\x1f\x43OMPARISON_OPERATOR_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x43OMPARISON_OPERATOR_EQ\x10\x01\x12\x1a\n\x16\x43OMPARISON_OPERATOR_NE\x10\x02\x12\x1a\n\x16\x43OMPARISON_OPERATOR_LT\x10\x03\x12\x1a\n\x16\x43OMPARISON_OPERATOR_LE\x10\x04\x12\x1a\n\x16\x43OMPARISON_OPERATOR_GT\x10\x05\x12\x1a\n\x16\x43OMPARISON_OPERATOR_GE\x10\x06*\x84\x01\n\rUnaryOperator\x12\x1e\n\x1aUNARY_OPERATOR_UNSPECIFIED\x10\x00\x12\x1a\n\x16UNARY_OPERATOR_IS_TRUE\x10\x01\x12\x1b\n\x17UNARY_OPERATOR_IS_FALSE\x10\x02\x12\x1a\n\x16UNARY_OPERATOR_IS_NONE\x10\x03*f\n\x0fLogicalOperator\x12 \n\x1cLOGICAL_OPERATOR_UNSPECIFIED\x10\x00\x12\x18\n\x14LOGICAL_OPERATOR_AND\x10\x01\x12\x17\n\x13LOGICAL_OPERATOR_OR\x10\x02*\x8d\x01\n\rFailurePolicy\x12\x1e\n\x1a\x46\x41ILURE_POLICY_UNSPECIFIED\x10\x00\x12#\n\x1f\x46\x41ILURE_POLICY_FAIL_IMMEDIATELY\x10\x01\x12\x37\n3FAILURE_POLICY_FAIL_AFTER_EXECUTABLE_NODES_COMPLETE\x10\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -38,30 +41,64 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_BINDINGMAP_BINDINGSENTRY']._loaded_options = None
   _globals['_BINDINGMAP_BINDINGSENTRY']._serialized_options = b'8\001'
-  _globals['_OUTPUTREFERENCE']._serialized_start=175
-  _globals['_OUTPUTREFERENCE']._serialized_end=230
-  _globals['_BINDINGCOLLECTION']._serialized_start=232
-  _globals['_BINDINGCOLLECTION']._serialized_end=293
-  _globals['_BINDINGMAP']._serialized_start=296
-  _globals['_BINDINGMAP']._serialized_end=436
-  _globals['_BINDINGMAP_BINDINGSENTRY']._serialized_start=365
-  _globals['_BINDINGMAP_BINDINGSENTRY']._serialized_end=436
-  _globals['_BINDINGDATA']._serialized_start=439
-  _globals['_BINDINGDATA']._serialized_end=663
-  _globals['_BINDING']._serialized_start=665
-  _globals['_BINDING']._serialized_end=729
-  _globals['_TASKNODE']._serialized_start=731
-  _globals['_TASKNODE']._serialized_end=781
-  _globals['_NODEMETADATA']._serialized_start=783
-  _globals['_NODEMETADATA']._serialized_end=811
-  _globals['_NODE']._serialized_start=814
-  _globals['_NODE']._serialized_end=990
-  _globals['_WORKFLOWTEMPLATE']._serialized_start=993
-  _globals['_WORKFLOWTEMPLATE']._serialized_end=1126
-  _globals['_WORKFLOWSPEC']._serialized_start=1128
-  _globals['_WORKFLOWSPEC']._serialized_end=1210
-  _globals['_WORKFLOWCLOSURE']._serialized_start=1213
-  _globals['_WORKFLOWCLOSURE']._serialized_end=1346
-  _globals['_WORKFLOW']._serialized_start=1349
-  _globals['_WORKFLOW']._serialized_end=1478
+  _globals['_COMPARISONOPERATOR']._serialized_start=3563
+  _globals['_COMPARISONOPERATOR']._serialized_end=3788
+  _globals['_UNARYOPERATOR']._serialized_start=3791
+  _globals['_UNARYOPERATOR']._serialized_end=3923
+  _globals['_LOGICALOPERATOR']._serialized_start=3925
+  _globals['_LOGICALOPERATOR']._serialized_end=4027
+  _globals['_FAILUREPOLICY']._serialized_start=4030
+  _globals['_FAILUREPOLICY']._serialized_end=4171
+  _globals['_OUTPUTREFERENCE']._serialized_start=259
+  _globals['_OUTPUTREFERENCE']._serialized_end=314
+  _globals['_BINDINGCOLLECTION']._serialized_start=316
+  _globals['_BINDINGCOLLECTION']._serialized_end=377
+  _globals['_BINDINGMAP']._serialized_start=380
+  _globals['_BINDINGMAP']._serialized_end=520
+  _globals['_BINDINGMAP_BINDINGSENTRY']._serialized_start=449
+  _globals['_BINDINGMAP_BINDINGSENTRY']._serialized_end=520
+  _globals['_PROMISEATTRIBUTE']._serialized_start=522
+  _globals['_PROMISEATTRIBUTE']._serialized_end=582
+  _globals['_BINDINGDATA']._serialized_start=585
+  _globals['_BINDINGDATA']._serialized_end=883
+  _globals['_BINDING']._serialized_start=885
+  _globals['_BINDING']._serialized_end=949
+  _globals['_TASKNODE']._serialized_start=951
+  _globals['_TASKNODE']._serialized_end=1001
+  _globals['_COMPARISONEXPRESSION']._serialized_start=1004
+  _globals['_COMPARISONEXPRESSION']._serialized_end=1152
+  _globals['_UNARYEXPRESSION']._serialized_start=1154
+  _globals['_UNARYEXPRESSION']._serialized_end=1256
+  _globals['_CONJUNCTIONEXPRESSION']._serialized_start=1259
+  _globals['_CONJUNCTIONEXPRESSION']._serialized_end=1417
+  _globals['_BOOLEANEXPRESSION']._serialized_start=1420
+  _globals['_BOOLEANEXPRESSION']._serialized_end=1610
+  _globals['_BRANCHCASE']._serialized_start=1612
+  _globals['_BRANCHCASE']._serialized_end=1709
+  _globals['_BRANCHNODE']._serialized_start=1711
+  _globals['_BRANCHNODE']._serialized_end=1833
+  _globals['_ARRAYNODE']._serialized_start=1836
+  _globals['_ARRAYNODE']._serialized_end=1985
+  _globals['_WORKFLOWNODE']._serialized_start=1987
+  _globals['_WORKFLOWNODE']._serialized_end=2113
+  _globals['_SIGNALCONDITION']._serialized_start=2115
+  _globals['_SIGNALCONDITION']._serialized_end=2189
+  _globals['_APPROVECONDITION']._serialized_start=2191
+  _globals['_APPROVECONDITION']._serialized_end=2228
+  _globals['_GATENODE']._serialized_start=2231
+  _globals['_GATENODE']._serialized_end=2436
+  _globals['_NODEMETADATA']._serialized_start=2438
+  _globals['_NODEMETADATA']._serialized_end=2466
+  _globals['_NODE']._serialized_start=2469
+  _globals['_NODE']._serialized_end=2827
+  _globals['_WORKFLOWMETADATA']._serialized_start=2829
+  _globals['_WORKFLOWMETADATA']._serialized_end=2897
+  _globals['_WORKFLOWTEMPLATE']._serialized_start=2900
+  _globals['_WORKFLOWTEMPLATE']._serialized_end=3119
+  _globals['_WORKFLOWSPEC']._serialized_start=3121
+  _globals['_WORKFLOWSPEC']._serialized_end=3203
+  _globals['_WORKFLOWCLOSURE']._serialized_start=3206
+  _globals['_WORKFLOWCLOSURE']._serialized_end=3428
+  _globals['_WORKFLOW']._serialized_start=3431
+  _globals['_WORKFLOW']._serialized_end=3560
 # @@protoc_insertion_point(module_scope)

@@ -10,8 +10,14 @@ import type { CacheEntry, CacheKeyComponents } from "./cache_pb";
 import { file_graven_v1_cache } from "./cache_pb";
 import type { Event, Execution, NodeExecution } from "./execution_pb";
 import { file_graven_v1_execution } from "./execution_pb";
-import type { ExecutionIdentifier } from "./identifier_pb";
+import type { ExecutionIdentifier, Identifier, NodeExecutionIdentifier } from "./identifier_pb";
 import { file_graven_v1_identifier } from "./identifier_pb";
+import type { LiteralMap } from "./literals_pb";
+import { file_graven_v1_literals } from "./literals_pb";
+import type { Signal, SignalIdentifier } from "./signal_pb";
+import { file_graven_v1_signal } from "./signal_pb";
+import type { LiteralType } from "./types_pb";
+import { file_graven_v1_types } from "./types_pb";
 import type { Workflow } from "./workflow_pb";
 import { file_graven_v1_workflow } from "./workflow_pb";
 import type { Message } from "@bufbuild/protobuf";
@@ -20,7 +26,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file graven/v1/agent_service.proto.
  */
 export const file_graven_v1_agent_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch1ncmF2ZW4vdjEvYWdlbnRfc2VydmljZS5wcm90bxIJZ3JhdmVuLnYxIlYKFUNsYWltRXhlY3V0aW9uUmVxdWVzdBIQCghhZ2VudF9pZBgBIAEoCRIrCgh3YWl0X2ZvchgCIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiLkAQoWQ2xhaW1FeGVjdXRpb25SZXNwb25zZRInCglleGVjdXRpb24YASABKAsyFC5ncmF2ZW4udjEuRXhlY3V0aW9uEiUKCHdvcmtmbG93GAIgASgLMhMuZ3JhdmVuLnYxLldvcmtmbG93EjEKD25vZGVfZXhlY3V0aW9ucxgDIAMoCzIYLmdyYXZlbi52MS5Ob2RlRXhlY3V0aW9uEjQKEGxlYXNlX2V4cGlyZXNfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCXN0b3JlX3VybBgFIAEoCSJbChBIZWFydGJlYXRSZXF1ZXN0EhAKCGFnZW50X2lkGAEgASgJEjUKDWV4ZWN1dGlvbl9pZHMYAiADKAsyHi5ncmF2ZW4udjEuRXhlY3V0aW9uSWRlbnRpZmllciKqAQoRSGVhcnRiZWF0UmVzcG9uc2USNAoQbGVhc2VfZXhwaXJlc19hdBgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoJdGVybWluYXRlGAIgAygLMh4uZ3JhdmVuLnYxLkV4ZWN1dGlvbklkZW50aWZpZXISLAoEbG9zdBgDIAMoCzIeLmdyYXZlbi52MS5FeGVjdXRpb25JZGVudGlmaWVyIkkKE1JlcG9ydEV2ZW50c1JlcXVlc3QSEAoIYWdlbnRfaWQYASABKAkSIAoGZXZlbnRzGAIgAygLMhAuZ3JhdmVuLnYxLkV2ZW50IhYKFFJlcG9ydEV2ZW50c1Jlc3BvbnNlIl8KDENhY2hlUmVxdWVzdBIPCgdub2RlX2lkGAEgASgJEgsKA2tleRgCIAEoCRIxCgpjb21wb25lbnRzGAMgASgLMh0uZ3JhdmVuLnYxLkNhY2hlS2V5Q29tcG9uZW50cyKbAQoTUmVzZXJ2ZUNhY2hlUmVxdWVzdBIQCghhZ2VudF9pZBgBIAEoCRI0CgxleGVjdXRpb25faWQYAiABKAsyHi5ncmF2ZW4udjEuRXhlY3V0aW9uSWRlbnRpZmllchIpCghyZXF1ZXN0cxgDIAMoCzIXLmdyYXZlbi52MS5DYWNoZVJlcXVlc3QSEQoJb3ZlcndyaXRlGAQgASgIInAKC0NhY2hlQW5zd2VyEg8KB25vZGVfaWQYASABKAkSKgoIZGVjaXNpb24YAiABKA4yGC5ncmF2ZW4udjEuQ2FjaGVEZWNpc2lvbhIkCgVlbnRyeRgDIAEoCzIVLmdyYXZlbi52MS5DYWNoZUVudHJ5Ij8KFFJlc2VydmVDYWNoZVJlc3BvbnNlEicKB2Fuc3dlcnMYASADKAsyFi5ncmF2ZW4udjEuQ2FjaGVBbnN3ZXIqeAoNQ2FjaGVEZWNpc2lvbhIeChpDQUNIRV9ERUNJU0lPTl9VTlNQRUNJRklFRBAAEhYKEkNBQ0hFX0RFQ0lTSU9OX0hJVBABEhYKEkNBQ0hFX0RFQ0lTSU9OX1JVThACEhcKE0NBQ0hFX0RFQ0lTSU9OX1dBSVQQAzLPAgoMQWdlbnRTZXJ2aWNlElUKDkNsYWltRXhlY3V0aW9uEiAuZ3JhdmVuLnYxLkNsYWltRXhlY3V0aW9uUmVxdWVzdBohLmdyYXZlbi52MS5DbGFpbUV4ZWN1dGlvblJlc3BvbnNlEkYKCUhlYXJ0YmVhdBIbLmdyYXZlbi52MS5IZWFydGJlYXRSZXF1ZXN0GhwuZ3JhdmVuLnYxLkhlYXJ0YmVhdFJlc3BvbnNlEk8KDFJlcG9ydEV2ZW50cxIeLmdyYXZlbi52MS5SZXBvcnRFdmVudHNSZXF1ZXN0Gh8uZ3JhdmVuLnYxLlJlcG9ydEV2ZW50c1Jlc3BvbnNlEk8KDFJlc2VydmVDYWNoZRIeLmdyYXZlbi52MS5SZXNlcnZlQ2FjaGVSZXF1ZXN0Gh8uZ3JhdmVuLnYxLlJlc2VydmVDYWNoZVJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_graven_v1_cache, file_graven_v1_execution, file_graven_v1_identifier, file_graven_v1_workflow]);
+  fileDesc("Ch1ncmF2ZW4vdjEvYWdlbnRfc2VydmljZS5wcm90bxIJZ3JhdmVuLnYxIlYKFUNsYWltRXhlY3V0aW9uUmVxdWVzdBIQCghhZ2VudF9pZBgBIAEoCRIrCgh3YWl0X2ZvchgCIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiLkAQoWQ2xhaW1FeGVjdXRpb25SZXNwb25zZRInCglleGVjdXRpb24YASABKAsyFC5ncmF2ZW4udjEuRXhlY3V0aW9uEiUKCHdvcmtmbG93GAIgASgLMhMuZ3JhdmVuLnYxLldvcmtmbG93EjEKD25vZGVfZXhlY3V0aW9ucxgDIAMoCzIYLmdyYXZlbi52MS5Ob2RlRXhlY3V0aW9uEjQKEGxlYXNlX2V4cGlyZXNfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCXN0b3JlX3VybBgFIAEoCSJbChBIZWFydGJlYXRSZXF1ZXN0EhAKCGFnZW50X2lkGAEgASgJEjUKDWV4ZWN1dGlvbl9pZHMYAiADKAsyHi5ncmF2ZW4udjEuRXhlY3V0aW9uSWRlbnRpZmllciKqAQoRSGVhcnRiZWF0UmVzcG9uc2USNAoQbGVhc2VfZXhwaXJlc19hdBgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoJdGVybWluYXRlGAIgAygLMh4uZ3JhdmVuLnYxLkV4ZWN1dGlvbklkZW50aWZpZXISLAoEbG9zdBgDIAMoCzIeLmdyYXZlbi52MS5FeGVjdXRpb25JZGVudGlmaWVyIkkKE1JlcG9ydEV2ZW50c1JlcXVlc3QSEAoIYWdlbnRfaWQYASABKAkSIAoGZXZlbnRzGAIgAygLMhAuZ3JhdmVuLnYxLkV2ZW50IhYKFFJlcG9ydEV2ZW50c1Jlc3BvbnNlIl8KDENhY2hlUmVxdWVzdBIPCgdub2RlX2lkGAEgASgJEgsKA2tleRgCIAEoCRIxCgpjb21wb25lbnRzGAMgASgLMh0uZ3JhdmVuLnYxLkNhY2hlS2V5Q29tcG9uZW50cyKbAQoTUmVzZXJ2ZUNhY2hlUmVxdWVzdBIQCghhZ2VudF9pZBgBIAEoCRI0CgxleGVjdXRpb25faWQYAiABKAsyHi5ncmF2ZW4udjEuRXhlY3V0aW9uSWRlbnRpZmllchIpCghyZXF1ZXN0cxgDIAMoCzIXLmdyYXZlbi52MS5DYWNoZVJlcXVlc3QSEQoJb3ZlcndyaXRlGAQgASgIInAKC0NhY2hlQW5zd2VyEg8KB25vZGVfaWQYASABKAkSKgoIZGVjaXNpb24YAiABKA4yGC5ncmF2ZW4udjEuQ2FjaGVEZWNpc2lvbhIkCgVlbnRyeRgDIAEoCzIVLmdyYXZlbi52MS5DYWNoZUVudHJ5Ij8KFFJlc2VydmVDYWNoZVJlc3BvbnNlEicKB2Fuc3dlcnMYASADKAsyFi5ncmF2ZW4udjEuQ2FjaGVBbnN3ZXIimgEKClNpZ25hbFdhaXQSJwoCaWQYASABKAsyGy5ncmF2ZW4udjEuU2lnbmFsSWRlbnRpZmllchIkCgR0eXBlGAIgASgLMhYuZ3JhdmVuLnYxLkxpdGVyYWxUeXBlEg8KB25vZGVfaWQYAyABKAkSLAoIZGVhZGxpbmUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkwKEldhaXRTaWduYWxzUmVxdWVzdBIQCghhZ2VudF9pZBgBIAEoCRIkCgV3YWl0cxgCIAMoCzIVLmdyYXZlbi52MS5TaWduYWxXYWl0IjkKE1dhaXRTaWduYWxzUmVzcG9uc2USIgoHc2lnbmFscxgBIAMoCzIRLmdyYXZlbi52MS5TaWduYWwioQEKFUNoaWxkRXhlY3V0aW9uUmVxdWVzdBIyCgZwYXJlbnQYASABKAsyIi5ncmF2ZW4udjEuTm9kZUV4ZWN1dGlvbklkZW50aWZpZXISLQoObGF1bmNoX3BsYW5faWQYAiABKAsyFS5ncmF2ZW4udjEuSWRlbnRpZmllchIlCgZpbnB1dHMYAyABKAsyFS5ncmF2ZW4udjEuTGl0ZXJhbE1hcCJjChtTdGFydENoaWxkRXhlY3V0aW9uc1JlcXVlc3QSEAoIYWdlbnRfaWQYASABKAkSMgoIcmVxdWVzdHMYAiADKAsyIC5ncmF2ZW4udjEuQ2hpbGRFeGVjdXRpb25SZXF1ZXN0IkgKHFN0YXJ0Q2hpbGRFeGVjdXRpb25zUmVzcG9uc2USKAoKZXhlY3V0aW9ucxgBIAMoCzIULmdyYXZlbi52MS5FeGVjdXRpb24qeAoNQ2FjaGVEZWNpc2lvbhIeChpDQUNIRV9ERUNJU0lPTl9VTlNQRUNJRklFRBAAEhYKEkNBQ0hFX0RFQ0lTSU9OX0hJVBABEhYKEkNBQ0hFX0RFQ0lTSU9OX1JVThACEhcKE0NBQ0hFX0RFQ0lTSU9OX1dBSVQQAzKGBAoMQWdlbnRTZXJ2aWNlElUKDkNsYWltRXhlY3V0aW9uEiAuZ3JhdmVuLnYxLkNsYWltRXhlY3V0aW9uUmVxdWVzdBohLmdyYXZlbi52MS5DbGFpbUV4ZWN1dGlvblJlc3BvbnNlEkYKCUhlYXJ0YmVhdBIbLmdyYXZlbi52MS5IZWFydGJlYXRSZXF1ZXN0GhwuZ3JhdmVuLnYxLkhlYXJ0YmVhdFJlc3BvbnNlEk8KDFJlcG9ydEV2ZW50cxIeLmdyYXZlbi52MS5SZXBvcnRFdmVudHNSZXF1ZXN0Gh8uZ3JhdmVuLnYxLlJlcG9ydEV2ZW50c1Jlc3BvbnNlEk8KDFJlc2VydmVDYWNoZRIeLmdyYXZlbi52MS5SZXNlcnZlQ2FjaGVSZXF1ZXN0Gh8uZ3JhdmVuLnYxLlJlc2VydmVDYWNoZVJlc3BvbnNlEkwKC1dhaXRTaWduYWxzEh0uZ3JhdmVuLnYxLldhaXRTaWduYWxzUmVxdWVzdBoeLmdyYXZlbi52MS5XYWl0U2lnbmFsc1Jlc3BvbnNlEmcKFFN0YXJ0Q2hpbGRFeGVjdXRpb25zEiYuZ3JhdmVuLnYxLlN0YXJ0Q2hpbGRFeGVjdXRpb25zUmVxdWVzdBonLmdyYXZlbi52MS5TdGFydENoaWxkRXhlY3V0aW9uc1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_graven_v1_cache, file_graven_v1_execution, file_graven_v1_identifier, file_graven_v1_literals, file_graven_v1_signal, file_graven_v1_types, file_graven_v1_workflow]);
 
 /**
  * @generated from message graven.v1.ClaimExecutionRequest
@@ -283,6 +289,153 @@ export const ReserveCacheResponseSchema: GenMessage<ReserveCacheResponse> = /*@_
   messageDesc(file_graven_v1_agent_service, 9);
 
 /**
+ * @generated from message graven.v1.SignalWait
+ */
+export type SignalWait = Message<"graven.v1.SignalWait"> & {
+  /**
+   * @generated from field: graven.v1.SignalIdentifier id = 1;
+   */
+  id?: SignalIdentifier | undefined;
+
+  /**
+   * @generated from field: graven.v1.LiteralType type = 2;
+   */
+  type?: LiteralType | undefined;
+
+  /**
+   * @generated from field: string node_id = 3;
+   */
+  nodeId: string;
+
+  /**
+   * Unset: no limit. Fixed by the first request that creates the signal.
+   *
+   * @generated from field: google.protobuf.Timestamp deadline = 4;
+   */
+  deadline?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message graven.v1.SignalWait.
+ * Use `create(SignalWaitSchema)` to create a new message.
+ */
+export const SignalWaitSchema: GenMessage<SignalWait> = /*@__PURE__*/
+  messageDesc(file_graven_v1_agent_service, 10);
+
+/**
+ * @generated from message graven.v1.WaitSignalsRequest
+ */
+export type WaitSignalsRequest = Message<"graven.v1.WaitSignalsRequest"> & {
+  /**
+   * @generated from field: string agent_id = 1;
+   */
+  agentId: string;
+
+  /**
+   * @generated from field: repeated graven.v1.SignalWait waits = 2;
+   */
+  waits: SignalWait[];
+};
+
+/**
+ * Describes the message graven.v1.WaitSignalsRequest.
+ * Use `create(WaitSignalsRequestSchema)` to create a new message.
+ */
+export const WaitSignalsRequestSchema: GenMessage<WaitSignalsRequest> = /*@__PURE__*/
+  messageDesc(file_graven_v1_agent_service, 11);
+
+/**
+ * @generated from message graven.v1.WaitSignalsResponse
+ */
+export type WaitSignalsResponse = Message<"graven.v1.WaitSignalsResponse"> & {
+  /**
+   * One per wait, in the same order.
+   *
+   * @generated from field: repeated graven.v1.Signal signals = 1;
+   */
+  signals: Signal[];
+};
+
+/**
+ * Describes the message graven.v1.WaitSignalsResponse.
+ * Use `create(WaitSignalsResponseSchema)` to create a new message.
+ */
+export const WaitSignalsResponseSchema: GenMessage<WaitSignalsResponse> = /*@__PURE__*/
+  messageDesc(file_graven_v1_agent_service, 12);
+
+/**
+ * @generated from message graven.v1.ChildExecutionRequest
+ */
+export type ChildExecutionRequest = Message<"graven.v1.ChildExecutionRequest"> & {
+  /**
+   * The launch-plan node (and its execution) that starts the child.
+   *
+   * @generated from field: graven.v1.NodeExecutionIdentifier parent = 1;
+   */
+  parent?: NodeExecutionIdentifier | undefined;
+
+  /**
+   * Versioned, as pinned in the parent's closure.
+   *
+   * @generated from field: graven.v1.Identifier launch_plan_id = 2;
+   */
+  launchPlanId?: Identifier | undefined;
+
+  /**
+   * @generated from field: graven.v1.LiteralMap inputs = 3;
+   */
+  inputs?: LiteralMap | undefined;
+};
+
+/**
+ * Describes the message graven.v1.ChildExecutionRequest.
+ * Use `create(ChildExecutionRequestSchema)` to create a new message.
+ */
+export const ChildExecutionRequestSchema: GenMessage<ChildExecutionRequest> = /*@__PURE__*/
+  messageDesc(file_graven_v1_agent_service, 13);
+
+/**
+ * @generated from message graven.v1.StartChildExecutionsRequest
+ */
+export type StartChildExecutionsRequest = Message<"graven.v1.StartChildExecutionsRequest"> & {
+  /**
+   * @generated from field: string agent_id = 1;
+   */
+  agentId: string;
+
+  /**
+   * @generated from field: repeated graven.v1.ChildExecutionRequest requests = 2;
+   */
+  requests: ChildExecutionRequest[];
+};
+
+/**
+ * Describes the message graven.v1.StartChildExecutionsRequest.
+ * Use `create(StartChildExecutionsRequestSchema)` to create a new message.
+ */
+export const StartChildExecutionsRequestSchema: GenMessage<StartChildExecutionsRequest> = /*@__PURE__*/
+  messageDesc(file_graven_v1_agent_service, 14);
+
+/**
+ * @generated from message graven.v1.StartChildExecutionsResponse
+ */
+export type StartChildExecutionsResponse = Message<"graven.v1.StartChildExecutionsResponse"> & {
+  /**
+   * One per request, in the same order.
+   *
+   * @generated from field: repeated graven.v1.Execution executions = 1;
+   */
+  executions: Execution[];
+};
+
+/**
+ * Describes the message graven.v1.StartChildExecutionsResponse.
+ * Use `create(StartChildExecutionsResponseSchema)` to create a new message.
+ */
+export const StartChildExecutionsResponseSchema: GenMessage<StartChildExecutionsResponse> = /*@__PURE__*/
+  messageDesc(file_graven_v1_agent_service, 15);
+
+/**
  * @generated from enum graven.v1.CacheDecision
  */
 export enum CacheDecision {
@@ -365,6 +518,28 @@ export const AgentService: GenService<{
     methodKind: "unary";
     input: typeof ReserveCacheRequestSchema;
     output: typeof ReserveCacheResponseSchema;
+  },
+  /**
+   * Gates: creates each signal the agent's gate nodes wait for (if not yet there) and
+   * answers their current state; the agent asks again until they are set.
+   *
+   * @generated from rpc graven.v1.AgentService.WaitSignals
+   */
+  waitSignals: {
+    methodKind: "unary";
+    input: typeof WaitSignalsRequestSchema;
+    output: typeof WaitSignalsResponseSchema;
+  },
+  /**
+   * Launch-plan nodes: starts the child execution of each node (once: asking again answers
+   * the same execution, in its current phase), so the agent also polls with it.
+   *
+   * @generated from rpc graven.v1.AgentService.StartChildExecutions
+   */
+  startChildExecutions: {
+    methodKind: "unary";
+    input: typeof StartChildExecutionsRequestSchema;
+    output: typeof StartChildExecutionsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_graven_v1_agent_service, 0);

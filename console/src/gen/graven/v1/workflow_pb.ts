@@ -2,25 +2,29 @@
 // @generated from file graven/v1/workflow.proto (package graven.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Identifier } from "./identifier_pb";
 import { file_graven_v1_identifier } from "./identifier_pb";
 import type { TypedInterface } from "./interface_pb";
 import { file_graven_v1_interface } from "./interface_pb";
 import type { Literal } from "./literals_pb";
 import { file_graven_v1_literals } from "./literals_pb";
+import type { LaunchPlan } from "./launch_plan_pb";
+import { file_graven_v1_launch_plan } from "./launch_plan_pb";
 import type { Task } from "./task_pb";
 import { file_graven_v1_task } from "./task_pb";
+import type { LiteralType } from "./types_pb";
+import { file_graven_v1_types } from "./types_pb";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file graven/v1/workflow.proto.
  */
 export const file_graven_v1_workflow: GenFile = /*@__PURE__*/
-  fileDesc("ChhncmF2ZW4vdjEvd29ya2Zsb3cucHJvdG8SCWdyYXZlbi52MSI3Cg9PdXRwdXRSZWZlcmVuY2USDwoHbm9kZV9pZBgBIAEoCRITCgtvdXRwdXRfbmFtZRgCIAEoCSI9ChFCaW5kaW5nQ29sbGVjdGlvbhIoCghiaW5kaW5ncxgBIAMoCzIWLmdyYXZlbi52MS5CaW5kaW5nRGF0YSKMAQoKQmluZGluZ01hcBI1CghiaW5kaW5ncxgBIAMoCzIjLmdyYXZlbi52MS5CaW5kaW5nTWFwLkJpbmRpbmdzRW50cnkaRwoNQmluZGluZ3NFbnRyeRILCgNrZXkYASABKAkSJQoFdmFsdWUYAiABKAsyFi5ncmF2ZW4udjEuQmluZGluZ0RhdGE6AjgBIuABCgtCaW5kaW5nRGF0YRIlCgdsaXRlcmFsGAEgASgLMhIuZ3JhdmVuLnYxLkxpdGVyYWxIABItCgdwcm9taXNlGAIgASgLMhouZ3JhdmVuLnYxLk91dHB1dFJlZmVyZW5jZUgAEhgKDndvcmtmbG93X2lucHV0GAMgASgJSAASMgoKY29sbGVjdGlvbhgEIAEoCzIcLmdyYXZlbi52MS5CaW5kaW5nQ29sbGVjdGlvbkgAEiQKA21hcBgFIAEoCzIVLmdyYXZlbi52MS5CaW5kaW5nTWFwSABCBwoFdmFsdWUiQAoHQmluZGluZxIMCgRuYW1lGAEgASgJEicKB2JpbmRpbmcYAiABKAsyFi5ncmF2ZW4udjEuQmluZGluZ0RhdGEiMgoIVGFza05vZGUSJgoHdGFza19pZBgBIAEoCzIVLmdyYXZlbi52MS5JZGVudGlmaWVyIhwKDE5vZGVNZXRhZGF0YRIMCgRuYW1lGAEgASgJIrABCgROb2RlEgoKAmlkGAEgASgJEikKCG1ldGFkYXRhGAIgASgLMhcuZ3JhdmVuLnYxLk5vZGVNZXRhZGF0YRIiCgZpbnB1dHMYAyADKAsyEi5ncmF2ZW4udjEuQmluZGluZxIZChF1cHN0cmVhbV9ub2RlX2lkcxgEIAMoCRIoCgl0YXNrX25vZGUYCiABKAsyEy5ncmF2ZW4udjEuVGFza05vZGVIAEIICgZ0YXJnZXQihQEKEFdvcmtmbG93VGVtcGxhdGUSLAoJaW50ZXJmYWNlGAEgASgLMhkuZ3JhdmVuLnYxLlR5cGVkSW50ZXJmYWNlEh4KBW5vZGVzGAIgAygLMg8uZ3JhdmVuLnYxLk5vZGUSIwoHb3V0cHV0cxgDIAMoCzISLmdyYXZlbi52MS5CaW5kaW5nIlIKDFdvcmtmbG93U3BlYxItCgh0ZW1wbGF0ZRgBIAEoCzIbLmdyYXZlbi52MS5Xb3JrZmxvd1RlbXBsYXRlEhMKC2Rlc2NyaXB0aW9uGAIgASgJIoUBCg9Xb3JrZmxvd0Nsb3N1cmUSDgoGZGlnZXN0GAEgASgJEi4KCmNyZWF0ZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEh4KBXRhc2tzGAMgAygLMg8uZ3JhdmVuLnYxLlRhc2sSEgoKbm9kZV9vcmRlchgEIAMoCSKBAQoIV29ya2Zsb3cSIQoCaWQYASABKAsyFS5ncmF2ZW4udjEuSWRlbnRpZmllchIlCgRzcGVjGAIgASgLMhcuZ3JhdmVuLnYxLldvcmtmbG93U3BlYxIrCgdjbG9zdXJlGAMgASgLMhouZ3JhdmVuLnYxLldvcmtmbG93Q2xvc3VyZWIGcHJvdG8z", [file_google_protobuf_timestamp, file_graven_v1_identifier, file_graven_v1_interface, file_graven_v1_literals, file_graven_v1_task]);
+  fileDesc("ChhncmF2ZW4vdjEvd29ya2Zsb3cucHJvdG8SCWdyYXZlbi52MSI3Cg9PdXRwdXRSZWZlcmVuY2USDwoHbm9kZV9pZBgBIAEoCRITCgtvdXRwdXRfbmFtZRgCIAEoCSI9ChFCaW5kaW5nQ29sbGVjdGlvbhIoCghiaW5kaW5ncxgBIAMoCzIWLmdyYXZlbi52MS5CaW5kaW5nRGF0YSKMAQoKQmluZGluZ01hcBI1CghiaW5kaW5ncxgBIAMoCzIjLmdyYXZlbi52MS5CaW5kaW5nTWFwLkJpbmRpbmdzRW50cnkaRwoNQmluZGluZ3NFbnRyeRILCgNrZXkYASABKAkSJQoFdmFsdWUYAiABKAsyFi5ncmF2ZW4udjEuQmluZGluZ0RhdGE6AjgBIjwKEFByb21pc2VBdHRyaWJ1dGUSDgoEbmFtZRgBIAEoCUgAEg8KBWluZGV4GAIgASgNSABCBwoFdmFsdWUiqgIKC0JpbmRpbmdEYXRhEiUKB2xpdGVyYWwYASABKAsyEi5ncmF2ZW4udjEuTGl0ZXJhbEgAEi0KB3Byb21pc2UYAiABKAsyGi5ncmF2ZW4udjEuT3V0cHV0UmVmZXJlbmNlSAASGAoOd29ya2Zsb3dfaW5wdXQYAyABKAlIABIyCgpjb2xsZWN0aW9uGAQgASgLMhwuZ3JhdmVuLnYxLkJpbmRpbmdDb2xsZWN0aW9uSAASJAoDbWFwGAUgASgLMhUuZ3JhdmVuLnYxLkJpbmRpbmdNYXBIABIYCg53b3JrZmxvd19lcnJvchgHIAEoCEgAEi4KCWF0dHJfcGF0aBgGIAMoCzIbLmdyYXZlbi52MS5Qcm9taXNlQXR0cmlidXRlQgcKBXZhbHVlIkAKB0JpbmRpbmcSDAoEbmFtZRgBIAEoCRInCgdiaW5kaW5nGAIgASgLMhYuZ3JhdmVuLnYxLkJpbmRpbmdEYXRhIjIKCFRhc2tOb2RlEiYKB3Rhc2tfaWQYASABKAsyFS5ncmF2ZW4udjEuSWRlbnRpZmllciKUAQoUQ29tcGFyaXNvbkV4cHJlc3Npb24SLwoIb3BlcmF0b3IYASABKA4yHS5ncmF2ZW4udjEuQ29tcGFyaXNvbk9wZXJhdG9yEiQKBGxlZnQYAiABKAsyFi5ncmF2ZW4udjEuQmluZGluZ0RhdGESJQoFcmlnaHQYAyABKAsyFi5ncmF2ZW4udjEuQmluZGluZ0RhdGEiZgoPVW5hcnlFeHByZXNzaW9uEioKCG9wZXJhdG9yGAEgASgOMhguZ3JhdmVuLnYxLlVuYXJ5T3BlcmF0b3ISJwoHb3BlcmFuZBgCIAEoCzIWLmdyYXZlbi52MS5CaW5kaW5nRGF0YSKeAQoVQ29uanVuY3Rpb25FeHByZXNzaW9uEiwKCG9wZXJhdG9yGAEgASgOMhouZ3JhdmVuLnYxLkxvZ2ljYWxPcGVyYXRvchIqCgRsZWZ0GAIgASgLMhwuZ3JhdmVuLnYxLkJvb2xlYW5FeHByZXNzaW9uEisKBXJpZ2h0GAMgASgLMhwuZ3JhdmVuLnYxLkJvb2xlYW5FeHByZXNzaW9uIr4BChFCb29sZWFuRXhwcmVzc2lvbhI1Cgpjb21wYXJpc29uGAEgASgLMh8uZ3JhdmVuLnYxLkNvbXBhcmlzb25FeHByZXNzaW9uSAASKwoFdW5hcnkYAiABKAsyGi5ncmF2ZW4udjEuVW5hcnlFeHByZXNzaW9uSAASNwoLY29uanVuY3Rpb24YAyABKAsyIC5ncmF2ZW4udjEuQ29uanVuY3Rpb25FeHByZXNzaW9uSABCDAoKZXhwcmVzc2lvbiJhCgpCcmFuY2hDYXNlEi8KCWNvbmRpdGlvbhgBIAEoCzIcLmdyYXZlbi52MS5Cb29sZWFuRXhwcmVzc2lvbhIiCgl0aGVuX25vZGUYAiABKAsyDy5ncmF2ZW4udjEuTm9kZSJ6CgpCcmFuY2hOb2RlEiQKBWNhc2VzGAEgAygLMhUuZ3JhdmVuLnYxLkJyYW5jaENhc2USJAoJZWxzZV9ub2RlGAIgASgLMg8uZ3JhdmVuLnYxLk5vZGVIABITCgllbHNlX2ZhaWwYAyABKAlIAEILCglvdGhlcndpc2UilQEKCUFycmF5Tm9kZRImCgd0YXNrX2lkGAEgASgLMhUuZ3JhdmVuLnYxLklkZW50aWZpZXISFQoNbWFwcGVkX2lucHV0cxgCIAMoCRITCgtjb25jdXJyZW5jeRgDIAEoDRIeChFtaW5fc3VjY2Vzc19yYXRpbxgEIAEoAkgAiAEBQhQKEl9taW5fc3VjY2Vzc19yYXRpbyJ+CgxXb3JrZmxvd05vZGUSMAoPc3ViX3dvcmtmbG93X2lkGAEgASgLMhUuZ3JhdmVuLnYxLklkZW50aWZpZXJIABIvCg5sYXVuY2hfcGxhbl9pZBgCIAEoCzIVLmdyYXZlbi52MS5JZGVudGlmaWVySABCCwoJcmVmZXJlbmNlIkoKD1NpZ25hbENvbmRpdGlvbhIRCglzaWduYWxfaWQYASABKAkSJAoEdHlwZRgCIAEoCzIWLmdyYXZlbi52MS5MaXRlcmFsVHlwZSIlChBBcHByb3ZlQ29uZGl0aW9uEhEKCXNpZ25hbF9pZBgBIAEoCSLNAQoIR2F0ZU5vZGUSKgoFc2xlZXAYASABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25IABIsCgZzaWduYWwYAiABKAsyGi5ncmF2ZW4udjEuU2lnbmFsQ29uZGl0aW9uSAASLgoHYXBwcm92ZRgDIAEoCzIbLmdyYXZlbi52MS5BcHByb3ZlQ29uZGl0aW9uSAASKgoHdGltZW91dBgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkILCgljb25kaXRpb24iHAoMTm9kZU1ldGFkYXRhEgwKBG5hbWUYASABKAki5gIKBE5vZGUSCgoCaWQYASABKAkSKQoIbWV0YWRhdGEYAiABKAsyFy5ncmF2ZW4udjEuTm9kZU1ldGFkYXRhEiIKBmlucHV0cxgDIAMoCzISLmdyYXZlbi52MS5CaW5kaW5nEhkKEXVwc3RyZWFtX25vZGVfaWRzGAQgAygJEigKCXRhc2tfbm9kZRgKIAEoCzITLmdyYXZlbi52MS5UYXNrTm9kZUgAEiwKC2JyYW5jaF9ub2RlGAsgASgLMhUuZ3JhdmVuLnYxLkJyYW5jaE5vZGVIABIqCgphcnJheV9ub2RlGAwgASgLMhQuZ3JhdmVuLnYxLkFycmF5Tm9kZUgAEjAKDXdvcmtmbG93X25vZGUYDSABKAsyFy5ncmF2ZW4udjEuV29ya2Zsb3dOb2RlSAASKAoJZ2F0ZV9ub2RlGA4gASgLMhMuZ3JhdmVuLnYxLkdhdGVOb2RlSABCCAoGdGFyZ2V0IkQKEFdvcmtmbG93TWV0YWRhdGESMAoOZmFpbHVyZV9wb2xpY3kYASABKA4yGC5ncmF2ZW4udjEuRmFpbHVyZVBvbGljeSLbAQoQV29ya2Zsb3dUZW1wbGF0ZRIsCglpbnRlcmZhY2UYASABKAsyGS5ncmF2ZW4udjEuVHlwZWRJbnRlcmZhY2USHgoFbm9kZXMYAiADKAsyDy5ncmF2ZW4udjEuTm9kZRIjCgdvdXRwdXRzGAMgAygLMhIuZ3JhdmVuLnYxLkJpbmRpbmcSLQoIbWV0YWRhdGEYBCABKAsyGy5ncmF2ZW4udjEuV29ya2Zsb3dNZXRhZGF0YRIlCgxmYWlsdXJlX25vZGUYBSABKAsyDy5ncmF2ZW4udjEuTm9kZSJSCgxXb3JrZmxvd1NwZWMSLQoIdGVtcGxhdGUYASABKAsyGy5ncmF2ZW4udjEuV29ya2Zsb3dUZW1wbGF0ZRITCgtkZXNjcmlwdGlvbhgCIAEoCSLeAQoPV29ya2Zsb3dDbG9zdXJlEg4KBmRpZ2VzdBgBIAEoCRIuCgpjcmVhdGVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIeCgV0YXNrcxgDIAMoCzIPLmdyYXZlbi52MS5UYXNrEhIKCm5vZGVfb3JkZXIYBCADKAkSKgoNc3ViX3dvcmtmbG93cxgFIAMoCzITLmdyYXZlbi52MS5Xb3JrZmxvdxIrCgxsYXVuY2hfcGxhbnMYBiADKAsyFS5ncmF2ZW4udjEuTGF1bmNoUGxhbiKBAQoIV29ya2Zsb3cSIQoCaWQYASABKAsyFS5ncmF2ZW4udjEuSWRlbnRpZmllchIlCgRzcGVjGAIgASgLMhcuZ3JhdmVuLnYxLldvcmtmbG93U3BlYxIrCgdjbG9zdXJlGAMgASgLMhouZ3JhdmVuLnYxLldvcmtmbG93Q2xvc3VyZSrhAQoSQ29tcGFyaXNvbk9wZXJhdG9yEiMKH0NPTVBBUklTT05fT1BFUkFUT1JfVU5TUEVDSUZJRUQQABIaChZDT01QQVJJU09OX09QRVJBVE9SX0VREAESGgoWQ09NUEFSSVNPTl9PUEVSQVRPUl9ORRACEhoKFkNPTVBBUklTT05fT1BFUkFUT1JfTFQQAxIaChZDT01QQVJJU09OX09QRVJBVE9SX0xFEAQSGgoWQ09NUEFSSVNPTl9PUEVSQVRPUl9HVBAFEhoKFkNPTVBBUklTT05fT1BFUkFUT1JfR0UQBiqEAQoNVW5hcnlPcGVyYXRvchIeChpVTkFSWV9PUEVSQVRPUl9VTlNQRUNJRklFRBAAEhoKFlVOQVJZX09QRVJBVE9SX0lTX1RSVUUQARIbChdVTkFSWV9PUEVSQVRPUl9JU19GQUxTRRACEhoKFlVOQVJZX09QRVJBVE9SX0lTX05PTkUQAypmCg9Mb2dpY2FsT3BlcmF0b3ISIAocTE9HSUNBTF9PUEVSQVRPUl9VTlNQRUNJRklFRBAAEhgKFExPR0lDQUxfT1BFUkFUT1JfQU5EEAESFwoTTE9HSUNBTF9PUEVSQVRPUl9PUhACKo0BCg1GYWlsdXJlUG9saWN5Eh4KGkZBSUxVUkVfUE9MSUNZX1VOU1BFQ0lGSUVEEAASIwofRkFJTFVSRV9QT0xJQ1lfRkFJTF9JTU1FRElBVEVMWRABEjcKM0ZBSUxVUkVfUE9MSUNZX0ZBSUxfQUZURVJfRVhFQ1VUQUJMRV9OT0RFU19DT01QTEVURRACYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_graven_v1_identifier, file_graven_v1_interface, file_graven_v1_literals, file_graven_v1_launch_plan, file_graven_v1_task, file_graven_v1_types]);
 
 /**
  * A promise: the named output of an upstream node.
@@ -85,6 +89,38 @@ export const BindingMapSchema: GenMessage<BindingMap> = /*@__PURE__*/
   messageDesc(file_graven_v1_workflow, 2);
 
 /**
+ * One step of an attribute path into a value: a dataclass field or a dict key (by name), or
+ * an item of a list (by index).
+ *
+ * @generated from message graven.v1.PromiseAttribute
+ */
+export type PromiseAttribute = Message<"graven.v1.PromiseAttribute"> & {
+  /**
+   * @generated from oneof graven.v1.PromiseAttribute.value
+   */
+  value: {
+    /**
+     * @generated from field: string name = 1;
+     */
+    value: string;
+    case: "name";
+  } | {
+    /**
+     * @generated from field: uint32 index = 2;
+     */
+    value: number;
+    case: "index";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message graven.v1.PromiseAttribute.
+ * Use `create(PromiseAttributeSchema)` to create a new message.
+ */
+export const PromiseAttributeSchema: GenMessage<PromiseAttribute> = /*@__PURE__*/
+  messageDesc(file_graven_v1_workflow, 3);
+
+/**
  * Where a node input (or a workflow output) takes its value from.
  *
  * @generated from message graven.v1.BindingData
@@ -125,7 +161,24 @@ export type BindingData = Message<"graven.v1.BindingData"> & {
      */
     value: BindingMap;
     case: "map";
+  } | {
+    /**
+     * The error of the failed workflow, as a graven.WorkflowError record; only in the inputs
+     * of the workflow's failure node.
+     *
+     * @generated from field: bool workflow_error = 7;
+     */
+    value: boolean;
+    case: "workflowError";
   } | { case: undefined; value?: undefined };
+
+  /**
+   * For a promise or a workflow input: the part of the value taken (``out.field``,
+   * ``out[0]``, ``out["key"]``), checked against the value's type at registration.
+   *
+   * @generated from field: repeated graven.v1.PromiseAttribute attr_path = 6;
+   */
+  attrPath: PromiseAttribute[];
 };
 
 /**
@@ -133,7 +186,7 @@ export type BindingData = Message<"graven.v1.BindingData"> & {
  * Use `create(BindingDataSchema)` to create a new message.
  */
 export const BindingDataSchema: GenMessage<BindingData> = /*@__PURE__*/
-  messageDesc(file_graven_v1_workflow, 3);
+  messageDesc(file_graven_v1_workflow, 4);
 
 /**
  * One named input of a node, or one named output of a workflow.
@@ -157,7 +210,7 @@ export type Binding = Message<"graven.v1.Binding"> & {
  * Use `create(BindingSchema)` to create a new message.
  */
 export const BindingSchema: GenMessage<Binding> = /*@__PURE__*/
-  messageDesc(file_graven_v1_workflow, 4);
+  messageDesc(file_graven_v1_workflow, 5);
 
 /**
  * A node that runs a registered task.
@@ -176,7 +229,349 @@ export type TaskNode = Message<"graven.v1.TaskNode"> & {
  * Use `create(TaskNodeSchema)` to create a new message.
  */
 export const TaskNodeSchema: GenMessage<TaskNode> = /*@__PURE__*/
-  messageDesc(file_graven_v1_workflow, 5);
+  messageDesc(file_graven_v1_workflow, 6);
+
+/**
+ * ``left <op> right`` over two values of one comparable type (a workflow input, a promise or
+ * a constant each; no collections).
+ *
+ * @generated from message graven.v1.ComparisonExpression
+ */
+export type ComparisonExpression = Message<"graven.v1.ComparisonExpression"> & {
+  /**
+   * @generated from field: graven.v1.ComparisonOperator operator = 1;
+   */
+  operator: ComparisonOperator;
+
+  /**
+   * @generated from field: graven.v1.BindingData left = 2;
+   */
+  left?: BindingData | undefined;
+
+  /**
+   * @generated from field: graven.v1.BindingData right = 3;
+   */
+  right?: BindingData | undefined;
+};
+
+/**
+ * Describes the message graven.v1.ComparisonExpression.
+ * Use `create(ComparisonExpressionSchema)` to create a new message.
+ */
+export const ComparisonExpressionSchema: GenMessage<ComparisonExpression> = /*@__PURE__*/
+  messageDesc(file_graven_v1_workflow, 7);
+
+/**
+ * @generated from message graven.v1.UnaryExpression
+ */
+export type UnaryExpression = Message<"graven.v1.UnaryExpression"> & {
+  /**
+   * @generated from field: graven.v1.UnaryOperator operator = 1;
+   */
+  operator: UnaryOperator;
+
+  /**
+   * @generated from field: graven.v1.BindingData operand = 2;
+   */
+  operand?: BindingData | undefined;
+};
+
+/**
+ * Describes the message graven.v1.UnaryExpression.
+ * Use `create(UnaryExpressionSchema)` to create a new message.
+ */
+export const UnaryExpressionSchema: GenMessage<UnaryExpression> = /*@__PURE__*/
+  messageDesc(file_graven_v1_workflow, 8);
+
+/**
+ * @generated from message graven.v1.ConjunctionExpression
+ */
+export type ConjunctionExpression = Message<"graven.v1.ConjunctionExpression"> & {
+  /**
+   * @generated from field: graven.v1.LogicalOperator operator = 1;
+   */
+  operator: LogicalOperator;
+
+  /**
+   * @generated from field: graven.v1.BooleanExpression left = 2;
+   */
+  left?: BooleanExpression | undefined;
+
+  /**
+   * @generated from field: graven.v1.BooleanExpression right = 3;
+   */
+  right?: BooleanExpression | undefined;
+};
+
+/**
+ * Describes the message graven.v1.ConjunctionExpression.
+ * Use `create(ConjunctionExpressionSchema)` to create a new message.
+ */
+export const ConjunctionExpressionSchema: GenMessage<ConjunctionExpression> = /*@__PURE__*/
+  messageDesc(file_graven_v1_workflow, 9);
+
+/**
+ * @generated from message graven.v1.BooleanExpression
+ */
+export type BooleanExpression = Message<"graven.v1.BooleanExpression"> & {
+  /**
+   * @generated from oneof graven.v1.BooleanExpression.expression
+   */
+  expression: {
+    /**
+     * @generated from field: graven.v1.ComparisonExpression comparison = 1;
+     */
+    value: ComparisonExpression;
+    case: "comparison";
+  } | {
+    /**
+     * @generated from field: graven.v1.UnaryExpression unary = 2;
+     */
+    value: UnaryExpression;
+    case: "unary";
+  } | {
+    /**
+     * @generated from field: graven.v1.ConjunctionExpression conjunction = 3;
+     */
+    value: ConjunctionExpression;
+    case: "conjunction";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message graven.v1.BooleanExpression.
+ * Use `create(BooleanExpressionSchema)` to create a new message.
+ */
+export const BooleanExpressionSchema: GenMessage<BooleanExpression> = /*@__PURE__*/
+  messageDesc(file_graven_v1_workflow, 10);
+
+/**
+ * ``if_(condition).then(node)``, or an ``elif_``.
+ *
+ * @generated from message graven.v1.BranchCase
+ */
+export type BranchCase = Message<"graven.v1.BranchCase"> & {
+  /**
+   * @generated from field: graven.v1.BooleanExpression condition = 1;
+   */
+  condition?: BooleanExpression | undefined;
+
+  /**
+   * @generated from field: graven.v1.Node then_node = 2;
+   */
+  thenNode?: Node | undefined;
+};
+
+/**
+ * Describes the message graven.v1.BranchCase.
+ * Use `create(BranchCaseSchema)` to create a new message.
+ */
+export const BranchCaseSchema: GenMessage<BranchCase> = /*@__PURE__*/
+  messageDesc(file_graven_v1_workflow, 11);
+
+/**
+ * The first case whose condition holds runs its node; the others are recorded as SKIPPED.
+ * The branch's outputs are the outputs of the node that ran: every case (and the else) must
+ * give the same output names and types. Nested node ids: ``<branch id>/<case node id>``.
+ *
+ * @generated from message graven.v1.BranchNode
+ */
+export type BranchNode = Message<"graven.v1.BranchNode"> & {
+  /**
+   * The ``if`` and each ``elif``, in order.
+   *
+   * @generated from field: repeated graven.v1.BranchCase cases = 1;
+   */
+  cases: BranchCase[];
+
+  /**
+   * @generated from oneof graven.v1.BranchNode.otherwise
+   */
+  otherwise: {
+    /**
+     * @generated from field: graven.v1.Node else_node = 2;
+     */
+    value: Node;
+    case: "elseNode";
+  } | {
+    /**
+     * ``.else_().fail(message)``: the branch fails with this message.
+     *
+     * @generated from field: string else_fail = 3;
+     */
+    value: string;
+    case: "elseFail";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message graven.v1.BranchNode.
+ * Use `create(BranchNodeSchema)` to create a new message.
+ */
+export const BranchNodeSchema: GenMessage<BranchNode> = /*@__PURE__*/
+  messageDesc(file_graven_v1_workflow, 12);
+
+/**
+ * A task run once per element of its mapped inputs (lists zipped: element i takes item i of
+ * each; they must be of one length); the node binds each mapped input to a list[T] and every
+ * other input to a T given to all elements. Each output ``o: T`` of the task becomes
+ * ``o: list[T]`` (``list[Optional[T]]`` when min_success_ratio < 1: a failed element gives
+ * none), in element order. Nested node ids: ``<map id>/<index>``.
+ *
+ * @generated from message graven.v1.ArrayNode
+ */
+export type ArrayNode = Message<"graven.v1.ArrayNode"> & {
+  /**
+   * @generated from field: graven.v1.Identifier task_id = 1;
+   */
+  taskId?: Identifier | undefined;
+
+  /**
+   * @generated from field: repeated string mapped_inputs = 2;
+   */
+  mappedInputs: string[];
+
+  /**
+   * Elements running at once; 0: as many as the cluster takes.
+   *
+   * @generated from field: uint32 concurrency = 3;
+   */
+  concurrency: number;
+
+  /**
+   * The share of elements that must succeed for the map to succeed; 1 when unset.
+   *
+   * @generated from field: optional float min_success_ratio = 4;
+   */
+  minSuccessRatio?: number | undefined;
+};
+
+/**
+ * Describes the message graven.v1.ArrayNode.
+ * Use `create(ArrayNodeSchema)` to create a new message.
+ */
+export const ArrayNodeSchema: GenMessage<ArrayNode> = /*@__PURE__*/
+  messageDesc(file_graven_v1_workflow, 13);
+
+/**
+ * @generated from message graven.v1.WorkflowNode
+ */
+export type WorkflowNode = Message<"graven.v1.WorkflowNode"> & {
+  /**
+   * @generated from oneof graven.v1.WorkflowNode.reference
+   */
+  reference: {
+    /**
+     * A registered workflow, inlined: its nodes run in this execution, nested under this
+     * node (``<node id>/<subworkflow node id>``); its template is in the closure.
+     *
+     * @generated from field: graven.v1.Identifier sub_workflow_id = 1;
+     */
+    value: Identifier;
+    case: "subWorkflowId";
+  } | {
+    /**
+     * A registered launch plan: a child execution of it is started and waited for.
+     *
+     * @generated from field: graven.v1.Identifier launch_plan_id = 2;
+     */
+    value: Identifier;
+    case: "launchPlanId";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message graven.v1.WorkflowNode.
+ * Use `create(WorkflowNodeSchema)` to create a new message.
+ */
+export const WorkflowNodeSchema: GenMessage<WorkflowNode> = /*@__PURE__*/
+  messageDesc(file_graven_v1_workflow, 14);
+
+/**
+ * Waits for a typed value set through SignalService; the node's output ``o0`` is the value.
+ *
+ * @generated from message graven.v1.SignalCondition
+ */
+export type SignalCondition = Message<"graven.v1.SignalCondition"> & {
+  /**
+   * @generated from field: string signal_id = 1;
+   */
+  signalId: string;
+
+  /**
+   * @generated from field: graven.v1.LiteralType type = 2;
+   */
+  type?: LiteralType | undefined;
+};
+
+/**
+ * Describes the message graven.v1.SignalCondition.
+ * Use `create(SignalConditionSchema)` to create a new message.
+ */
+export const SignalConditionSchema: GenMessage<SignalCondition> = /*@__PURE__*/
+  messageDesc(file_graven_v1_workflow, 15);
+
+/**
+ * Waits for an approval (a bool signal: true approves, false rejects and fails the node);
+ * the node passes its input ``value`` on as its output ``o0``.
+ *
+ * @generated from message graven.v1.ApproveCondition
+ */
+export type ApproveCondition = Message<"graven.v1.ApproveCondition"> & {
+  /**
+   * @generated from field: string signal_id = 1;
+   */
+  signalId: string;
+};
+
+/**
+ * Describes the message graven.v1.ApproveCondition.
+ * Use `create(ApproveConditionSchema)` to create a new message.
+ */
+export const ApproveConditionSchema: GenMessage<ApproveCondition> = /*@__PURE__*/
+  messageDesc(file_graven_v1_workflow, 16);
+
+/**
+ * @generated from message graven.v1.GateNode
+ */
+export type GateNode = Message<"graven.v1.GateNode"> & {
+  /**
+   * @generated from oneof graven.v1.GateNode.condition
+   */
+  condition: {
+    /**
+     * @generated from field: google.protobuf.Duration sleep = 1;
+     */
+    value: Duration;
+    case: "sleep";
+  } | {
+    /**
+     * @generated from field: graven.v1.SignalCondition signal = 2;
+     */
+    value: SignalCondition;
+    case: "signal";
+  } | {
+    /**
+     * @generated from field: graven.v1.ApproveCondition approve = 3;
+     */
+    value: ApproveCondition;
+    case: "approve";
+  } | { case: undefined; value?: undefined };
+
+  /**
+   * For a signal or an approval: how long to wait before the node fails; 0: no limit.
+   *
+   * @generated from field: google.protobuf.Duration timeout = 4;
+   */
+  timeout?: Duration | undefined;
+};
+
+/**
+ * Describes the message graven.v1.GateNode.
+ * Use `create(GateNodeSchema)` to create a new message.
+ */
+export const GateNodeSchema: GenMessage<GateNode> = /*@__PURE__*/
+  messageDesc(file_graven_v1_workflow, 17);
 
 /**
  * Per-node settings that override the task's own.
@@ -195,11 +590,10 @@ export type NodeMetadata = Message<"graven.v1.NodeMetadata"> & {
  * Use `create(NodeMetadataSchema)` to create a new message.
  */
 export const NodeMetadataSchema: GenMessage<NodeMetadata> = /*@__PURE__*/
-  messageDesc(file_graven_v1_workflow, 6);
+  messageDesc(file_graven_v1_workflow, 18);
 
 /**
- * One step of a workflow graph. The target is a oneof so that branches, array (map) nodes,
- * subworkflows, launch plans and gates fit later without a breaking change.
+ * One step of a workflow graph.
  *
  * @generated from message graven.v1.Node
  */
@@ -220,7 +614,7 @@ export type Node = Message<"graven.v1.Node"> & {
   inputs: Binding[];
 
   /**
-   * Ordering edges beyond those implied by the bindings.
+   * Ordering edges beyond those implied by the bindings (``a >> b``).
    *
    * @generated from field: repeated string upstream_node_ids = 4;
    */
@@ -235,6 +629,30 @@ export type Node = Message<"graven.v1.Node"> & {
      */
     value: TaskNode;
     case: "taskNode";
+  } | {
+    /**
+     * @generated from field: graven.v1.BranchNode branch_node = 11;
+     */
+    value: BranchNode;
+    case: "branchNode";
+  } | {
+    /**
+     * @generated from field: graven.v1.ArrayNode array_node = 12;
+     */
+    value: ArrayNode;
+    case: "arrayNode";
+  } | {
+    /**
+     * @generated from field: graven.v1.WorkflowNode workflow_node = 13;
+     */
+    value: WorkflowNode;
+    case: "workflowNode";
+  } | {
+    /**
+     * @generated from field: graven.v1.GateNode gate_node = 14;
+     */
+    value: GateNode;
+    case: "gateNode";
   } | { case: undefined; value?: undefined };
 };
 
@@ -243,7 +661,24 @@ export type Node = Message<"graven.v1.Node"> & {
  * Use `create(NodeSchema)` to create a new message.
  */
 export const NodeSchema: GenMessage<Node> = /*@__PURE__*/
-  messageDesc(file_graven_v1_workflow, 7);
+  messageDesc(file_graven_v1_workflow, 19);
+
+/**
+ * @generated from message graven.v1.WorkflowMetadata
+ */
+export type WorkflowMetadata = Message<"graven.v1.WorkflowMetadata"> & {
+  /**
+   * @generated from field: graven.v1.FailurePolicy failure_policy = 1;
+   */
+  failurePolicy: FailurePolicy;
+};
+
+/**
+ * Describes the message graven.v1.WorkflowMetadata.
+ * Use `create(WorkflowMetadataSchema)` to create a new message.
+ */
+export const WorkflowMetadataSchema: GenMessage<WorkflowMetadata> = /*@__PURE__*/
+  messageDesc(file_graven_v1_workflow, 20);
 
 /**
  * A graph of nodes with the workflow's interface and its outputs.
@@ -265,6 +700,19 @@ export type WorkflowTemplate = Message<"graven.v1.WorkflowTemplate"> & {
    * @generated from field: repeated graven.v1.Binding outputs = 3;
    */
   outputs: Binding[];
+
+  /**
+   * @generated from field: graven.v1.WorkflowMetadata metadata = 4;
+   */
+  metadata?: WorkflowMetadata | undefined;
+
+  /**
+   * Runs when the workflow fails (a task node or a subworkflow node), with the workflow's
+   * inputs and its error (a ``workflow_error`` binding); its own id is ``on-failure``.
+   *
+   * @generated from field: graven.v1.Node failure_node = 5;
+   */
+  failureNode?: Node | undefined;
 };
 
 /**
@@ -272,7 +720,7 @@ export type WorkflowTemplate = Message<"graven.v1.WorkflowTemplate"> & {
  * Use `create(WorkflowTemplateSchema)` to create a new message.
  */
 export const WorkflowTemplateSchema: GenMessage<WorkflowTemplate> = /*@__PURE__*/
-  messageDesc(file_graven_v1_workflow, 8);
+  messageDesc(file_graven_v1_workflow, 21);
 
 /**
  * The user-supplied part of a workflow. Its digest identifies the content of a version; it
@@ -297,7 +745,7 @@ export type WorkflowSpec = Message<"graven.v1.WorkflowSpec"> & {
  * Use `create(WorkflowSpecSchema)` to create a new message.
  */
 export const WorkflowSpecSchema: GenMessage<WorkflowSpec> = /*@__PURE__*/
-  messageDesc(file_graven_v1_workflow, 9);
+  messageDesc(file_graven_v1_workflow, 22);
 
 /**
  * What the control plane derived at registration: every referenced task in full, so that
@@ -317,6 +765,8 @@ export type WorkflowClosure = Message<"graven.v1.WorkflowClosure"> & {
   createdAt?: Timestamp | undefined;
 
   /**
+   * Every task any node runs, nested ones (branch cases, maps, subworkflows) included.
+   *
    * @generated from field: repeated graven.v1.Task tasks = 3;
    */
   tasks: Task[];
@@ -325,6 +775,20 @@ export type WorkflowClosure = Message<"graven.v1.WorkflowClosure"> & {
    * @generated from field: repeated string node_order = 4;
    */
   nodeOrder: string[];
+
+  /**
+   * Every workflow inlined by a workflow node, at any depth, each with its own closure.
+   *
+   * @generated from field: repeated graven.v1.Workflow sub_workflows = 5;
+   */
+  subWorkflows: Workflow[];
+
+  /**
+   * Every launch plan a workflow node starts, at any depth.
+   *
+   * @generated from field: repeated graven.v1.LaunchPlan launch_plans = 6;
+   */
+  launchPlans: LaunchPlan[];
 };
 
 /**
@@ -332,7 +796,7 @@ export type WorkflowClosure = Message<"graven.v1.WorkflowClosure"> & {
  * Use `create(WorkflowClosureSchema)` to create a new message.
  */
 export const WorkflowClosureSchema: GenMessage<WorkflowClosure> = /*@__PURE__*/
-  messageDesc(file_graven_v1_workflow, 10);
+  messageDesc(file_graven_v1_workflow, 23);
 
 /**
  * An immutable, registered workflow version.
@@ -361,5 +825,144 @@ export type Workflow = Message<"graven.v1.Workflow"> & {
  * Use `create(WorkflowSchema)` to create a new message.
  */
 export const WorkflowSchema: GenMessage<Workflow> = /*@__PURE__*/
-  messageDesc(file_graven_v1_workflow, 11);
+  messageDesc(file_graven_v1_workflow, 24);
+
+/**
+ * @generated from enum graven.v1.ComparisonOperator
+ */
+export enum ComparisonOperator {
+  /**
+   * @generated from enum value: COMPARISON_OPERATOR_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: COMPARISON_OPERATOR_EQ = 1;
+   */
+  EQ = 1,
+
+  /**
+   * @generated from enum value: COMPARISON_OPERATOR_NE = 2;
+   */
+  NE = 2,
+
+  /**
+   * @generated from enum value: COMPARISON_OPERATOR_LT = 3;
+   */
+  LT = 3,
+
+  /**
+   * @generated from enum value: COMPARISON_OPERATOR_LE = 4;
+   */
+  LE = 4,
+
+  /**
+   * @generated from enum value: COMPARISON_OPERATOR_GT = 5;
+   */
+  GT = 5,
+
+  /**
+   * @generated from enum value: COMPARISON_OPERATOR_GE = 6;
+   */
+  GE = 6,
+}
+
+/**
+ * Describes the enum graven.v1.ComparisonOperator.
+ */
+export const ComparisonOperatorSchema: GenEnum<ComparisonOperator> = /*@__PURE__*/
+  enumDesc(file_graven_v1_workflow, 0);
+
+/**
+ * @generated from enum graven.v1.UnaryOperator
+ */
+export enum UnaryOperator {
+  /**
+   * @generated from enum value: UNARY_OPERATOR_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The operand, a bool, is true.
+   *
+   * @generated from enum value: UNARY_OPERATOR_IS_TRUE = 1;
+   */
+  IS_TRUE = 1,
+
+  /**
+   * @generated from enum value: UNARY_OPERATOR_IS_FALSE = 2;
+   */
+  IS_FALSE = 2,
+
+  /**
+   * The operand, an Optional, holds none.
+   *
+   * @generated from enum value: UNARY_OPERATOR_IS_NONE = 3;
+   */
+  IS_NONE = 3,
+}
+
+/**
+ * Describes the enum graven.v1.UnaryOperator.
+ */
+export const UnaryOperatorSchema: GenEnum<UnaryOperator> = /*@__PURE__*/
+  enumDesc(file_graven_v1_workflow, 1);
+
+/**
+ * @generated from enum graven.v1.LogicalOperator
+ */
+export enum LogicalOperator {
+  /**
+   * @generated from enum value: LOGICAL_OPERATOR_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: LOGICAL_OPERATOR_AND = 1;
+   */
+  AND = 1,
+
+  /**
+   * @generated from enum value: LOGICAL_OPERATOR_OR = 2;
+   */
+  OR = 2,
+}
+
+/**
+ * Describes the enum graven.v1.LogicalOperator.
+ */
+export const LogicalOperatorSchema: GenEnum<LogicalOperator> = /*@__PURE__*/
+  enumDesc(file_graven_v1_workflow, 2);
+
+/**
+ * @generated from enum graven.v1.FailurePolicy
+ */
+export enum FailurePolicy {
+  /**
+   * The same as FAIL_IMMEDIATELY.
+   *
+   * @generated from enum value: FAILURE_POLICY_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The first node that fails for good fails the workflow: nothing new starts.
+   *
+   * @generated from enum value: FAILURE_POLICY_FAIL_IMMEDIATELY = 1;
+   */
+  FAIL_IMMEDIATELY = 1,
+
+  /**
+   * Every node that does not depend on the failed one still runs; then the workflow fails.
+   *
+   * @generated from enum value: FAILURE_POLICY_FAIL_AFTER_EXECUTABLE_NODES_COMPLETE = 2;
+   */
+  FAIL_AFTER_EXECUTABLE_NODES_COMPLETE = 2,
+}
+
+/**
+ * Describes the enum graven.v1.FailurePolicy.
+ */
+export const FailurePolicySchema: GenEnum<FailurePolicy> = /*@__PURE__*/
+  enumDesc(file_graven_v1_workflow, 3);
 
