@@ -17,6 +17,7 @@ from graven.task import task
 from graven.types import Pickled
 from graven.version import __version__
 from graven.workflow import workflow
+from graven.workflow_error import WorkflowError
 
 __all__ = [
     "Cache",
@@ -25,6 +26,7 @@ __all__ = [
     "LaunchPlan",
     "Pickled",
     "Resources",
+    "WorkflowError",
     "__version__",
     "task",
     "workflow",
