@@ -21,6 +21,7 @@ from graven.remote_blobs import UPLOAD_CHUNK_BYTES, RemoteBlobs
 from graven.remote_cache import CacheCalls
 from graven.remote_lineage import LineageCalls
 from graven.remote_pages import pages
+from graven.remote_signals import SignalCalls
 from graven.tables import PARQUET_FORMAT
 from graven.types import PICKLE_FORMAT
 from graven.v1 import execution_pb2 as ex
@@ -34,6 +35,7 @@ from graven.v1.execution_service_pb2_grpc import ExecutionServiceStub
 from graven.v1.interface_pb2 import TypedInterface
 from graven.v1.lineage_service_pb2_grpc import LineageServiceStub
 from graven.v1.registry_service_pb2_grpc import RegistryServiceStub
+from graven.v1.signal_service_pb2_grpc import SignalServiceStub
 from graven.v1.types_pb2 import BLOB_DIMENSIONALITY_MULTIPART, BlobType, LiteralType
 from graven.versioning import Spec
 
@@ -54,8 +56,9 @@ class Registered:
     created: bool
 
 
-class Remote(LineageCalls, CacheCalls):
-    """A connection to one control plane; lineage and cache calls come from the mixins."""
+class Remote(LineageCalls, CacheCalls, SignalCalls):
+    """A connection to one control plane; lineage, cache and signal calls come from the
+    mixins."""
 
     def __init__(self, endpoint: str | None = None) -> None:
         self.endpoint = endpoint or default_endpoint()
@@ -70,6 +73,7 @@ class Remote(LineageCalls, CacheCalls):
         self.executions = ExecutionServiceStub(self._channel)
         self.lineage_service = LineageServiceStub(self._channel)
         self.cache_service = CacheServiceStub(self._channel)
+        self.signal_service = SignalServiceStub(self._channel)
         self.blobs = RemoteBlobs(self.lineage_service)
 
     def close(self) -> None:

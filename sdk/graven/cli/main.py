@@ -12,7 +12,7 @@ import sys
 import grpc
 import typer
 
-from graven.cli import admin, cache, executions, lineage, registry, server
+from graven.cli import admin, cache, executions, lineage, registry, server, signals
 from graven.cli.output import fail
 from graven.errors import GravenError
 from graven.store import StoreError
@@ -27,6 +27,7 @@ app = typer.Typer(
 server.install(app)
 registry.install(app)
 executions.install(app)
+signals.install(app)
 lineage.install(app)
 cache.install(app)
 admin.install(app)
