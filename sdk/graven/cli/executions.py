@@ -14,11 +14,13 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from graven.cli import node_tree
 from graven.cli.options import DEFAULT_DOMAIN, DEFAULT_PROJECT, Domain, Endpoint, Json, Project
 from graven.cli.output import console, full_name, print_json, table, to_dict, when
 from graven.remote import Remote
 from graven.v1 import execution_pb2 as ex
 from graven.v1 import identifier_pb2 as idl
+from graven.v1 import workflow_pb2 as wf
 from graven.v1.execution_service_pb2 import WatchExecutionResponse
 
 PHASE_STYLES = {
@@ -80,7 +82,10 @@ def parse_inputs(args: list[str]) -> dict[str, str]:
 
 def run(
     ctx: typer.Context,
-    target: Annotated[str, typer.Argument(help="PATH:WORKFLOW, e.g. flows.py:train.")],
+    target: Annotated[
+        str,
+        typer.Argument(help="PATH:WORKFLOW or PATH:LAUNCH_PLAN, e.g. flows.py:train."),
+    ],
     project: Project = DEFAULT_PROJECT,
     domain: Domain = DEFAULT_DOMAIN,
     version: Annotated[str | None, typer.Option(help="Register under this version.")] = None,
@@ -89,34 +94,50 @@ def run(
     json: Json = False,
     endpoint: Endpoint = "",
 ) -> None:
-    """Register the project at PATH and launch WORKFLOW with --input-name value pairs."""
-    path_text, sep, workflow = target.rpartition(":")
-    if not sep or not path_text or not workflow:
-        raise ValueError(f"{target!r}: expected PATH:WORKFLOW, e.g. flows.py:train")
+    """Register the project at PATH and launch a WORKFLOW or LAUNCH_PLAN of it with
+    --input-name value pairs."""
+    path_text, sep, name = target.rpartition(":")
+    if not sep or not path_text or not name:
+        raise ValueError(f"{target!r}: expected PATH:WORKFLOW or PATH:LAUNCH_PLAN")
     inputs = parse_inputs(ctx.args)
     with Remote(endpoint or None) as remote:
         registered = remote.register(Path(path_text), project, domain, version)
-        matches = [
-            r.id
-            for r in registered
-            if r.id.resource_type == idl.RESOURCE_TYPE_WORKFLOW
-            and (r.id.name == workflow or r.id.name.endswith("." + workflow))
-        ]
-        if len(matches) != 1:
-            found = ", ".join(
-                r.id.name for r in registered if r.id.resource_type == idl.RESOURCE_TYPE_WORKFLOW
-            )
-            raise ValueError(f"{path_text} has no single workflow {workflow!r} (found: {found})")
-        wf = matches[0]
+        chosen = launch_target([r.id for r in registered], name, path_text)
         execution = remote.launch(
-            wf.name,
+            chosen.name,
             inputs,
             project=project,
             domain=domain,
-            version=wf.version,
+            version=chosen.version,
+            launch_plan=chosen.resource_type == idl.RESOURCE_TYPE_LAUNCH_PLAN,
             overwrite_cache=overwrite_cache,
         )
         _follow(remote, execution, wait=wait, json=json)
+
+
+LAUNCHABLE = {idl.RESOURCE_TYPE_WORKFLOW: "workflow", idl.RESOURCE_TYPE_LAUNCH_PLAN: "launch plan"}
+
+
+def launch_target(registered: list[idl.Identifier], name: str, where: str) -> idl.Identifier:
+    """The workflow or launch plan ``name`` means: its full name, or the end of it after a
+    dot (``train`` for ``flows.train``). A full name wins over endings; anything else that
+    is not exactly one entity is refused, naming what there is."""
+    launchable = [i for i in registered if i.resource_type in LAUNCHABLE]
+    exact = [i for i in launchable if i.name == name]
+    matches = exact or [i for i in launchable if i.name.endswith("." + name)]
+    if len(matches) == 1:
+        return matches[0]
+
+    if matches:
+        found = ", ".join(f"{LAUNCHABLE[i.resource_type]} {i.name}" for i in matches)
+        raise ValueError(f"{where}: {name!r} is ambiguous: {found}")
+    workflows = [i.name for i in launchable if i.resource_type == idl.RESOURCE_TYPE_WORKFLOW]
+    plans = [i.name for i in launchable if i.resource_type == idl.RESOURCE_TYPE_LAUNCH_PLAN]
+    raise ValueError(
+        f"{where} has no single workflow {name!r} or launch plan {name!r} "
+        f"(found: {', '.join(workflows) or 'no workflows'}; "
+        f"launch plans: {', '.join(plans) or 'none'})"
+    )
 
 
 def _follow(remote: Remote, execution: ex.Execution, *, wait: bool, json: bool) -> None:
@@ -185,10 +206,14 @@ def get_execution(
     name: ExecutionName,
     project: Project = DEFAULT_PROJECT,
     domain: Domain = DEFAULT_DOMAIN,
+    elements: Annotated[
+        bool,
+        typer.Option("--elements", help="List every map element (default: only those to look at)."),
+    ] = False,
     json: Json = False,
     endpoint: Endpoint = "",
 ) -> None:
-    """Show an execution: its nodes, attempts, error and outputs."""
+    """Show an execution: its nodes as a tree, attempts, error and outputs."""
     eid = execution_id(name, project, domain)
     with Remote(endpoint or None) as remote:
         execution = remote.execution(eid)
@@ -202,8 +227,16 @@ def get_execution(
                 }
             )
             return
-        console.print(_nodes_table(execution, nodes))
+        table = _nodes_table(execution, _workflow(remote, execution), nodes, all_elements=elements)
+        console.print(table)
         _print_result(remote, execution)
+
+
+def _workflow(remote: Remote, execution: ex.Execution) -> wf.Workflow:
+    """The version the execution runs, which names the kind of each of its nodes."""
+    workflow = remote.get(execution.spec.workflow_id)
+    assert isinstance(workflow, wf.Workflow)
+    return workflow
 
 
 def watch_execution(
@@ -281,16 +314,26 @@ def terminate(
 def _watch_live(remote: Remote, eid: idl.ExecutionIdentifier) -> ex.Execution:
     nodes: dict[str, ex.NodeExecution] = {}
     update = WatchExecutionResponse()
+    workflow: wf.Workflow | None = None
     with Live(console=console, auto_refresh=False, transient=False) as live:
         for update in remote.watch(eid):
+            if workflow is None:
+                workflow = _workflow(remote, update.execution)
             for node in update.node_executions:
                 nodes[node.id.node_id] = node
-            live.update(_nodes_table(update.execution, list(nodes.values())), refresh=True)
+            table = _nodes_table(update.execution, workflow, list(nodes.values()))
+            live.update(table, refresh=True)
     console.print()
     return update.execution
 
 
-def _nodes_table(execution: ex.Execution, nodes: list[ex.NodeExecution]) -> Table:
+def _nodes_table(
+    execution: ex.Execution,
+    workflow: wf.Workflow | None,
+    nodes: list[ex.NodeExecution],
+    *,
+    all_elements: bool = False,
+) -> Table:
     phase = _phase_name(execution.closure.phase)
     t = Table(
         title=Text.from_markup(
@@ -300,23 +343,30 @@ def _nodes_table(execution: ex.Execution, nodes: list[ex.NodeExecution]) -> Tabl
         ),
         title_justify="left",
     )
-    for column in ("node", "task", "phase", "attempts", "cache", "duration"):
+    for column in ("node", "kind", "runs", "phase", "attempts", "cache", "duration", "detail"):
         t.add_column(column)
-    for n in nodes:
+    for row in node_tree.rows(workflow, nodes, all_elements=all_elements):
+        n = row.node
         node_phase = _node_phase_name(n.phase)
         t.add_row(
-            Text(n.id.node_id),
-            Text(n.task_id.name),
+            # Nested nodes sit under their parent, one step in per level, by their full id
+            # (what `cache explain` and the JSON name them by).
+            Text("  " * row.depth + n.id.node_id),
+            Text(row.kind),
+            Text(row.target or "-"),
             Text(node_phase, style=PHASE_STYLES.get(node_phase, "")),
             Text(str(len(n.attempts))),
             Text(_cache_cell(n)),
             Text(_duration(n.started_at, n.finished_at)),
+            Text(row.detail),
         )
     return t
 
 
 def _cache_cell(node: ex.NodeExecution) -> str:
     """The node's cache status; a hit names the execution whose outputs it reused."""
+    if node.cache_status == ex.CACHE_STATUS_UNSPECIFIED:
+        return "-"  # branches, maps, gates… are not cached themselves
     status = ex.CacheStatus.Name(node.cache_status).removeprefix("CACHE_STATUS_").lower()
     source = node.source_execution_id.name
     return f"{status} ← {source}" if node.cache_status == ex.CACHE_STATUS_HIT and source else status
