@@ -52,6 +52,12 @@ class ExecutionRow(Base):
     source_project: Mapped[str | None] = mapped_column(SCOPE)
     source_domain: Mapped[str | None] = mapped_column(SCOPE)
     source_name: Mapped[str | None] = mapped_column(NAME)
+    # A child execution's parent node execution (spec.parent_node_execution), as columns so
+    # that a parent finds its children.
+    parent_project: Mapped[str | None] = mapped_column(SCOPE)
+    parent_domain: Mapped[str | None] = mapped_column(SCOPE)
+    parent_name: Mapped[str | None] = mapped_column(NAME)
+    parent_node_id: Mapped[str | None] = mapped_column(NAME)
     # graven.v1.ExecutionSpec, deterministic bytes; never updated.
     spec: Mapped[bytes] = mapped_column(LargeBinary)
 
@@ -88,6 +94,8 @@ class ExecutionRow(Base):
         # ClaimExecution: the oldest queued, and running ones whose lease ran out.
         Index("ix_executions_claim_queued", "phase", "id"),
         Index("ix_executions_claim_lease", "phase", "lease_expires_at"),
+        # The children of an execution, to terminate them with it.
+        Index("ix_executions_parent", "parent_project", "parent_domain", "parent_name"),
     )
 
 
@@ -97,6 +105,8 @@ class NodeExecutionRow(Base):
     id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
     execution_id: Mapped[int] = mapped_column(RowId, ForeignKey("executions.id"))
     node_id: Mapped[str] = mapped_column(NAME)
+    # The nested node id of the node this one is nested in; "" at the top level.
+    parent_node_id: Mapped[str] = mapped_column(NAME, server_default="")
     task_project: Mapped[str] = mapped_column(SCOPE, default="")
     task_domain: Mapped[str] = mapped_column(SCOPE, default="")
     task_name: Mapped[str] = mapped_column(NAME, default="")
@@ -117,6 +127,10 @@ class NodeExecutionRow(Base):
     source_name: Mapped[str | None] = mapped_column(NAME)
     inputs_uri: Mapped[str] = mapped_column(URI, default="")
     outputs_uri: Mapped[str] = mapped_column(URI, default="")
+    # A launch-plan node's child execution.
+    child_project: Mapped[str | None] = mapped_column(SCOPE)
+    child_domain: Mapped[str | None] = mapped_column(SCOPE)
+    child_name: Mapped[str | None] = mapped_column(NAME)
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # graven.v1.ExecutionError
@@ -129,6 +143,8 @@ class NodeExecutionRow(Base):
     __table_args__ = (
         UniqueConstraint("execution_id", "node_id"),
         Index("ix_node_executions_changes", "execution_id", "revision"),
+        # ListNodeExecutions filtered by parent.
+        Index("ix_node_executions_parent", "execution_id", "parent_node_id"),
     )
 
 

@@ -63,6 +63,7 @@ def _reads(*where: ColumnElement[bool]) -> tuple[Select[Any], Select[Any]]:
 _OF_EXECUTION = NODES.c.execution_id == bindparam("execution")
 _CHANGED_READS = _reads(_OF_EXECUTION, NODES.c.revision > bindparam("changed_after"))
 _NAMED_READS = _reads(_OF_EXECUTION, NODES.c.node_id.in_(bindparam("node_ids", expanding=True)))
+_CHILD_READS = _reads(_OF_EXECUTION, NODES.c.parent_node_id == bindparam("parent"))
 # The columns to set come with the parameters.
 _UPDATE_NODE = update(NODES).where(NODES.c.id == bindparam("row_id"))
 _INSERT_NODE = insert(NODES).returning(NODES.c.node_id, NODES.c.id)
@@ -94,10 +95,15 @@ def read_nodes(
     *,
     node_ids: Collection[str] | None = None,
     changed_after: int = 0,
+    parent: str | None = None,
 ) -> dict[str, RecordedNode]:
     """The recorded nodes of an execution in row order: those named in ``node_ids`` when
-    given, else those changed after the revision ``changed_after`` (every node by default:
-    revisions start at 1)."""
+    given, else those nested directly in ``parent`` ("" the top level) when given, else
+    those changed after the revision ``changed_after`` (every node by default: revisions
+    start at 1)."""
+    if node_ids is None and parent is not None:
+        children = {"execution": execution_seq, "parent": parent}
+        return _read(connection, execution_id, _CHILD_READS, children)
     if node_ids is None:
         changed = {"execution": execution_seq, "changed_after": changed_after}
         return _read(connection, execution_id, _CHANGED_READS, changed)
@@ -209,7 +215,14 @@ def _node(execution_id: ExecutionIdentifier, row: Row[Any]) -> pb.NodeExecution:
         finished_at=optional_timestamp(row.finished_at),
         error=optional_error(row.error),
         output_hashes=row.output_hashes,
+        parent_node_id=row.parent_node_id,
     )
+    if row.child_name:
+        node.child_execution_id.CopyFrom(
+            ExecutionIdentifier(
+                project=row.child_project or "", domain=row.child_domain or "", name=row.child_name
+            )
+        )
     if row.cache_key_components is not None:
         node.cache_key_components.ParseFromString(row.cache_key_components)
     if row.task_name:
@@ -237,6 +250,7 @@ def _node_values(state: NodeState, revision: int) -> dict[str, Any]:
     node = state.node
     return {
         "node_id": node.id.node_id,
+        "parent_node_id": node.parent_node_id,
         "task_project": node.task_id.project,
         "task_domain": node.task_id.domain,
         "task_name": node.task_id.name,
@@ -254,6 +268,9 @@ def _node_values(state: NodeState, revision: int) -> dict[str, Any]:
         "source_name": node.source_execution_id.name or None,
         "inputs_uri": node.inputs_uri,
         "outputs_uri": node.outputs_uri,
+        "child_project": node.child_execution_id.project or None,
+        "child_domain": node.child_execution_id.domain or None,
+        "child_name": node.child_execution_id.name or None,
         "started_at": optional_datetime(node, "started_at"),
         "finished_at": optional_datetime(node, "finished_at"),
         "error": error_bytes(node),

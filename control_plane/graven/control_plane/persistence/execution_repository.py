@@ -190,18 +190,40 @@ class ExecutionRepository:
             return [_stored(row) for row in rows]
 
     def nodes(
-        self, execution: StoredExecution, changed_after: int = 0
+        self, execution: StoredExecution, changed_after: int = 0, parent: str | None = None
     ) -> dict[str, pb.NodeExecution]:
         """The recorded nodes of an execution; only those changed after the revision
-        ``changed_after`` when it is given."""
+        ``changed_after`` when it is given, only those nested directly in ``parent`` ("": the
+        top level) when that is given."""
         with self._sessions() as session:
             recorded = read_nodes(
                 session.connection(),
                 execution.execution.id,
                 execution.seq,
                 changed_after=changed_after,
+                parent=parent,
             )
         return {node_id: found.state.node for node_id, found in recorded.items()}
+
+    def children(self, parent: ExecutionKey) -> list[StoredExecution]:
+        """The child executions started by the nodes of ``parent``, oldest first."""
+        query = select(EXECUTIONS).where(
+            EXECUTIONS.c.parent_project == parent.project,
+            EXECUTIONS.c.parent_domain == parent.domain,
+            EXECUTIONS.c.parent_name == parent.name,
+        )
+        with self._sessions() as session:
+            return [_stored(row) for row in session.execute(query.order_by(EXECUTIONS.c.id))]
+
+    def not_held(self, agent: str, keys: Iterable[ExecutionKey]) -> list[ExecutionKey]:
+        """Which of ``keys`` ``agent`` does not hold the lease of (running or terminating)."""
+        wanted = sorted(set(keys))
+        held: set[ExecutionKey] = set()
+        with self._sessions() as session:
+            for key in wanted:
+                if session.scalar(select(ExecutionRow.id).where(_is(key), _held_by(agent))):
+                    held.add(key)
+        return [key for key in wanted if key not in held]
 
     def next_lease_expiry(self) -> datetime | None:
         """When the first lease of a running execution runs out: the next claimable moment
@@ -449,6 +471,7 @@ def _is(key: ExecutionKey) -> ColumnElement[bool]:
 def _new_row(execution: pb.Execution) -> dict[str, Any]:
     spec = execution.spec
     closure = execution.closure
+    parent = spec.parent_node_execution
     return {
         "project": execution.id.project,
         "domain": execution.id.domain,
@@ -463,6 +486,10 @@ def _new_row(execution: pb.Execution) -> dict[str, Any]:
         "source_project": spec.source_execution_id.project or None,
         "source_domain": spec.source_execution_id.domain or None,
         "source_name": spec.source_execution_id.name or None,
+        "parent_project": parent.execution_id.project or None,
+        "parent_domain": parent.execution_id.domain or None,
+        "parent_name": parent.execution_id.name or None,
+        "parent_node_id": parent.node_id or None,
         "spec": spec.SerializeToString(deterministic=True),
         "phase": closure.phase,
         "created_at": to_datetime(closure.created_at),

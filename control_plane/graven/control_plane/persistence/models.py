@@ -6,7 +6,15 @@ from graven.control_plane.persistence import (
     execution_models,
     lineage_models,
     registry_models,
+    signal_models,
 )
 from graven.control_plane.persistence.base import Base
 
-__all__ = ["Base", "cache_models", "execution_models", "lineage_models", "registry_models"]
+__all__ = [
+    "Base",
+    "cache_models",
+    "execution_models",
+    "lineage_models",
+    "registry_models",
+    "signal_models",
+]

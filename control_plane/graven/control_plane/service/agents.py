@@ -39,6 +39,7 @@ from graven.control_plane.service.execution_events import apply_execution_event,
 from graven.control_plane.service.execution_workflows import WorkflowVersions
 from graven.control_plane.service.executions import checked_key
 from graven.control_plane.service.lineage_records import check_record
+from graven.control_plane.service.node_paths import in_order
 from graven.control_plane.service.validation import check_digest, checked_time
 from graven.control_plane.service.watch import CLAIMABLE, Cancellation, Notifier
 from graven.store import ObjectStore
@@ -112,9 +113,8 @@ class AgentService:
         return ag.ClaimExecutionResponse(
             execution=execution,
             workflow=self._workflows.exact(workflow_id),
-            node_executions=[
-                recorded[n] for n in self._workflows.nodes(workflow_id) if n in recorded
-            ],
+            # Nested ones included: a resuming agent reruns no map element that succeeded.
+            node_executions=in_order(self._workflows.paths(workflow_id), recorded.values()),
             lease_expires_at=stored.lease_expires_at and to_timestamp(stored.lease_expires_at),
             store_url=self._store.url,
         )
@@ -190,10 +190,10 @@ class AgentService:
         stored = self._repository.get(key)
         if stored is None:
             raise NotFound(f"execution {key} does not exist")
-        known = self._workflows.nodes(stored.execution.spec.workflow_id)
+        paths = self._workflows.paths(stored.execution.spec.workflow_id)
         wanted = []
         for i, asked in enumerate(request.requests):
-            if asked.node_id not in known:
+            if paths.resolve(asked.node_id) is None:
                 raise InvalidArgument(
                     f"requests[{i}].node_id", f"execution {key} has no node {asked.node_id!r}"
                 )
@@ -215,24 +215,33 @@ def _apply(
     state: ExecutionState, events: Sequence[pb.Event], workflows: WorkflowVersions, now: Timestamp
 ) -> None:
     workflow_id = state.execution.spec.workflow_id
-    known = workflows.nodes(workflow_id)
+    paths = workflows.paths(workflow_id)
     for event in events:
         if event.HasField("execution"):
             apply_execution_event(state, event.execution, now)
             index_execution_event(state, event.execution)
             continue
         node_id = event.node.id.node_id
-        if node_id not in known:
+        resolved = paths.resolve(node_id)
+        if resolved is None:
             raise InvalidArgument(
                 "events",
                 f"execution {ExecutionKey.of(state.execution.id)} runs "
                 f"{workflow_id.name}@{workflow_id.version}, which has no node {node_id!r}",
             )
+        if event.node.parent_node_id and event.node.parent_node_id != resolved.parent_id:
+            raise InvalidArgument(
+                "events",
+                f"node {node_id!r} is nested in {resolved.parent_id or 'the top level'!r}, "
+                f"not in {event.node.parent_node_id!r}",
+            )
         apply_node_event(state, event.node, now)
         recorded = state.nodes[node_id].node
-        if not recorded.HasField("task_id"):
+        # The id says where the node is nested; the agent need not repeat it.
+        recorded.parent_node_id = resolved.parent_id
+        if not recorded.HasField("task_id") and resolved.task_id is not None:
             # The workflow says which task the node runs; the agent need not repeat it.
-            recorded.task_id.CopyFrom(known[node_id].task_node.task_id)
+            recorded.task_id.CopyFrom(resolved.task_id)
         index_node_event(state, event.node, now)
 
 
@@ -262,6 +271,8 @@ def _checked_event(event: pb.Event, field: str, checked: set[ExecutionKey]) -> E
         if not node.id.node_id:
             raise InvalidArgument(f"{field}.node.id.node_id", "is required")
         checked_time(node, "occurred_at", f"{field}.node.occurred_at")
+        if node.HasField("child_execution_id"):
+            checked_key(node.child_execution_id, f"{field}.node.child_execution_id")
         if node.cache_status in POPULATING:
             check_digest(node.cache_key, f"{field}.node.cache_key")
         for j, record in enumerate(node.lineage):

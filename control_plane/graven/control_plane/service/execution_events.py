@@ -84,7 +84,7 @@ def apply_node_event(state: ExecutionState, event: pb.NodeEvent, now: Timestamp)
         value = getattr(event, name)
         if value and (advances or not getattr(node, name)):
             setattr(node, name, value)
-    for name in ("task_id", "source_execution_id", "cache_key_components"):
+    for name in ("task_id", "source_execution_id", "cache_key_components", "child_execution_id"):
         if event.HasField(name) and (advances or not node.HasField(name)):
             getattr(node, name).CopyFrom(getattr(event, name))
     if event.lineage and (advances or not node.output_hashes):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 
+from graven.control_plane.service.node_paths import NodePaths
 from graven.control_plane.service.registry import RegistryService
 from graven.control_plane.service.validation import check_identifier
 from graven.v1.identifier_pb2 import RESOURCE_TYPE_LAUNCH_PLAN, RESOURCE_TYPE_WORKFLOW, Identifier
@@ -27,6 +28,9 @@ class WorkflowVersions:
         self._registry = registry
         self._exact = functools.lru_cache(maxsize=CACHED_VERSIONS)(self._load)
         self._nodes = functools.lru_cache(maxsize=CACHED_VERSIONS)(self._load_nodes)
+        self._paths = functools.lru_cache(maxsize=CACHED_VERSIONS)(
+            lambda key: NodePaths(self._exact(key))
+        )
 
     def resolve(self, identifier: Identifier, field: str) -> Workflow:
         """The workflow ``identifier`` names, the latest version when it has none; NotFound
@@ -44,6 +48,11 @@ class WorkflowVersions:
         """The nodes of an exact workflow version by id, in topological order; kept like
         the version, since every event batch and watch update looks its nodes up."""
         return self._nodes(_key(identifier))
+
+    def paths(self, identifier: Identifier) -> NodePaths:
+        """The nested node ids of an exact workflow version (see node_paths)."""
+        paths: NodePaths = self._paths(_key(identifier))
+        return paths
 
     def launch_plan(self, identifier: Identifier, field: str) -> LaunchPlan:
         check_identifier(identifier, field, RESOURCE_TYPE_LAUNCH_PLAN, version_required=False)

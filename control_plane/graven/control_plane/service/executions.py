@@ -7,6 +7,7 @@ the object store as serialized LiteralMaps; the database holds their uris.
 
 from __future__ import annotations
 
+import bisect
 import secrets
 import string
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -36,6 +37,7 @@ from graven.control_plane.service.execution_workflows import WorkflowVersions
 from graven.control_plane.service.group_commit import GroupCommit
 from graven.control_plane.service.identifiers import describe
 from graven.control_plane.service.lineage_records import InputArtifacts, store_records, taken_over
+from graven.control_plane.service.node_paths import UNKNOWN_KEY, in_order, parent_of
 from graven.control_plane.service.paging import decode_page_token, page_size, paginate
 from graven.control_plane.service.validation import check_name, checked_time, require
 from graven.control_plane.service.watch import CLAIMABLE, Cancellation, Notifier
@@ -214,6 +216,11 @@ class ExecutionService:
                     if node.HasField("cache_key_components")
                     else None,
                     output_hashes=dict(node.output_hashes),
+                    # Nested nodes keep their place: a map's elements, a branch's case.
+                    parent_node_id=node.parent_node_id,
+                    child_execution_id=node.child_execution_id
+                    if node.HasField("child_execution_id")
+                    else None,
                 )
             )
         inputs = self._read(source_spec.inputs_uri, "inputs")
@@ -350,40 +357,55 @@ class ExecutionService:
     ) -> es.ListNodeExecutionsResponse:
         stored = self._get(request.execution_id, "execution_id")
         size = page_size(request.page_size)
-        query = ("nodes", *ExecutionKey.of(stored.execution.id))
-        start = decode_page_token(request.page_token, query, int) or 0
-        nodes = self.node_executions(stored)
+        parent = request.parent_node_id if request.HasField("parent_node_id") else None
+        paths = self._workflows.paths(stored.execution.spec.workflow_id)
+        if parent and paths.resolve(parent) is None:
+            raise NotFound(f"execution {_path(stored.execution.id)} has no node {parent!r}")
+        scope = "*" if parent is None else f"={parent}"
+        query = ("nodes", *ExecutionKey.of(stored.execution.id), scope)
+        nodes = self.node_executions(stored, parent=parent)
+        after = decode_page_token(request.page_token, query, str)
+        start = 0
+        if after is not None:
+            # The cursor is the last node returned, so nodes recorded since (a map's elements
+            # appear as they run) are placed by the order, not shifted by an offset.
+            key = paths.sort_key(after)
+            if key is None:
+                raise InvalidArgument("page_token", "is not a page token this server issued")
+            keys = [paths.sort_key(node.id.node_id) or UNKNOWN_KEY for node in nodes]
+            start = bisect.bisect_right(keys, key)
         page, next_token = paginate(
-            list(enumerate(nodes))[start : start + size + 1], size, query, lambda item: item[0] + 1
+            nodes[start : start + size + 1], size, query, lambda node: node.id.node_id
         )
-        return es.ListNodeExecutionsResponse(
-            node_executions=[node for _, node in page], next_page_token=next_token
-        )
+        return es.ListNodeExecutionsResponse(node_executions=page, next_page_token=next_token)
 
     def node_executions(
-        self, stored: StoredExecution, changed_after: int = 0
+        self, stored: StoredExecution, changed_after: int = 0, parent: str | None = None
     ) -> list[pb.NodeExecution]:
-        """The execution's nodes in topological order. All of them, those not recorded yet
-        as QUEUED (SKIPPED once the execution is over); or only those changed after a
-        revision."""
-        nodes = self._workflows.nodes(stored.execution.spec.workflow_id)
-        recorded = self._repository.nodes(stored, changed_after)
-        if changed_after:
-            return [recorded[node_id] for node_id in nodes if node_id in recorded]
+        """The execution's nodes in the order node_paths documents. All of them, top-level
+        nodes not recorded yet as QUEUED (SKIPPED once the execution is over); or only those
+        changed after a revision; or only those nested directly in ``parent`` ("": the top
+        level)."""
+        workflow_id = stored.execution.spec.workflow_id
+        paths = self._workflows.paths(workflow_id)
+        recorded = self._repository.nodes(stored, changed_after, parent)
+        if changed_after or parent:
+            return in_order(paths, recorded.values())
         phase = (
             pb.NODE_PHASE_SKIPPED
             if stored.execution.closure.phase in EXECUTION_TERMINAL
             else pb.NODE_PHASE_QUEUED
         )
-        return [
-            recorded.get(node_id)
-            or pb.NodeExecution(
+        unrecorded = [
+            pb.NodeExecution(
                 id=NodeExecutionIdentifier(execution_id=stored.execution.id, node_id=node_id),
-                task_id=node.task_node.task_id,
+                task_id=node.task_node.task_id if node.HasField("task_node") else None,
                 phase=phase,
             )
-            for node_id, node in nodes.items()
+            for node_id, node in self._workflows.nodes(workflow_id).items()
+            if node_id not in recorded
         ]
+        return in_order(paths, [*recorded.values(), *unrecorded])
 
     def get_execution_data(
         self, request: es.GetExecutionDataRequest
@@ -414,9 +436,11 @@ class ExecutionService:
         stored = self._get(identifier.execution_id, f"{field}.execution_id")
         node_id = identifier.node_id
         require(bool(node_id), f"{field}.node_id")
-        if node_id not in self._workflows.nodes(stored.execution.spec.workflow_id):
+        if self._workflows.paths(stored.execution.spec.workflow_id).resolve(node_id) is None:
             raise NotFound(f"execution {_path(stored.execution.id)} has no node {node_id!r}")
-        return self._repository.nodes(stored).get(node_id, pb.NodeExecution())
+        return self._repository.nodes(stored, parent=parent_of(node_id)).get(
+            node_id, pb.NodeExecution()
+        )
 
     def watch_execution(
         self, request: es.WatchExecutionRequest, cancellation: Cancellation | None = None
