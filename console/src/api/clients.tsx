@@ -7,12 +7,14 @@ import { CacheService } from "../gen/graven/v1/cache_service_pb";
 import { ExecutionService } from "../gen/graven/v1/execution_service_pb";
 import { LineageService } from "../gen/graven/v1/lineage_service_pb";
 import { RegistryService } from "../gen/graven/v1/registry_service_pb";
+import { SignalService } from "../gen/graven/v1/signal_service_pb";
 
 export type Clients = {
   registry: Client<typeof RegistryService>;
   executions: Client<typeof ExecutionService>;
   lineage: Client<typeof LineageService>;
   cache: Client<typeof CacheService>;
+  signals: Client<typeof SignalService>;
 };
 
 export function createClients(transport: Transport): Clients {
@@ -21,6 +23,7 @@ export function createClients(transport: Transport): Clients {
     executions: createClient(ExecutionService, transport),
     lineage: createClient(LineageService, transport),
     cache: createClient(CacheService, transport),
+    signals: createClient(SignalService, transport),
   };
 }
 

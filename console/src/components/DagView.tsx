@@ -1,5 +1,8 @@
 // A workflow's graph, laid out left to right; with node states (an execution) each node is
-// coloured by its phase and marked with its cache status.
+// coloured by its phase and marked with its cache status. Each kind of step draws what a
+// person needs of it: a branch its cases (the one taken highlighted, the skipped greyed), a
+// map its elements by phase, a subworkflow a toggle that expands it in place, a launch plan
+// a link to the child execution it started, a gate what it waits for.
 import {
   Background,
   Controls,
@@ -11,49 +14,175 @@ import {
   type NodeProps,
 } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
-import { memo, useMemo } from "react";
+import { memo, useCallback, useMemo, useState, type MouseEvent } from "react";
+import { Link } from "react-router";
+import { executionPath } from "../api/execution";
 import { CacheStatus, NodePhase } from "../gen/graven/v1/execution_pb";
 import { cacheStatusName, nodePhaseName, nodePhaseTone } from "../format/phases";
-import { layout } from "../graph/layout";
-import type { WorkflowGraph } from "../graph/workflowGraph";
+import { nestedLayout } from "../graph/nestedLayout";
+import type { NodeState } from "../graph/nodeTree";
+import type { GraphNode, WorkflowGraph } from "../graph/workflowGraph";
 
-export type NodeState = { phase: NodePhase; cacheStatus: CacheStatus };
+export type { NodeState };
 
 type DagNodeData = {
-  label: string;
-  taskName: string;
+  node: GraphNode;
   state?: NodeState;
-  selected: boolean;
+  states?: Map<string, NodeState>;
+  selected: string | null | undefined;
+  expanded: boolean;
+  onSelect?: (nodeId: string) => void;
+  onToggle: (nodeId: string) => void;
 };
-type DagNode = Node<DagNodeData, "task">;
+type DagNode = Node<DagNodeData, "step" | "branch" | "frame">;
 
-const DagNodeView = memo(function DagNodeView({ id, data }: NodeProps<DagNode>) {
+// Clicks on a control inside a node are for the control, not for selecting the node.
+const own = (handler: () => void) => (event: MouseEvent) => {
+  event.stopPropagation();
+  handler();
+};
+
+function kindText(node: GraphNode): string {
+  switch (node.kind.type) {
+    case "map":
+      return `map · ${node.taskName}`;
+    case "subworkflow":
+      return `subworkflow · ${node.kind.workflowId.name}`;
+    case "launchplan":
+      return `launch plan · ${node.kind.launchPlanId.name}`;
+    case "gate":
+      return node.kind.text;
+    case "branch":
+      return "branch";
+    default:
+      return node.taskName;
+  }
+}
+
+function stateText(node: GraphNode, state: NodeState): string {
+  // A gate that runs is waiting for its signal, its approval or its timer.
+  if (node.kind.type === "gate" && state.phase === NodePhase.RUNNING) return "waiting";
+  return nodePhaseName(state.phase);
+}
+
+function toneClasses(data: DagNodeData, base: string): string {
   const tone = data.state ? nodePhaseTone(data.state.phase) : "muted";
-  const cache = data.state ? cacheStatusName(data.state.cacheStatus) : "";
-  const classes = ["dag-node", data.state ? `tone-${tone}` : "", data.selected ? "selected" : ""];
+  return [base, data.state ? `tone-${tone}` : "", data.node.id === data.selected ? "selected" : "", data.node.onFailure ? "on-failure" : ""].join(" ");
+}
+
+function ElementCounts({ state }: { state: NodeState }) {
+  if (!state.elements?.length) return <span>no elements yet</span>;
+  return (
+    <span className="counts" data-testid="map-counts">
+      {state.elements.map((c) => (
+        <span key={c.phase} className={`count tone-${nodePhaseTone(c.phase)}`} title={`${c.count} ${nodePhaseName(c.phase).toLowerCase()}`}>
+          {c.count} {nodePhaseName(c.phase).toLowerCase()}
+        </span>
+      ))}
+    </span>
+  );
+}
+
+const StepView = memo(function StepView({ id, data }: NodeProps<DagNode>) {
+  const { node, state } = data;
+  const cache = state ? cacheStatusName(state.cacheStatus) : "";
   return (
     <div
-      className={classes.join(" ")}
+      className={toneClasses(data, `dag-node kind-${node.kind.type}`)}
       data-node={id}
-      data-phase={data.state ? nodePhaseName(data.state.phase) : undefined}
-      title={data.taskName}
+      data-kind={node.kind.type}
+      data-phase={state ? nodePhaseName(state.phase) : undefined}
+      title={node.taskName || kindText(node)}
     >
       <Handle type="target" position={Position.Left} isConnectable={false} />
-      <div className="title">{data.label}</div>
-      <div className="meta">
-        {data.state ? <span>{nodePhaseName(data.state.phase)}</span> : <span>{data.taskName}</span>}
-        {cache && (
-          <span className={`cache ${data.state?.cacheStatus === CacheStatus.HIT ? "hit" : ""}`}>
-            {cache}
-          </span>
+      <div className="title">
+        {node.onFailure && <span className="tag">on failure</span>}
+        {node.kind.type === "map" && <span className="tag">map</span>}
+        {node.label}
+        {node.kind.type === "subworkflow" && node.kind.inner && (
+          <button className="toggle nodrag" onClick={own(() => data.onToggle(id))} aria-label={`Expand ${node.label}`} title="Expand">
+            ＋
+          </button>
         )}
+      </div>
+      <div className="meta">
+        {state ? <span>{stateText(node, state)}</span> : <span>{kindText(node)}</span>}
+        {state && node.kind.type !== "task" && node.kind.type !== "map" && <span className="faint">{kindText(node)}</span>}
+        {cache && <span className={`cache ${state?.cacheStatus === CacheStatus.HIT ? "hit" : ""}`}>{cache}</span>}
+        {node.kind.type === "launchplan" && state?.childExecution && (
+          <Link className="nodrag" to={executionPath(state.childExecution)} onClick={(e) => e.stopPropagation()} data-testid="child-link">
+            {state.childExecution.name} →
+          </Link>
+        )}
+      </div>
+      {node.kind.type === "map" && (
+        <div className="meta">{state ? <ElementCounts state={state} /> : <span>over {node.kind.mappedInputs.join(", ")}</span>}</div>
+      )}
+      <Handle type="source" position={Position.Right} isConnectable={false} />
+    </div>
+  );
+});
+
+const BranchView = memo(function BranchView({ id, data }: NodeProps<DagNode>) {
+  const { node, state, states } = data;
+  if (node.kind.type !== "branch") return null;
+  return (
+    <div className={toneClasses(data, "dag-node branch")} data-node={id} data-kind="branch" data-phase={state ? nodePhaseName(state.phase) : undefined}>
+      <Handle type="target" position={Position.Left} isConnectable={false} />
+      <div className="title">
+        <span className="tag">branch</span>
+        {node.label}
+      </div>
+      <ol className="cases">
+        {node.kind.cases.map((c) => {
+          const caseState = states?.get(c.nodeId);
+          // Taken: the case node ran (whatever its outcome); skipped: recorded as not run.
+          const status = !caseState ? "" : caseState.phase === NodePhase.SKIPPED ? "skipped" : "taken";
+          return (
+            <li
+              key={c.nodeId}
+              className={`case nodrag ${status} ${c.nodeId === data.selected ? "selected" : ""}`}
+              data-case={c.nodeId}
+              data-status={status || undefined}
+              title={caseState ? `${c.nodeId}: ${nodePhaseName(caseState.phase)}` : c.nodeId}
+              onClick={own(() => data.onSelect?.(c.nodeId))}
+            >
+              <span className="cond mono">{c.condition === "else" ? "else" : `if ${c.condition}`}</span>
+              <span className="then">→ {c.label}</span>
+            </li>
+          );
+        })}
+        {node.kind.elseFail !== undefined && (
+          <li className="case fail">
+            <span className="cond mono">else</span>
+            <span className="then">fail: {node.kind.elseFail}</span>
+          </li>
+        )}
+      </ol>
+      <Handle type="source" position={Position.Right} isConnectable={false} />
+    </div>
+  );
+});
+
+const FrameView = memo(function FrameView({ id, data }: NodeProps<DagNode>) {
+  const { node, state } = data;
+  return (
+    <div className={toneClasses(data, "dag-frame")} data-node={id} data-kind="subworkflow" data-phase={state ? nodePhaseName(state.phase) : undefined}>
+      <Handle type="target" position={Position.Left} isConnectable={false} />
+      <div className="title">
+        <span className="tag">subworkflow</span>
+        {node.label}
+        {state && <span className="faint">{nodePhaseName(state.phase)}</span>}
+        <button className="toggle nodrag" onClick={own(() => data.onToggle(id))} aria-label={`Collapse ${node.label}`} title="Collapse">
+          −
+        </button>
       </div>
       <Handle type="source" position={Position.Right} isConnectable={false} />
     </div>
   );
 });
 
-const NODE_TYPES = { task: DagNodeView };
+const NODE_TYPES = { step: StepView, branch: BranchView, frame: FrameView };
 // Graphs this small fit a shorter frame.
 const SHORT = 8;
 
@@ -70,40 +199,58 @@ export function DagView({
   onSelect?: (nodeId: string) => void;
   tall?: boolean;
 }) {
+  const [expanded, setExpanded] = useState<ReadonlySet<string>>(() => new Set());
+  const toggle = useCallback(
+    (nodeId: string) =>
+      setExpanded((current) => {
+        const next = new Set(current);
+        if (next.has(nodeId)) next.delete(nodeId);
+        else next.add(nodeId);
+        return next;
+      }),
+    [],
+  );
   // Layout depends on the shape only; phases change colours, not positions.
-  const positioned = useMemo(() => layout(graph.nodes, graph.edges), [graph]);
+  const placed = useMemo(() => nestedLayout(graph, expanded), [graph, expanded]);
   const nodes = useMemo<DagNode[]>(
     () =>
-      positioned.map((n) => ({
-        id: n.id,
-        type: "task",
-        position: { x: n.x, y: n.y },
+      placed.boxes.map((b) => ({
+        id: b.id,
+        type: b.expanded ? "frame" : b.node.kind.type === "branch" ? "branch" : "step",
+        position: { x: b.x, y: b.y },
+        ...(b.parentId ? { parentId: b.parentId } : {}),
+        style: { width: b.width, height: b.height },
         draggable: false,
         connectable: false,
         data: {
-          label: n.label,
-          taskName: n.taskName,
-          state: states?.get(n.id),
-          selected: n.id === selected,
+          node: b.node,
+          state: states?.get(b.id),
+          states,
+          selected,
+          expanded: b.expanded,
+          onSelect,
+          onToggle: toggle,
         },
       })),
-    [positioned, states, selected],
+    [placed, states, selected, onSelect, toggle],
   );
   const edges = useMemo<Edge[]>(
     () =>
-      graph.edges.map((e) => ({
+      placed.edges.map((e) => ({
         id: e.id,
         source: e.source,
         target: e.target,
         style: { stroke: "#9aa5b1" },
         focusable: false,
-        ...(graph.edges.length <= 60 && e.label ? { label: e.label, labelStyle: { fontSize: 10, fill: "#5f6b78" } } : {}),
+        ...(placed.edges.length <= 60 && e.label ? { label: e.label, labelStyle: { fontSize: 10, fill: "#5f6b78" } } : {}),
       })),
-    [graph],
+    [placed],
   );
   return (
     <div className={`graph${tall ? " tall" : graph.nodes.length <= SHORT ? " short" : ""}`} data-testid="dag">
       <ReactFlow
+        // A new shape is fitted to the frame again: remounting re-applies fitView.
+        key={[...expanded].sort().join(",")}
         nodes={nodes}
         edges={edges}
         nodeTypes={NODE_TYPES}

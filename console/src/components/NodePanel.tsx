@@ -9,7 +9,10 @@ import { CacheStatus, type ExecutionError, type NodeExecution } from "../gen/gra
 import { ErrorKind } from "../gen/graven/v1/execution_pb";
 import { shortHash } from "../format/literals";
 import { dateOf, elapsed, formatDuration, formatTime } from "../format/time";
+import type { NodeSpec } from "../graph/nodeSpec";
 import { entityPath } from "../pages/paths";
+import { GateSignal } from "./GateSignal";
+import { MapElements } from "./MapElements";
 import { ProblemMessage } from "./Messages";
 import { CacheBadge, NodePhaseBadge } from "./Status";
 import { LiteralTable } from "./Values";
@@ -35,14 +38,40 @@ export function ErrorDetails({ error }: { error: ExecutionError }) {
   );
 }
 
+const KINDS: Record<NonNullable<NodeSpec["node"]["target"]["case"]>, string> = {
+  taskNode: "task",
+  branchNode: "branch",
+  arrayNode: "map",
+  workflowNode: "workflow",
+  gateNode: "gate",
+};
+
+function kindName(spec: NodeSpec | null | undefined): string {
+  const target = spec?.node.target;
+  if (!target?.case) return "";
+  if (spec?.element !== undefined) return "map element";
+  if (target.case === "workflowNode") return target.value.reference.case === "launchPlanId" ? "launch plan" : "subworkflow";
+  return KINDS[target.case];
+}
+
 export function NodePanel({
   execution,
   node,
+  spec,
+  nested,
+  onSelect,
   onClose,
+  now,
 }: {
   execution: ExecutionRef;
   node: NodeExecution;
+  // The template node behind it, when the workflow is loaded.
+  spec?: NodeSpec | null;
+  // The node executions nested directly in this one (a map's elements, a branch's cases).
+  nested: NodeExecution[];
+  onSelect: (nodeId: string) => void;
   onClose: () => void;
+  now: number;
 }) {
   const clients = useClients();
   const nodeId = node.id!.nodeId;
@@ -54,12 +83,17 @@ export function NodePanel({
   });
   const started = dateOf(node.startedAt);
   const finished = dateOf(node.finishedAt);
-  const task = node.taskId;
+  const target = spec?.node.target;
+  const specTask = target?.case === "taskNode" || target?.case === "arrayNode" ? target.value.taskId : undefined;
+  const task = node.taskId?.name ? node.taskId : specTask;
   const source = node.sourceExecutionId;
+  const child = node.childExecutionId;
+  const gate = target?.case === "gateNode" ? target.value.condition : undefined;
   return (
     <aside className="panel" data-testid="node-panel">
       <div className="panel-head">
         <h2 className="mono">{nodeId}</h2>
+        {kindName(spec) && <span className="faint">{kindName(spec)}</span>}
         <NodePhaseBadge phase={node.phase} />
         <CacheBadge status={node.cacheStatus} />
         <button className="close" onClick={onClose} aria-label="Close">
@@ -67,6 +101,26 @@ export function NodePanel({
         </button>
       </div>
       <dl className="facts">
+        {node.parentNodeId && (
+          <>
+            <dt>Part of</dt>
+            <dd>
+              <button className="link" onClick={() => onSelect(node.parentNodeId)}>
+                {node.parentNodeId}
+              </button>
+            </dd>
+          </>
+        )}
+        {child?.name && (
+          <>
+            <dt>Child execution</dt>
+            <dd>
+              <Link to={executionPath(child)} data-testid="child-execution">
+                {child.name}
+              </Link>
+            </dd>
+          </>
+        )}
         <dt>Task</dt>
         <dd>
           {task?.name ? (
@@ -103,6 +157,45 @@ export function NodePanel({
 
       {node.cacheStatus !== CacheStatus.UNSPECIFIED && node.cacheStatus !== CacheStatus.DISABLED && (
         <CacheExplanation execution={execution} nodeId={nodeId} />
+      )}
+
+      {target?.case === "arrayNode" && spec?.element === undefined && (
+        <>
+          <h3>Elements</h3>
+          <MapElements elements={nested} onSelect={onSelect} now={now} />
+        </>
+      )}
+
+      {target?.case === "branchNode" && nested.length > 0 && (
+        <>
+          <h3>Cases</h3>
+          <ul className="case-list">
+            {nested.map((c) => (
+              <li key={c.id!.nodeId}>
+                <button className="link" onClick={() => onSelect(c.id!.nodeId)}>
+                  {c.id!.nodeId}
+                </button>{" "}
+                <NodePhaseBadge phase={c.phase} />
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+
+      {gate?.case === "sleep" && (
+        <p className="muted">Sleeps {formatDuration(Number(gate.value.seconds) * 1000 + gate.value.nanos / 1e6)}.</p>
+      )}
+      {(gate?.case === "signal" || gate?.case === "approve") && (
+        <>
+          <h3>{gate.case === "approve" ? "Approval" : "Input"}</h3>
+          <GateSignal
+            execution={execution}
+            signalId={gate.value.signalId}
+            approve={gate.case === "approve"}
+            type={gate.case === "signal" ? gate.value.type : undefined}
+            phase={node.phase}
+          />
+        </>
       )}
 
       {node.error && (

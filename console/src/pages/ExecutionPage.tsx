@@ -4,7 +4,7 @@ import { Link, useParams, useSearchParams } from "react-router";
 import { isNotFound } from "../api/errors";
 import { useClients } from "../api/clients";
 import { executionPath, useLiveExecution, type ExecutionRef } from "../api/execution";
-import { DagView, type NodeState } from "../components/DagView";
+import { DagView } from "../components/DagView";
 import { ExecutionActions } from "../components/ExecutionActions";
 import { Gantt } from "../components/Gantt";
 import { Loading, Problem, ProblemMessage } from "../components/Messages";
@@ -14,6 +14,8 @@ import { LiteralTable } from "../components/Values";
 import { ExecutionMode } from "../gen/graven/v1/execution_pb";
 import { isTerminal } from "../format/phases";
 import { dateOf, elapsed, formatDuration, formatTime } from "../format/time";
+import { nodeSpecAt } from "../graph/nodeSpec";
+import { nodeStates, nodeTree } from "../graph/nodeTree";
 import { workflowGraph } from "../graph/workflowGraph";
 import { entityPath } from "./paths";
 
@@ -22,6 +24,7 @@ const MODES: Record<ExecutionMode, string> = {
   [ExecutionMode.MANUAL]: "launched",
   [ExecutionMode.RELAUNCH]: "relaunch of",
   [ExecutionMode.RECOVER]: "recovery of",
+  [ExecutionMode.CHILD]: "started by",
 };
 
 // Ticks once a second while something runs, so durations and the timeline move.
@@ -60,10 +63,10 @@ export function ExecutionPage() {
   const graph = useMemo(() => workflowGraph(workflow.data?.workflow), [workflow.data]);
   const nodes = useMemo(() => live.data?.nodes ?? [], [live.data]);
   const labels = useMemo(() => new Map(graph.nodes.map((n) => [n.id, n.label])), [graph]);
-  const states = useMemo(
-    () => new Map<string, NodeState>(nodes.map((n) => [n.id!.nodeId, { phase: n.phase, cacheStatus: n.cacheStatus }])),
-    [nodes],
-  );
+  const tree = useMemo(() => nodeTree(nodes), [nodes]);
+  const states = useMemo(() => nodeStates(tree), [tree]);
+  // The timeline shows the top level; a map's elements have their own, in its panel.
+  const topLevel = useMemo(() => tree.children.get("") ?? [], [tree]);
   const now = useNow(phase !== undefined && !isTerminal(phase));
   const select = (nodeId: string | null) =>
     setParams((current) => {
@@ -96,7 +99,8 @@ export function ExecutionPage() {
   const spec = execution.spec!;
   const started = dateOf(closure.startedAt);
   const finished = dateOf(closure.finishedAt);
-  const selectedNode = nodes.find((n) => n.id!.nodeId === selected);
+  const selectedNode = selected ? tree.byId.get(selected) : undefined;
+  const parent = spec.parentNodeExecution;
 
   return (
     <>
@@ -124,6 +128,17 @@ export function ExecutionPage() {
             </Link>{" "}
             <span className="mono muted">@{spec.workflowId!.version}</span>
           </dd>
+          {parent?.executionId?.name && (
+            <>
+              <dt>Parent</dt>
+              <dd data-testid="parent-execution">
+                {MODES[spec.mode] || MODES[ExecutionMode.CHILD]}{" "}
+                <Link to={`${executionPath(parent.executionId)}?node=${encodeURIComponent(parent.nodeId)}`}>
+                  {parent.executionId.name} · {parent.nodeId}
+                </Link>
+              </dd>
+            </>
+          )}
           {spec.sourceExecutionId?.name && (
             <>
               <dt>Origin</dt>
@@ -169,7 +184,7 @@ export function ExecutionPage() {
           )}
           <div className="card" style={{ marginTop: 16 }}>
             <h2>Timeline</h2>
-            <Gantt nodes={nodes} labels={labels} onSelect={select} now={now} />
+            <Gantt nodes={topLevel} labels={labels} onSelect={select} now={now} />
           </div>
           <div className="grid2">
             <div className="card">
@@ -186,7 +201,17 @@ export function ExecutionPage() {
             </div>
           </div>
         </div>
-        {selectedNode && <NodePanel execution={ref} node={selectedNode} onClose={() => select(null)} />}
+        {selectedNode && (
+          <NodePanel
+            execution={ref}
+            node={selectedNode}
+            spec={nodeSpecAt(workflow.data?.workflow, selected!)}
+            nested={tree.children.get(selected!) ?? []}
+            onSelect={select}
+            onClose={() => select(null)}
+            now={now}
+          />
+        )}
       </div>
       {selected && !selectedNode && nodes.length > 0 && (
         <Problem title="No such node">

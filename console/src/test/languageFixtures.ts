@@ -29,11 +29,10 @@ const float = (value: number): BindingInit => ({
   value: { case: "literal", value: { value: { case: "primitive", value: { value: { case: "floatValue", value } } } } },
 });
 
-const taskNode = (id: string, task: string, inputs: Record<string, BindingInit>, extra: Partial<NodeInit> = {}): NodeInit => ({
+const taskNode = (id: string, task: string, inputs: Record<string, BindingInit>): NodeInit => ({
   id,
   inputs: Object.entries(inputs).map(([name, binding]) => ({ name, binding })),
   target: { case: "taskNode", value: { taskId: taskId(task) } },
-  ...extra,
 });
 
 // The subworkflow: fit, then evaluate.
