@@ -20,6 +20,7 @@ from graven.control_plane.transport.grpc_executions import ExecutionServicer
 from graven.control_plane.transport.grpc_lineage import LineageServicer
 from graven.control_plane.transport.grpc_registry import RegistryServicer
 from graven.control_plane.transport.grpc_server import GrpcServer, create_server
+from graven.control_plane.transport.grpc_signals import SignalServicer
 from graven.control_plane.transport.http_server import HttpServer, create_http_server
 from graven.store import open_store
 
@@ -41,7 +42,7 @@ class ControlPlane:
         self.store = open_store(settings.store_url)
         sessions = make_sessions(self.engine)
         self.registry = RegistryService(RegistryRepository(sessions), BundleStore(self.store))
-        self.executions, self.agents, self.lineage, self.cache = execution_services(
+        self.executions, self.agents, self.lineage, self.cache, self.signals = execution_services(
             sessions,
             self.registry,
             self.store,
@@ -68,6 +69,7 @@ class ControlPlane:
             AgentServicer(self.agents),
             LineageServicer(self.lineage),
             CacheServicer(self.cache),
+            SignalServicer(self.signals),
             address=f"{self.settings.host}:{self.settings.grpc_port}",
             max_message_bytes=self.settings.max_message_bytes,
         )
@@ -75,7 +77,9 @@ class ControlPlane:
         self.grpc_port = self._grpc.port
         if self.settings.http_port is not None:
             self._http = create_http_server(
-                ConnectServices(self.registry, self.executions, self.lineage, self.cache),
+                ConnectServices(
+                    self.registry, self.executions, self.lineage, self.cache, self.signals
+                ),
                 host=self.settings.host,
                 port=self.settings.http_port,
                 max_message_bytes=self.settings.max_message_bytes,

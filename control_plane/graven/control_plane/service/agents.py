@@ -16,7 +16,11 @@ from datetime import UTC, datetime, timedelta
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from graven.control_plane.errors import FailedPrecondition, InvalidArgument, NotFound
-from graven.control_plane.execution_phases import EXECUTION_RANKS, NODE_RANKS
+from graven.control_plane.execution_phases import (
+    EXECUTION_RANKS,
+    EXECUTION_TERMINAL,
+    NODE_RANKS,
+)
 from graven.control_plane.persistence.cache_repository import (
     CacheRepository,
     ExecutionNotHeld,
@@ -30,6 +34,7 @@ from graven.control_plane.persistence.execution_repository import (
     StoredExecution,
 )
 from graven.control_plane.persistence.proto_columns import to_timestamp
+from graven.control_plane.service.child_executions import ChildExecutions
 from graven.control_plane.service.event_indexing import (
     POPULATING,
     index_execution_event,
@@ -40,6 +45,7 @@ from graven.control_plane.service.execution_workflows import WorkflowVersions
 from graven.control_plane.service.executions import checked_key
 from graven.control_plane.service.lineage_records import check_record
 from graven.control_plane.service.node_paths import in_order
+from graven.control_plane.service.signals import SignalService
 from graven.control_plane.service.validation import check_digest, checked_time
 from graven.control_plane.service.watch import CLAIMABLE, Cancellation, Notifier
 from graven.store import ObjectStore
@@ -79,6 +85,8 @@ class AgentService:
         notifier: Notifier,
         settings: LeaseSettings,
         cache: CacheRepository,
+        signals: SignalService,
+        children: ChildExecutions,
     ) -> None:
         self._repository = repository
         self._workflows = workflows
@@ -86,6 +94,8 @@ class AgentService:
         self._notifier = notifier
         self._settings = settings
         self._cache = cache
+        self._signals = signals
+        self._children = children
 
     @property
     def waiting_claims(self) -> int:
@@ -163,10 +173,15 @@ class AgentService:
             batches.setdefault(_checked_event(event, f"events[{i}]", checked), []).append(event)
         moment = datetime.now(UTC)
         now = to_timestamp(moment)
+        finished: list[tuple[ExecutionKey, int]] = []
 
         def apply(states: dict[ExecutionKey, ExecutionState]) -> None:
             for key, events in batches.items():
+                closure = states[key].execution.closure
+                was_terminal = closure.phase in EXECUTION_TERMINAL
                 _apply(states[key], events, self._workflows, now)
+                if not was_terminal and closure.phase in EXECUTION_TERMINAL:
+                    finished.append((key, closure.phase))
 
         touched = {
             key: {event.node.id.node_id for event in events if event.HasField("node")}
@@ -180,6 +195,10 @@ class AgentService:
                 "agent took over or they never ran here; stop working on them"
             ) from None
         self._notifier.publish(*changed)
+        # After the commit, so a child never outlives a parent that is recorded running. A
+        # control plane that stops in between leaves them running: terminating the parent
+        # again (a no-op for the parent itself) stops them.
+        self._children.parents_finished(finished)
         return ag.ReportEventsResponse()
 
     def reserve_cache(self, request: ag.ReserveCacheRequest) -> ag.ReserveCacheResponse:
@@ -209,6 +228,26 @@ class AgentService:
                 "running: only the agent running an execution reserves its cache keys"
             ) from None
         return ag.ReserveCacheResponse(answers=answers)
+
+    def wait_signals(self, request: ag.WaitSignalsRequest) -> ag.WaitSignalsResponse:
+        """Create the signals the agent's gates wait for and answer their state (see
+        SignalService.wait_signals); only for executions the agent holds."""
+        agent = _checked_agent(request.agent_id)
+        lost = self._repository.not_held(agent, self._signals.held_executions(request))
+        if lost:
+            raise FailedPrecondition(
+                f"agent {agent!r} does not hold the lease of execution(s) "
+                f"{', '.join(map(str, lost))}: only the agent running an execution waits for "
+                "its signals"
+            )
+        return self._signals.wait_signals(agent, request)
+
+    def start_child_executions(
+        self, request: ag.StartChildExecutionsRequest
+    ) -> ag.StartChildExecutionsResponse:
+        agent = _checked_agent(request.agent_id)
+        executions = self._children.start(agent, request)
+        return ag.StartChildExecutionsResponse(executions=executions)
 
 
 def _apply(

@@ -2,7 +2,8 @@
 
 The execution services must share one Notifier: a claim waits for the executions that
 CreateExecution queues, and a watch for the changes ReportEvents applies. Lineage and the
-cache are fed by the same events and launches, so they are built here too.
+cache are fed by the same events and launches, and the agents' gates and launch-plan nodes
+need signals and child executions, so those are built here too.
 """
 
 from __future__ import annotations
@@ -14,13 +15,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from graven.control_plane.persistence.cache_repository import CacheRepository
 from graven.control_plane.persistence.execution_repository import ExecutionRepository
 from graven.control_plane.persistence.lineage_repository import LineageRepository
+from graven.control_plane.persistence.signal_repository import SignalRepository
 from graven.control_plane.service.agents import AgentService, LeaseSettings
 from graven.control_plane.service.cache import CacheService
+from graven.control_plane.service.child_executions import ChildExecutions
 from graven.control_plane.service.contents import ContentStore
 from graven.control_plane.service.execution_workflows import WorkflowVersions
 from graven.control_plane.service.executions import ExecutionService
 from graven.control_plane.service.lineage import LineageService
 from graven.control_plane.service.registry import RegistryService
+from graven.control_plane.service.signals import SignalService
 from graven.control_plane.service.watch import Notifier
 from graven.store import ObjectStore
 
@@ -30,6 +34,7 @@ class ExecutionServices(NamedTuple):
     agents: AgentService
     lineage: LineageService
     cache: CacheService
+    signals: SignalService
 
 
 def execution_services(
@@ -44,9 +49,14 @@ def execution_services(
     workflows = WorkflowVersions(registry)
     notifier = Notifier()
     executions = ExecutionService(repository, workflows, store, notifier, lineage)
+    signals = SignalService(SignalRepository(sessions), repository, workflows)
+    children = ChildExecutions(executions, repository, workflows)
     return ExecutionServices(
         executions=executions,
-        agents=AgentService(repository, workflows, store, notifier, leases, cache),
+        agents=AgentService(
+            repository, workflows, store, notifier, leases, cache, signals, children
+        ),
         lineage=LineageService(lineage, ContentStore(store)),
         cache=CacheService(cache, executions),
+        signals=signals,
     )

@@ -125,7 +125,7 @@ class ExecutionService:
             overwrite_cache=request.overwrite_cache,
             labels=request.labels,
         )
-        execution = self._launch(project, domain, request.name, spec, inputs)
+        execution = self.launch(project, domain, request.name, spec, inputs)
         return es.CreateExecutionResponse(execution=execution)
 
     def relaunch_execution(
@@ -167,7 +167,7 @@ class ExecutionService:
                     ) from None
                 spec.workflow_id.CopyFrom(workflow.id)
                 spec.ClearField("launch_plan_id")
-        execution = self._launch(
+        execution = self.launch(
             source.execution.id.project, source.execution.id.domain, request.name, spec, inputs
         )
         return es.RelaunchExecutionResponse(execution=execution)
@@ -224,12 +224,12 @@ class ExecutionService:
                 )
             )
         inputs = self._read(source_spec.inputs_uri, "inputs")
-        execution = self._launch(
+        execution = self.launch(
             source_id.project, source_id.domain, request.name, spec, inputs, recovered
         )
         return es.RecoverExecutionResponse(execution=execution)
 
-    def _launch(
+    def launch(
         self,
         project: str,
         domain: str,
@@ -468,12 +468,33 @@ class ExecutionService:
         phase = stored.execution.closure.phase
         if terminated:
             self._notifier.publish(key)
+        if terminated or phase == pb.EXECUTION_PHASE_TERMINATING:
+            # Again when already terminating: a child started since is stopped too.
+            self.terminate_children(key, f"parent execution {key} terminated: {reason}")
         elif phase in EXECUTION_TERMINAL:
             raise FailedPrecondition(
                 f"execution {key} already finished ({_phase(phase)}); only a queued or "
                 "running execution can be terminated"
             )
         return es.TerminateExecutionResponse(execution=stored.execution)
+
+    def terminate_children(self, parent: ExecutionKey, reason: str) -> None:
+        """Ask every unfinished descendant of ``parent`` to terminate, grandchildren
+        included: a child that already finished may have children of its own still
+        running (started before it finished)."""
+        pending = [parent]
+        seen = {parent}
+        while pending:
+            for child in self._repository.children(pending.pop()):
+                key = ExecutionKey.of(child.execution.id)
+                if key in seen:
+                    continue
+                seen.add(key)
+                pending.append(key)
+                if child.execution.closure.phase in EXECUTION_TERMINAL:
+                    continue
+                if self._repository.request_terminate(key, reason, datetime.now(UTC)):
+                    self._notifier.publish(key)
 
     # --- shared steps ---------------------------------------------------------------------
 

@@ -12,16 +12,19 @@ from graven.control_plane.service.cache import CacheService
 from graven.control_plane.service.executions import ExecutionService
 from graven.control_plane.service.lineage import LineageService
 from graven.control_plane.service.registry import RegistryService
+from graven.control_plane.service.signals import SignalService
 from graven.control_plane.transport.connect_cache import CacheConnect
 from graven.control_plane.transport.connect_calls import Blocking
 from graven.control_plane.transport.connect_errors import CODECS
 from graven.control_plane.transport.connect_executions import ExecutionConnect
 from graven.control_plane.transport.connect_lineage import LineageConnect
 from graven.control_plane.transport.connect_registry import RegistryConnect
+from graven.control_plane.transport.connect_signals import SignalConnect
 from graven.v1 import cache_service_connect as cs_connect
 from graven.v1 import execution_service_connect as es_connect
 from graven.v1 import lineage_service_connect as ls_connect
 from graven.v1 import registry_service_connect as rs_connect
+from graven.v1 import signal_service_connect as ss_connect
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,7 @@ class ConnectServices:
     executions: ExecutionService
     lineage: LineageService
     cache: CacheService
+    signals: SignalService
 
 
 def connect_applications(
@@ -49,4 +53,7 @@ def connect_applications(
             LineageConnect(services.lineage, blocking), **options
         ),
         cs_connect.CacheServiceASGIApplication(CacheConnect(services.cache, blocking), **options),
+        ss_connect.SignalServiceASGIApplication(
+            SignalConnect(services.signals, blocking), **options
+        ),
     ]

@@ -46,3 +46,15 @@ class AgentServicer(ag_grpc.AgentServiceServicer):
         self, request: ag.ReserveCacheRequest, context: grpc.ServicerContext
     ) -> ag.ReserveCacheResponse:
         return self._agents.reserve_cache(request)
+
+    @grpc_method
+    def WaitSignals(
+        self, request: ag.WaitSignalsRequest, context: grpc.ServicerContext
+    ) -> ag.WaitSignalsResponse:
+        return self._agents.wait_signals(request)
+
+    @grpc_method
+    def StartChildExecutions(
+        self, request: ag.StartChildExecutionsRequest, context: grpc.ServicerContext
+    ) -> ag.StartChildExecutionsResponse:
+        return self._agents.start_child_executions(request)
