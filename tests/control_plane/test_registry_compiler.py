@@ -25,6 +25,7 @@ from cp_support import (
 
 from graven.control_plane.errors import InvalidArgument
 from graven.control_plane.service.compiler import (
+    Resolvers,
     compile_launch_plan,
     compile_task,
     compile_workflow,
@@ -54,12 +55,12 @@ def resolve_task(identifiers: Sequence[Identifier]) -> list[Task]:
 
 
 def compile_(spec: WorkflowSpec) -> list[str]:
-    return list(compile_workflow(spec, resolve_task).node_order)
+    return list(compile_workflow(spec, Resolvers(resolve_task)).node_order)
 
 
 def field_of(spec: WorkflowSpec) -> str:
     with pytest.raises(InvalidArgument) as caught:
-        compile_workflow(spec, resolve_task)
+        compile_workflow(spec, Resolvers(resolve_task))
     return caught.value.field
 
 
@@ -144,7 +145,7 @@ def test_the_closure_holds_each_task_once_and_a_topological_order() -> None:
         inputs=[var("a", INT)],
         outputs=[(var("result", INT), promise("n3", "out"))],
     )
-    closure = compile_workflow(spec, resolve_task)
+    closure = compile_workflow(spec, Resolvers(resolve_task))
     assert list(closure.node_order) == ["n1", "n2", "n3", "s"]
     assert [t.id.name for t in closure.tasks] == ["add", "shout"]
     assert closure.tasks[0].spec == TASKS["add"]
@@ -174,7 +175,7 @@ def test_a_cycle_is_named() -> None:
         ]
     )
     with pytest.raises(InvalidArgument) as caught:
-        compile_workflow(spec, resolve_task)
+        compile_workflow(spec, Resolvers(resolve_task))
     assert caught.value.field == "spec.template.nodes"
     assert "cycle: a -> b -> c -> a" in str(caught.value)
 
@@ -182,7 +183,7 @@ def test_a_cycle_is_named() -> None:
 def test_a_node_reading_itself_is_a_cycle() -> None:
     spec = workflow_spec([node("a", ADD, x=promise("a", "out"))])
     with pytest.raises(InvalidArgument, match="cycle: a -> a"):
-        compile_workflow(spec, resolve_task)
+        compile_workflow(spec, Resolvers(resolve_task))
 
 
 def test_a_long_chain_compiles_in_order() -> None:
@@ -267,7 +268,7 @@ def test_a_long_chain_compiles_in_order() -> None:
 def test_a_malformed_workflow_names_the_field(nodes: list, field: str, words: str) -> None:
     spec = workflow_spec(nodes, inputs=[var("a", INT), var("f", FLOAT), var("t", STR)])
     with pytest.raises(InvalidArgument) as caught:
-        compile_workflow(spec, resolve_task)
+        compile_workflow(spec, Resolvers(resolve_task))
     assert caught.value.field == field
     assert words in str(caught.value)
 
@@ -285,7 +286,7 @@ def test_an_optional_input_takes_a_plain_value_but_not_the_reverse() -> None:
         [node("n", ADD, x=from_input("maybe"))], inputs=[var("maybe", optional_of(INT))]
     )
     with pytest.raises(InvalidArgument, match="may be None"):
-        compile_workflow(spec, resolve_task)
+        compile_workflow(spec, Resolvers(resolve_task))
 
 
 def test_workflow_outputs_are_bound_exactly_once() -> None:
@@ -308,7 +309,7 @@ def test_tasks_are_resolved_in_one_call_each_once() -> None:
         return resolve_task(identifiers)
 
     nodes = [*chain("a", "b"), node("s", SHOUT, text=value(string_literal("x")))]
-    compile_workflow(workflow_spec(nodes, inputs=[var("a", INT)]), counting)
+    compile_workflow(workflow_spec(nodes, inputs=[var("a", INT)]), Resolvers(counting))
     assert asked == [["add", "shout"]]
 
 

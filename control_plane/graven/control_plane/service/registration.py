@@ -10,7 +10,7 @@ the same list. Errors name the entry's fields by their path in the request.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -24,6 +24,7 @@ from graven.control_plane.persistence.registry_repository import (
     RegistryRepository,
 )
 from graven.control_plane.service.compiler import (
+    Resolvers,
     compile_launch_plan,
     compile_task,
     compile_workflow,
@@ -39,7 +40,7 @@ from graven.v1.identifier_pb2 import (
     RESOURCE_TYPE_WORKFLOW,
     Identifier,
 )
-from graven.v1.launch_plan_pb2 import LaunchPlan, LaunchPlanClosure
+from graven.v1.launch_plan_pb2 import LaunchPlan, LaunchPlanClosure, LaunchPlanSpec
 from graven.v1.task_pb2 import Task, TaskClosure, TaskSpec
 from graven.v1.workflow_pb2 import Workflow, WorkflowClosure, WorkflowSpec
 from graven.versioning import Spec, version_digest, versioned_part
@@ -107,7 +108,7 @@ class Registrar:
         """
         retries = len(entries)
         while True:
-            batch = _Batch(self._repository, [entry.key for entry in entries])
+            batch = _Batch(self._repository, entries)
             registered = [batch.register(entry) for entry in entries]
             try:
                 self._repository.insert_all([r.entity for r in registered if r.created])
@@ -123,9 +124,15 @@ class _Batch:
     """The entities one registration can see: those stored before it (its own ids fetched
     up front, referenced ones on demand) and those it creates, in order."""
 
-    def __init__(self, repository: RegistryRepository, keys: Iterable[EntityKey]) -> None:
+    def __init__(self, repository: RegistryRepository, entries: Sequence[Entry]) -> None:
         self._repository = repository
-        self._known: dict[EntityKey, NewEntity] = dict(repository.get_many(keys))
+        self._known: dict[EntityKey, NewEntity] = dict(
+            repository.get_many(entry.key for entry in entries)
+        )
+        # The entries' specs, by id: those not known yet are still to be compiled.
+        self._specs: dict[EntityKey, Spec] = {}
+        for entry in entries:
+            self._specs.setdefault(entry.key, entry.spec)
         # Where a new entity came from, to name the earlier entry in a clash.
         self._created_by: dict[EntityKey, str] = {}
         self._now = datetime.now(UTC)
@@ -158,7 +165,8 @@ class _Batch:
         if isinstance(spec, TaskSpec):
             return compile_task(spec, field)
         if isinstance(spec, WorkflowSpec):
-            return compile_workflow(spec, self._tasks, field)
+            resolvers = Resolvers(self._tasks, self._workflow, self._launch_plan, self._pending)
+            return compile_workflow(spec, resolvers, field, registering=entry.id)
         return compile_launch_plan(spec, self._workflow, field)
 
     def _tasks(self, identifiers: Sequence[Identifier]) -> list[Task]:
@@ -169,6 +177,17 @@ class _Batch:
         key = entity_name(identifier), identifier.version
         found = self._lookup([key]).get(key)
         return None if found is None else entity_message(Workflow, found)
+
+    def _launch_plan(self, identifier: Identifier) -> LaunchPlan | None:
+        key = entity_name(identifier), identifier.version
+        found = self._lookup([key]).get(key)
+        return None if found is None else entity_message(LaunchPlan, found)
+
+    def _pending(self, identifier: Identifier) -> WorkflowSpec | LaunchPlanSpec | None:
+        """The spec of an entry of this registration that is not compiled yet."""
+        key = entity_name(identifier), identifier.version
+        spec = None if key in self._known else self._specs.get(key)
+        return spec if isinstance(spec, WorkflowSpec | LaunchPlanSpec) else None
 
     def _lookup(self, keys: Sequence[EntityKey]) -> dict[EntityKey, NewEntity]:
         """The entities among ``keys`` this registration can see; the stored ones it did not
