@@ -77,19 +77,18 @@ CLEANUP = task_id(unique("cleanup"))
 INNER = workflow_id(unique("inner"))
 MIDDLE = workflow_id(unique("middle"))
 INNER_PLAN = launch_plan_id(unique("inner-plan"))
-TASKS = {
-    ADD: task_spec([var("x", INT), var("y", INT, int_literal(1))], [var("out", INT)], "add"),
-    TRIPLE: task_spec([var("x", INT)], [var("out", INT)], "triple"),
-    BIG: task_spec([var("x", INT)], [var("big", BOOL)], "big"),
-    RANGE: task_spec([var("n", INT)], [var("xs", INTS)], "range"),
-    SUM: task_spec([var("xs", INTS)], [var("total", INT)], "sum"),
-    SUM_MAYBE: task_spec(
-        [var("xs", LiteralType(collection_type=optional_of(INT)))], [var("total", INT)], "sum_maybe"
-    ),
-    POINT_OF: task_spec([var("x", INT)], [var("p", POINT)], "point"),
-    SHOUT: task_spec([var("text", STR)], [var("loud", STR)], "shout"),
-    CLEANUP: task_spec([var("a", INT), var("error", WORKFLOW_ERROR_TYPE)], [], "cleanup"),
-}
+OPTIONAL_INTS = LiteralType(collection_type=optional_of(INT))
+TASKS = [
+    (ADD, task_spec([var("x", INT), var("y", INT, int_literal(1))], [var("out", INT)], "add")),
+    (TRIPLE, task_spec([var("x", INT)], [var("out", INT)], "triple")),
+    (BIG, task_spec([var("x", INT)], [var("big", BOOL)], "big")),
+    (RANGE, task_spec([var("n", INT)], [var("xs", INTS)], "range")),
+    (SUM, task_spec([var("xs", INTS)], [var("total", INT)], "sum")),
+    (SUM_MAYBE, task_spec([var("xs", OPTIONAL_INTS)], [var("total", INT)], "sum_maybe")),
+    (POINT_OF, task_spec([var("x", INT)], [var("p", POINT)], "point")),
+    (SHOUT, task_spec([var("text", STR)], [var("loud", STR)], "shout")),
+    (CLEANUP, task_spec([var("a", INT), var("error", WORKFLOW_ERROR_TYPE)], [], "cleanup")),
+]
 
 
 def create(registry: RegistryServiceStub, identifier: Identifier, spec: WorkflowSpec) -> Workflow:
@@ -98,7 +97,7 @@ def create(registry: RegistryServiceStub, identifier: Identifier, spec: Workflow
 
 @pytest.fixture(scope="module", autouse=True)
 def _registered(registry: RegistryServiceStub) -> None:
-    for identifier, spec in TASKS.items():
+    for identifier, spec in TASKS:
         registry.CreateTask(rs.CreateTaskRequest(id=identifier, spec=spec))
     inner = workflow_spec(
         [node("n0", ADD, x=from_input("a"))],
