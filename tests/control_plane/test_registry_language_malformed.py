@@ -64,6 +64,7 @@ from graven.v1.workflow_pb2 import (
     BranchNode,
     GateNode,
     Node,
+    WorkflowNode,
     WorkflowSpec,
 )
 
@@ -130,10 +131,6 @@ def spec_of(*nodes: Node, failure: Node | None = None, policy: int = 0) -> Workf
         spec.template.failure_node.CopyFrom(failure)
     spec.template.metadata.failure_policy = policy  # type: ignore[assignment]
     return spec
-
-
-def batch(*plan: tuple[Identifier, Spec]) -> list[tuple[Identifier, Spec]]:
-    return list(plan)
 
 
 def one(
@@ -398,7 +395,7 @@ CASES = [
     ),
     Case(
         "a workflow node naming nothing",
-        one(Node(id="n0", workflow_node=sub_node("n0", INNER).workflow_node.__class__())),
+        one(Node(id="n0", workflow_node=WorkflowNode())),
         f"{N0}.workflow_node",
         ("'n0'", "sub_workflow_id or launch_plan_id"),
     ),
@@ -630,11 +627,12 @@ def test_a_malformed_spec_is_refused_naming_field_and_node(
 
 
 def assert_not_stored(registry: RegistryServiceStub, identifier: Identifier, spec: Spec) -> None:
+    get = registry.GetWorkflow if isinstance(spec, WorkflowSpec) else registry.GetLaunchPlan
+    request_type = (
+        rs.GetWorkflowRequest if isinstance(spec, WorkflowSpec) else rs.GetLaunchPlanRequest
+    )
     with pytest.raises(grpc.RpcError) as caught:
-        if isinstance(spec, WorkflowSpec):
-            registry.GetWorkflow(rs.GetWorkflowRequest(id=identifier), timeout=10)
-        else:
-            registry.GetLaunchPlan(rs.GetLaunchPlanRequest(id=identifier), timeout=10)
+        get(request_type(id=identifier), timeout=10)
     assert caught.value.code() == grpc.StatusCode.NOT_FOUND
 
 
