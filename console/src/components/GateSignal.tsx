@@ -17,6 +17,7 @@ import { dateOf, formatTime } from "../format/time";
 import { ProblemMessage } from "./Messages";
 
 const WHO = "graven.user";
+const POLL_MS = 2000;
 
 function rememberedName(): string {
   try {
@@ -71,6 +72,9 @@ export function GateSignal({
     queryKey: [...key, phase],
     queryFn: () => clients.signals.getSignal({ id: { executionId: execution, signalId } }),
     retry: false,
+    // A running gate's signal may appear a moment after the gate starts, and may be set from
+    // elsewhere (`graven approve`): asked again until it holds a value.
+    refetchInterval: (q) => (phase === NodePhase.RUNNING && !q.state.data?.signal?.value ? POLL_MS : false),
   });
   const [who, setWho] = useState(rememberedName);
   const [text, setText] = useState("");
