@@ -10,8 +10,12 @@ from pkgutil import extend_path
 
 __path__ = extend_path(__path__, __name__)
 
+from graven.conditional import conditional
 from graven.files import Directory, File
+from graven.gates import approve, sleep, wait_for_input
 from graven.launch_plan import LaunchPlan
+from graven.local_signals import local_signals
+from graven.mapping import map
 from graven.options import Cache, Resources
 from graven.task import task
 from graven.types import Pickled
@@ -28,6 +32,12 @@ __all__ = [
     "Resources",
     "WorkflowError",
     "__version__",
+    "approve",
+    "conditional",
+    "local_signals",
+    "map",
+    "sleep",
     "task",
+    "wait_for_input",
     "workflow",
 ]

@@ -48,6 +48,26 @@ def _is_named_tuple(tp: object) -> bool:
 
 
 @dataclass(frozen=True)
+class Outputs:
+    """A node's outputs and how a call hands them back: none, a single value, a tuple, or
+    the NamedTuple class whose fields they are (``shape``)."""
+
+    params: tuple[Parameter, ...]
+    shape: type | None
+
+    def assemble(self, values: Mapping[str, object]) -> object:
+        """Named outputs as the caller receives them (the inverse of ``split``)."""
+        ordered = [values[p.name] for p in self.params]
+        if not self.params:
+            return None
+        if self.shape is None:
+            return ordered[0]
+        if self.shape is tuple:
+            return tuple(ordered)
+        return self.shape(*ordered)
+
+
+@dataclass(frozen=True)
 class PythonInterface:
     signature: inspect.Signature
     inputs: tuple[Parameter, ...]
@@ -81,16 +101,13 @@ class PythonInterface:
             )
         return {p.name: item for p, item in zip(self.outputs, value, strict=True)}
 
+    @property
+    def output_set(self) -> Outputs:
+        return Outputs(self.outputs, self.return_shape)
+
     def assemble(self, outputs: Mapping[str, object]) -> object:
         """Named outputs as the caller receives them (the inverse of ``split``)."""
-        values = [outputs[p.name] for p in self.outputs]
-        if not self.outputs:
-            return None
-        if self.return_shape is None:
-            return values[0]
-        if self.return_shape is tuple:
-            return tuple(values)
-        return self.return_shape(*values)
+        return self.output_set.assemble(outputs)
 
     def input_values(
         self, literals: Mapping[str, Literal], blobs: Blobs | None = None

@@ -1,15 +1,27 @@
-"""``LaunchPlan``: a workflow with some inputs defaulted and some fixed, under its own name."""
+"""``LaunchPlan``: a workflow with some inputs defaulted and some fixed, under its own name.
+
+Called inside a workflow, a launch plan is a node: a child execution of the registered
+version, waited for (``WorkflowNode.launch_plan_id``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
-from graven.errors import GravenDefinitionError, GravenTypeError, GravenValueError
+from graven.errors import (
+    GravenCompileError,
+    GravenDefinitionError,
+    GravenTypeError,
+    GravenValueError,
+)
 from graven.literals import to_literal
 from graven.names import name_problem
-from graven.v1.identifier_pb2 import Identifier
+from graven.tracing import TracedNode, current_trace
+from graven.v1.identifier_pb2 import RESOURCE_TYPE_LAUNCH_PLAN, Identifier
 from graven.v1.launch_plan_pb2 import LaunchPlanSpec
 from graven.v1.literals_pb2 import Literal, LiteralMap
+from graven.v1.workflow_pb2 import Node, NodeMetadata, WorkflowNode
 from graven.workflow import Workflow
 
 
@@ -63,6 +75,52 @@ class LaunchPlan:
             except (GravenTypeError, GravenValueError) as exc:
                 raise GravenDefinitionError(f"{self.where}: {kind} input {name!r}: {exc}") from None
         return literals
+
+    def __call__(self, **kwargs: object) -> Any:
+        """Inside a workflow: a node that starts a child execution of this launch plan and
+        waits for it (inputs by keyword; fixed inputs cannot be given). Outside: its workflow
+        run locally with the defaults, ``kwargs`` and the fixed inputs."""
+        workflow = self.workflow
+        trace = current_trace()
+        error = GravenTypeError if trace is None else GravenCompileError
+        where = self.where if trace is None else f"{trace.where()}: {self.where}"
+        inputs = {p.name: p for p in workflow.interface.inputs}
+        for name in kwargs:
+            if name not in inputs:
+                raise error(
+                    f"{where}: unknown input {name!r} (inputs: {', '.join(inputs) or 'none'})"
+                )
+            if name in self.fixed_inputs:
+                raise error(f"{where}: input {name!r} is fixed by the launch plan")
+        missing = [
+            name
+            for name, p in inputs.items()
+            if p.default is None
+            and name not in kwargs
+            and name not in self.default_inputs
+            and name not in self.fixed_inputs
+        ]
+        if missing:
+            raise error(f"{where}: input {missing[0]!r} is missing and has no default")
+        if trace is None:
+            from graven.local_run import run_launch_plan
+
+            return workflow.interface.assemble(run_launch_plan(self, kwargs))
+        workflow.compile()
+        node_id = trace.next_id()
+        where = f"{trace.where()}: node {node_id} ({self.where})"
+        node = Node(
+            id=node_id,
+            metadata=NodeMetadata(name=self.name),
+            inputs=trace.bind_inputs(workflow.interface.inputs, kwargs, where),
+            workflow_node=WorkflowNode(
+                launch_plan_id=Identifier(resource_type=RESOURCE_TYPE_LAUNCH_PLAN, name=self.name)
+            ),
+        )
+        traced = TracedNode(
+            node, workflow.interface.output_set, f"launch plan {self.name}", launch_plan=self
+        )
+        return trace.add(traced)
 
     def spec(self, workflow_id: Identifier) -> LaunchPlanSpec:
         return LaunchPlanSpec(

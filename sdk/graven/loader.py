@@ -4,8 +4,8 @@
 (``graven.project``), puts it first on ``sys.path`` and imports the modules afresh (any
 module of the same name imported before, from this root or another, is dropped first), so a
 long-lived process or a test that edits files always sees the code on disk. It collects the
-tasks, workflows and launch plans the modules hold, plus the tasks and workflows those
-reference from other project modules, and compiles every workflow.
+tasks, workflows and launch plans the modules hold, plus the tasks, workflows and launch
+plans those reference from other project modules, and compiles every workflow.
 """
 
 from __future__ import annotations
@@ -110,9 +110,19 @@ def _collect(root: Path, modules: Iterable[ModuleType]) -> Project:
             elif isinstance(value, LaunchPlan):
                 _add(plans, value.name, value)
                 _add(workflows, value.workflow.name, value.workflow)
-    for wf in list(workflows.values()):
-        for used in wf.compile().tasks:
+    # What the workflows use (tasks, subworkflows, launch plans as nodes) is registered with
+    # them, wherever it is defined in the project; a used workflow uses more in turn.
+    pending = list(workflows.values())
+    while pending:
+        compiled = pending.pop().compile()
+        for used in compiled.tasks:
             _add(tasks, used.name, used)
+        for launch_plan in compiled.launch_plans:
+            _add(plans, launch_plan.name, launch_plan)
+        for sub in (*compiled.sub_workflows, *(lp.workflow for lp in compiled.launch_plans)):
+            if sub.name not in workflows:
+                pending.append(sub)
+            _add(workflows, sub.name, sub)
     entities: list[Task[..., object] | Workflow[..., object]] = [
         *tasks.values(),
         *workflows.values(),

@@ -222,10 +222,6 @@ def format_promise(x: int) -> str:
     return describe(scores={f"{x}": 1}, point=Point(0, 0.0), color=Color.RED)
 
 
-def attribute_of_promise(x: int) -> int:
-    return double(x=order(a=x, b=x).low.real)
-
-
 @pytest.mark.parametrize(
     ("fn", "what"),
     [
@@ -237,10 +233,6 @@ def attribute_of_promise(x: int) -> int:
         (compare_promise, "is used in a comparison (>)"),
         (arithmetic_on_promise, "input 'x' is used in arithmetic (+)"),
         (format_promise, "input 'x' is used in string formatting"),
-        (
-            attribute_of_promise,
-            "output 'low' of node n0 (test_sdk_workflows.order) is used in attribute access",
-        ),
     ],
 )
 def test_promises_refuse_python_control_flow(fn: Callable[..., object], what: str) -> None:
@@ -255,21 +247,6 @@ def test_promise_misuse_is_also_caught_on_equality() -> None:
         return double(x=1) if x == 2 else double(x=x)
 
     assert "is used in a comparison (==)" in compile_error(wf)
-
-
-@workflow
-def inner(x: int) -> int:
-    return double(x=x)
-
-
-def test_subworkflows_are_not_supported_yet() -> None:
-    def outer(x: int) -> int:
-        return inner(x=double(x=x))
-
-    assert compile_error(outer) == (
-        "workflow 'test_sdk_workflows.outer': calls workflow 'test_sdk_workflows.inner', but "
-        "subworkflows are not supported yet; call its tasks directly instead"
-    )
 
 
 def test_a_workflow_without_tasks_is_an_error() -> None:
