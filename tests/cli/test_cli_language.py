@@ -240,7 +240,7 @@ def test_executions_get_shows_the_reported_tree(plane: PlaneClient) -> None:
     name = execution.id.name
     shown = graven("executions", "get", name, "-p", project, "-d", "dev", endpoint=at)
     assert shown.returncode == 0, shown.stderr
-    lines = {line.split("│")[1].rstrip(): line for line in _table_rows(shown.stdout)}
+    lines = {_node_cell(line): line for line in _table_rows(shown.stdout)}
     assert "branch" in lines["n0"]
     assert "took n2" in lines["n0"]
     assert "SKIPPED" in lines["  n0/n1"]
@@ -253,7 +253,7 @@ def test_executions_get_shows_the_reported_tree(plane: PlaneClient) -> None:
     every = graven("executions", "get", name, "-p", project, "-d", "dev", "--elements", endpoint=at)
     assert every.returncode == 0, every.stderr
     assert {"  n3/0", "  n3/1", "  n3/2"} <= {
-        line.split("│")[1].rstrip() for line in _table_rows(every.stdout)
+        _node_cell(line) for line in _table_rows(every.stdout)
     }
 
     as_json = graven("executions", "get", name, "-p", project, "-d", "dev", "--json", endpoint=at)
@@ -273,10 +273,14 @@ def test_executions_get_shows_the_reported_tree(plane: PlaneClient) -> None:
     }
 
 
+def _node_cell(row: str) -> str:
+    """The first cell of a table row as printed, its indentation kept (less rich's padding)."""
+    return row.split("│")[1][1:].rstrip()
+
+
 def _table_rows(printed: str) -> list[str]:
-    """The body rows of a rich table (cells between │), without the title and header."""
-    rows = [line for line in printed.splitlines() if line.startswith("│")]
-    return rows[1:]
+    """The body rows of a rich table: its header is drawn with ┃, its rows with │."""
+    return [line for line in printed.splitlines() if line.startswith("│")]
 
 
 # --- graven run PATH:LAUNCH_PLAN ----------------------------------------------------------

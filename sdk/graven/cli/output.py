@@ -11,6 +11,7 @@ from google.protobuf import json_format
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -62,4 +63,5 @@ def short_digest(digest: str) -> str:
 
 def fail(message: str) -> None:
     """Print one readable line for a user error; the caller exits non-zero."""
-    errors.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    # The message quotes user data (types like list[int]): never rich markup.
+    errors.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
