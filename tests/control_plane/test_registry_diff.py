@@ -77,6 +77,7 @@ SCALARS: dict[int, st.SearchStrategy[Any]] = {
     FieldDescriptor.TYPE_BYTES: st.binary(max_size=2),
     FieldDescriptor.TYPE_BOOL: st.booleans(),
     FieldDescriptor.TYPE_DOUBLE: st.sampled_from([0.0, -0.0, 1.5, float("inf")]),
+    FieldDescriptor.TYPE_FLOAT: st.sampled_from([0.0, -0.0, 0.5, float("inf")]),
     FieldDescriptor.TYPE_INT64: st.integers(-2, 2) | st.just(2**63 - 1),
     FieldDescriptor.TYPE_INT32: st.integers(-2, 2),
     FieldDescriptor.TYPE_UINT32: st.integers(0, 2),
