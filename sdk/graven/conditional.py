@@ -56,7 +56,7 @@ class Conditional(Handle):
         self._name = name
         self._branch = TracedBranch(name)
         self._node = TracedNode(
-            Node(id=trace.next_id(), metadata=NodeMetadata(name=name)),
+            Node(id=trace.next_id(f"conditional {name!r}"), metadata=NodeMetadata(name=name)),
             NO_OUTPUTS,
             f"conditional {name!r}",
             branch=self._branch,

@@ -60,7 +60,7 @@ def sleep(duration: float | datetime.timedelta) -> object:
     start (order them with ``>>``). A local run does not sleep."""
     trace = require_trace("graven.sleep")
     gate = GateNode(sleep=_duration(trace, "graven.sleep", duration))
-    node = Node(id=trace.next_id(), metadata=NodeMetadata(name="sleep"), gate_node=gate)
+    node = Node(id=trace.next_id("sleep"), metadata=NodeMetadata(name="sleep"), gate_node=gate)
     return trace.add(TracedNode(node, Outputs((), None), "sleep"))
 
 
@@ -79,7 +79,8 @@ def wait_for_input(
         signal=SignalCondition(signal_id=name, type=literal_type),
         timeout=_duration(trace, what, timeout) if timeout is not None else None,
     )
-    node = Node(id=trace.next_id(), metadata=NodeMetadata(name=name), gate_node=gate)
+    node_id = trace.next_id(f"signal {name!r}")
+    node = Node(id=node_id, metadata=NodeMetadata(name=name), gate_node=gate)
     outputs = Outputs((Parameter("o0", expected_type, literal_type),), None)
     return trace.add(TracedNode(node, outputs, f"signal {name!r}"))  # type: ignore[return-value]
 
@@ -95,7 +96,7 @@ def approve(value: T, name: str, timeout: float | datetime.timedelta | None = No
             f"{trace.where()}: {what}: approves a promise (a node output or workflow input), "
             f"not {type(value).__qualname__}"
         )
-    node_id = trace.next_id()
+    node_id = trace.next_id(f"approval {name!r}")
     binding = trace.bind(value, value.python_type, f"{trace.where()}: node {node_id} ({what})")
     gate = GateNode(
         approve=ApproveCondition(signal_id=name),

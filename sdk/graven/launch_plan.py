@@ -107,7 +107,7 @@ class LaunchPlan:
 
             return workflow.interface.assemble(run_launch_plan(self, kwargs))
         workflow.compile()
-        node_id = trace.next_id()
+        node_id = trace.next_id(f"launch plan {self.name}")
         where = f"{trace.where()}: node {node_id} ({self.where})"
         node = Node(
             id=node_id,

@@ -19,6 +19,7 @@ from typing import Any, Optional
 
 from graven.errors import GravenCompileError, GravenDefinitionError
 from graven.interface import Outputs, Parameter
+from graven.promise import Promise
 from graven.task import Task
 from graven.tracing import Trace, TracedNode, current_trace
 from graven.types import optional_of
@@ -79,7 +80,7 @@ class MapTask:
         return self._trace(trace, kwargs)
 
     def _trace(self, trace: Trace, kwargs: Mapping[str, object]) -> object:
-        node_id = trace.next_id()
+        node_id = trace.next_id(f"map {self.task.name}")
         where = f"{trace.where()}: node {node_id} ({self.where})"
         try:
             arguments = self.task.interface.bind((), {**self.fixed, **kwargs})
@@ -98,8 +99,9 @@ class MapTask:
             except GravenCompileError as as_item:
                 try:
                     binding = trace.bind(value, list[tp], here)  # type: ignore[valid-type]
-                except GravenCompileError:
-                    raise as_item from None
+                except GravenCompileError as as_list:
+                    # Report the reading the user more likely meant: a list was to be mapped.
+                    raise (as_list if _is_list(value) else as_item) from None
                 mapped.append(name)
             inputs.append(Binding(name=name, binding=binding))
         if not mapped:
@@ -121,6 +123,12 @@ class MapTask:
             array_node=array,
         )
         return trace.add(TracedNode(node, self.outputs, f"map {self.task.name}", task=self.task))
+
+
+def _is_list(value: object) -> bool:
+    if isinstance(value, Promise):
+        return value.literal_type.HasField("collection_type")
+    return isinstance(value, list)
 
 
 # graven.map mirrors Flyte's map_task, under the name users reach for.

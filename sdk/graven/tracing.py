@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 from graven.errors import GravenCompileError, GravenTypeError, GravenValueError
 from graven.interface import Outputs, Parameter
@@ -152,10 +152,23 @@ class Trace:
         names = [] if self.parent is None else self.parent.chain()
         return [*names, self.workflow_name]
 
-    def next_id(self) -> str:
+    def next_id(self, what: str) -> str:
+        """The id of the node ``what`` about to be recorded. A full case is refused here,
+        before the node's arguments are bound, so the error names the real mistake."""
         node_id = f"n{self._count}"
+        scope = self.scopes[-1]
+        if scope.limit is not None and len(scope.nodes) >= scope.limit:
+            self._refuse(scope, node_id, what)
         self._count += 1
         return node_id
+
+    def _refuse(self, scope: Scope, node_id: str, what: str) -> NoReturn:
+        first = scope.nodes[0]
+        raise GravenCompileError(
+            f"{self.where()}: {scope.label} already runs node {first.id} ({first.what}), "
+            f"then node {node_id} ({what}) is called too; a case takes exactly one "
+            "node call (a task, map, subworkflow, launch plan, gate or conditional)"
+        )
 
     # --- scopes ---------------------------------------------------------------------------
 
@@ -176,12 +189,7 @@ class Trace:
     def record(self, traced: TracedNode) -> None:
         scope = self.scopes[-1]
         if scope.limit is not None and len(scope.nodes) >= scope.limit:
-            first = scope.nodes[0]
-            raise GravenCompileError(
-                f"{self.where()}: {scope.label} already runs node {first.id} ({first.what}), "
-                f"then node {traced.id} ({traced.what}) is called too; a case takes exactly one "
-                "node call (a task, map, subworkflow, launch plan, gate or conditional)"
-            )
+            self._refuse(scope, traced.id, traced.what)
         scope.nodes.append(traced)
         if len(self.scopes) > 1:
             for nested in traced.walk():
@@ -227,7 +235,7 @@ class Trace:
     def call_task(
         self, task: Task[..., object], args: Sequence[object], kwargs: Mapping[str, object]
     ) -> object:
-        node_id = self.next_id()
+        node_id = self.next_id(task.name)
         where = f"{self.where()}: node {node_id} (task {task.name!r})"
         try:
             arguments = task.interface.bind(args, kwargs)

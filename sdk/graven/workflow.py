@@ -177,7 +177,7 @@ class Workflow(Generic[P, R]):
     ) -> object:
         """A subworkflow node: this workflow inlined in ``trace``'s graph."""
         self.compile()
-        node_id = trace.next_id()
+        node_id = trace.next_id(f"workflow {self.name}")
         where = f"{trace.where()}: node {node_id} (workflow {self.name!r})"
         try:
             arguments = self.interface.bind(args, kwargs)
