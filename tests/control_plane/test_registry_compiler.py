@@ -22,7 +22,22 @@ from cp_support import (
     workflow_id,
     workflow_spec,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from language_support import (
+    approve_gate,
+    attr,
+    both,
+    branch,
+    compare,
+    either,
+    is_true,
+    map_node,
+    signal_gate,
+    sub_node,
+)
 
+from graven.conditions import SYMBOLS, evaluate
 from graven.control_plane.errors import InvalidArgument
 from graven.control_plane.service.compiler import (
     Resolvers,
@@ -30,18 +45,30 @@ from graven.control_plane.service.compiler import (
     compile_task,
     compile_workflow,
 )
+from graven.control_plane.service.compiler_conditions import fold
+from graven.control_plane.service.compiler_walk import condition_operands
 from graven.literals import collection_literal, int_literal, string_literal
 from graven.types import optional_of
 from graven.v1.identifier_pb2 import Identifier
 from graven.v1.interface_pb2 import Variable
 from graven.v1.task_pb2 import Task, TaskSpec
-from graven.v1.types_pb2 import LiteralType, UnionType
-from graven.v1.workflow_pb2 import Workflow, WorkflowSpec
+from graven.v1.types_pb2 import SIMPLE_TYPE_BOOLEAN, LiteralType, UnionType
+from graven.v1.workflow_pb2 import (
+    COMPARISON_OPERATOR_GT,
+    BindingData,
+    BooleanExpression,
+    Workflow,
+    WorkflowSpec,
+)
 
 ADD = task_id("add")
 SHOUT = task_id("shout")
 LISTS = task_id("total")
+BIGGER = task_id("bigger")
 TASKS = {
+    "bigger": task_spec(
+        [var("x", INT)], [var("big", LiteralType(simple=SIMPLE_TYPE_BOOLEAN))], "bigger"
+    ),
     "add": task_spec([var("x", INT), var("y", INT, int_literal(1))], [var("out", INT)]),
     "shout": task_spec([var("text", STR)], [var("loud", STR)]),
     "total": task_spec([var("values", LiteralType(collection_type=INT))], [var("out", INT)]),
@@ -373,3 +400,127 @@ def test_a_malformed_launch_plan_names_the_field(spec, field: str, words: str) -
         compile_launch_plan(spec, resolve_workflow)
     assert caught.value.field == field
     assert words in str(caught.value)
+
+
+# --- the workflow language ------------------------------------------------------------------
+
+
+def comparison(operator: int, left: BindingData, right: BindingData) -> BooleanExpression:
+    return compare(operator, left, right)
+
+
+def test_every_task_at_any_depth_is_resolved_in_one_call() -> None:
+    asked: list[list[str]] = []
+
+    def counting(identifiers: Sequence[Identifier]) -> list[Task]:
+        asked.append([i.name for i in identifiers])
+        return resolve_task(identifiers)
+
+    positive = comparison(COMPARISON_OPERATOR_GT, from_input("a"), value(int_literal(0)))
+    spec = workflow_spec(
+        [
+            branch(
+                "n0",
+                [(positive, branch("n1", [(positive, node("n2", SHOUT, text=from_input("t")))]))],
+            ),
+            map_node("n3", ADD, ["x"], x=from_input("xs")),
+        ],
+        inputs=[var("a", INT), var("t", STR), var("xs", LiteralType(collection_type=INT))],
+    )
+    spec.template.failure_node.CopyFrom(node("on-failure", LISTS, values=from_input("xs")))
+    closure = compile_workflow(spec, Resolvers(counting))
+    assert asked == [["shout", "add", "total"]]
+    assert [t.id.name for t in closure.tasks] == ["shout", "add", "total"]
+    assert list(closure.node_order) == ["n0", "n3"]
+
+
+def test_recursion_is_found_through_entries_not_stored_yet() -> None:
+    """A -> B -> C -> A, where B and C come later in the same registration."""
+    a, b, c = workflow_id("a"), workflow_id("b"), workflow_id("c")
+
+    def calls(callee: Identifier) -> WorkflowSpec:
+        return workflow_spec([sub_node("n0", callee, x=from_input("x"))], inputs=[var("x", INT)])
+
+    pending = {"a": calls(b), "b": calls(c), "c": calls(a)}
+    resolvers = Resolvers(resolve_task, pending=lambda i: pending.get(i.name))
+    with pytest.raises(InvalidArgument) as caught:
+        compile_workflow(pending["a"], resolvers, registering=a)
+    assert caught.value.field == "spec.template.nodes[0].workflow_node.sub_workflow_id"
+    assert "cp-tests/dev/a@v1 -> workflow cp-tests/dev/b@v1 -> workflow cp-tests/dev/c@v1 -> " in (
+        str(caught.value)
+    )
+    # Without the cycle, the same reference is an entry out of order.
+    pending["c"] = workflow_spec(chain("n0"), inputs=[var("a", INT)])
+    with pytest.raises(InvalidArgument, match="creates later"):
+        compile_workflow(pending["a"], resolvers, registering=a)
+
+
+def test_gate_and_map_outputs_reach_downstream_types() -> None:
+    spec = workflow_spec(
+        [
+            map_node("n0", ADD, ["x"], 0.9, x=from_input("xs")),
+            approve_gate("n1", "ok", attr(promise("n0", "out"), 0)),
+            signal_gate("n2", "more", INT),
+            node("n3", ADD, x=promise("n2", "o0")),
+        ],
+        inputs=[var("xs", LiteralType(collection_type=INT))],
+        outputs=[(var("first", optional_of(INT)), promise("n1", "o0"))],
+    )
+    assert compile_(spec) == ["n0", "n1", "n2", "n3"]
+    # The approved value is an Optional[int] (a map below a ratio of 1): not an int.
+    spec.template.nodes[3].inputs[0].binding.CopyFrom(promise("n1", "o0"))
+    assert field_of(spec) == "spec.template.nodes[3].inputs[0].binding.promise"
+
+
+def test_a_case_node_may_read_upstream_nodes_which_order_the_branch() -> None:
+    spec = workflow_spec(
+        [
+            branch(
+                "b",
+                [(is_true(promise("flag", "big")), node("c", ADD, x=promise("m", "out")))],
+                else_node=node("d", ADD, x=from_input("a"), upstream=["late"]),
+            ),
+            node("late", SHOUT, text=from_input("t")),
+            node("m", ADD, x=from_input("a")),
+            node("flag", BIGGER, x=from_input("a")),
+        ],
+        inputs=[var("a", INT), var("t", STR)],
+    )
+    assert compile_(spec) == ["late", "m", "flag", "b"]
+    spec.template.nodes[2].inputs[0].binding.CopyFrom(promise("b", "out"))
+    with pytest.raises(InvalidArgument, match="cycle: b -> m -> b"):
+        compile_workflow(spec, Resolvers(resolve_task))
+
+
+# Leaves over one int input ``a`` or constants, joined by & and |.
+LEAVES = st.tuples(
+    st.sampled_from(sorted(SYMBOLS)),
+    st.one_of(st.just(None), st.integers(-2, 2)),
+    st.integers(-2, 2),
+).map(
+    lambda t: comparison(
+        t[0],
+        from_input("a") if t[1] is None else value(int_literal(t[1])),
+        value(int_literal(t[2])),
+    )
+)
+EXPRESSIONS = st.recursive(
+    LEAVES,
+    lambda inner: st.builds(both, inner, inner) | st.builds(either, inner, inner),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(EXPRESSIONS)
+def test_folding_agrees_with_every_run(expression: BooleanExpression) -> None:
+    """What registration decides about a condition holds for every value at run time."""
+    folded = fold(expression)
+    outcomes = {
+        evaluate(expression, lambda d, a=a: d.literal if d.HasField("literal") else int_literal(a))
+        for a in range(-3, 4)
+    }
+    if folded is not None:
+        assert outcomes == {folded}
+    if not any(d.HasField("workflow_input") for d in condition_operands(expression)):
+        assert folded is not None
