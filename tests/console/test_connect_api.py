@@ -7,6 +7,7 @@ import json
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from connectrpc.code import Code
@@ -15,19 +16,40 @@ from service_support import missing_service
 
 from graven.control_plane.app import ControlPlane
 from graven.control_plane.config import Settings
+from graven.control_plane.persistence.base import make_sessions
+from graven.control_plane.persistence.execution_repository import (
+    ExecutionKey,
+    ExecutionRepository,
+    NewExecution,
+)
+from graven.control_plane.persistence.proto_columns import to_timestamp
+from graven.control_plane.persistence.signal_repository import SignalRepository, SignalWait
 from graven.control_plane.transport.http_console import CONSOLE_DIR
+from graven.v1 import execution_pb2 as pb
 from graven.v1 import execution_service_pb2 as es
+from graven.v1 import signal_service_pb2 as ss
 from graven.v1.execution_service_connect import ExecutionServiceClientSync
 from graven.v1.identifier_pb2 import ExecutionIdentifier
+from graven.v1.literals_pb2 import Literal, Primitive
+from graven.v1.signal_pb2 import SignalIdentifier
+from graven.v1.signal_service_connect import SignalServiceClientSync
+from graven.v1.types_pb2 import SIMPLE_TYPE_BOOLEAN, LiteralType
+
+BOOL = LiteralType(simple=SIMPLE_TYPE_BOOLEAN)
 
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def plane(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ControlPlane]:
     home = tmp_path_factory.mktemp("connect-home")
     plane = ControlPlane(Settings.for_home(home, grpc_port=0, http_port=0))
     plane.start()
-    yield f"http://127.0.0.1:{plane.http_port}"
+    yield plane
     plane.stop(grace=None)
+
+
+@pytest.fixture(scope="module")
+def base_url(plane: ControlPlane) -> str:
+    return f"http://127.0.0.1:{plane.http_port}"
 
 
 def post(url: str, body: bytes) -> tuple[int, dict[str, str]]:
@@ -112,3 +134,57 @@ def test_built_assets_are_served_with_long_caching(base_url: str) -> None:
     with urllib.request.urlopen(f"{base_url}/assets/{assets[0].name}", timeout=10) as response:
         assert response.status == 200
         assert "immutable" in response.headers["cache-control"]
+
+
+def test_signals_are_set_and_listed_over_connect(plane: ControlPlane, base_url: str) -> None:
+    # A waiting approval, as an agent's wait leaves it (the execution's workflow is not what
+    # this test is about, so the rows are written directly).
+    now = datetime.now(UTC)
+    execution_id = ExecutionIdentifier(project="p", domain="d", name="gated")
+    stamp = to_timestamp(now)
+    execution = pb.Execution(
+        id=execution_id,
+        spec=pb.ExecutionSpec(mode=pb.EXECUTION_MODE_MANUAL),
+        closure=pb.ExecutionClosure(
+            phase=pb.EXECUTION_PHASE_QUEUED, created_at=stamp, updated_at=stamp
+        ),
+    )
+    sessions = make_sessions(plane.engine)
+    ExecutionRepository(sessions).insert([NewExecution(execution)], lambda _: [])
+    key = ExecutionKey.of(execution_id)
+    SignalRepository(sessions).wait([(key, SignalWait("publish", "n3", BOOL, None))], now)
+
+    client = SignalServiceClientSync(base_url)
+    signal_id = SignalIdentifier(execution_id=execution_id, signal_id="publish")
+    approved = client.set_signal(
+        ss.SetSignalRequest(id=signal_id, value=Literal(primitive=Primitive(boolean=True)),
+                            set_by="ana")
+    ).signal  # fmt: skip
+    assert (approved.value.primitive.boolean, approved.set_by) == (True, "ana")
+    assert client.get_signal(ss.GetSignalRequest(id=signal_id)).signal == approved
+    listed = client.list_signals(ss.ListSignalsRequest(execution_id=execution_id))
+    assert list(listed.signals) == [approved]
+    # The codes the gRPC API gives: a rejection is a refused precondition, a wrong type an
+    # invalid argument naming the value.
+    with pytest.raises(ConnectError) as raised:
+        client.set_signal(
+            ss.SetSignalRequest(id=signal_id, value=Literal(primitive=Primitive(boolean=False)))
+        )
+    assert raised.value.code == Code.FAILED_PRECONDITION
+    answered, error = post(
+        f"{base_url}/graven.v1.SignalService/SetSignal",
+        json.dumps(
+            {
+                "id": {"executionId": {"project": "p", "domain": "d", "name": "gated"},
+                       "signalId": "publish"},
+                "value": {"primitive": {"integer": "1"}},
+            }
+        ).encode(),
+    )  # fmt: skip
+    assert (answered, error["code"]) == (400, "invalid_argument")
+    assert error["message"].startswith("value:")
+    answered, error = post(
+        f"{base_url}/graven.v1.SignalService/ListSignals",
+        json.dumps({"executionId": {"project": "p", "domain": "d", "name": "nope"}}).encode(),
+    )
+    assert (answered, error["code"]) == (404, "not_found")

@@ -2,12 +2,13 @@
 nodes and the failure node are recorded with their parent, listed depth first (a node before
 those nested in it, siblings in template order, elements by index), filtered by parent with
 page tokens that survive new elements, refused when the workflow has no such node, handed to
-a resuming agent and taken over by a recovery."""
+a resuming agent and taken over by a recovery; and the migration that brought them."""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import grpc
@@ -16,7 +17,12 @@ from execution_support import Harness, Watcher, execution_event, node_event, pri
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from runtime_support import TOP_LEVEL, Language
+from sqlalchemy import insert, inspect
 
+from graven.control_plane.persistence.base import make_engine, make_sessions
+from graven.control_plane.persistence.execution_models import ExecutionRow, NodeExecutionRow
+from graven.control_plane.persistence.execution_repository import ExecutionKey, ExecutionRepository
+from graven.control_plane.persistence.migrate import upgrade
 from graven.literals import int_literal
 from graven.v1 import execution_pb2 as pb
 from graven.v1 import execution_service_pb2 as es
@@ -260,3 +266,51 @@ def test_a_recovery_takes_over_nested_nodes_that_succeeded(cp: Harness, language
     assert nodes["n1/n2"].parent_node_id == "n1"
     assert nodes["n4/0"].source_execution_id == execution_id
     assert nodes["n5"].child_execution_id == child
+
+
+def test_an_upgrade_from_0003_keeps_nodes_at_the_top_level(database_url: str) -> None:
+    engine = make_engine(database_url)
+    upgrade(engine, "0003")
+    executions = ExecutionRow.__table__
+    nodes = NodeExecutionRow.__table__
+    at = datetime(2024, 1, 1, tzinfo=UTC)
+    spec = pb.ExecutionSpec(mode=pb.EXECUTION_MODE_MANUAL)
+    with engine.begin() as connection:
+        # Written with the 0003 columns only.
+        (seq,) = connection.execute(
+            insert(executions).returning(executions.c.id),  # type: ignore[arg-type]
+            {
+                "project": "p", "domain": "d", "name": "old", "workflow_project": "p",
+                "workflow_domain": "d", "workflow_name": "wf", "workflow_version": "v1",
+                "mode": pb.EXECUTION_MODE_MANUAL, "spec": spec.SerializeToString(),
+                "phase": pb.EXECUTION_PHASE_FAILED, "created_at": at, "updated_at": at,
+                "outputs_uri": "", "terminate_requested": False, "terminate_reason": "",
+                "revision": 2,
+            },
+        ).one()  # fmt: skip
+        connection.execute(
+            insert(nodes),  # type: ignore[arg-type]
+            {
+                "execution_id": seq, "node_id": "n0", "task_project": "p", "task_domain": "d",
+                "task_name": "t", "task_version": "v1", "phase": pb.NODE_PHASE_SUCCEEDED,
+                "attempt": 1, "cache_status": 0, "cache_key": "", "inputs_uri": "",
+                "outputs_uri": "file:///out", "revision": 2,
+            },
+        )  # fmt: skip
+    upgrade(engine)
+    repository = ExecutionRepository(make_sessions(engine))
+    stored = repository.get(ExecutionKey("p", "d", "old"))
+    assert stored is not None
+    assert not stored.execution.spec.HasField("parent_node_execution")
+    (node,) = repository.nodes(stored, parent="").values()
+    assert (node.id.node_id, node.parent_node_id, node.outputs_uri) == ("n0", "", "file:///out")
+    assert not node.HasField("child_execution_id")
+    assert repository.children(ExecutionKey("p", "d", "old")) == []
+    schema = inspect(engine)
+    assert schema.get_pk_constraint("signals")["constrained_columns"] == [
+        "execution_id",
+        "signal_id",
+    ]
+    assert "ix_node_executions_parent" in {i["name"] for i in schema.get_indexes("node_executions")}
+    assert "ix_executions_parent" in {i["name"] for i in schema.get_indexes("executions")}
+    engine.dispose()
