@@ -86,6 +86,8 @@ CLEANUP = task_id(unique("cleanup"))
 CLEANUP_STR = task_id(unique("cleanup-str"))
 INNER = workflow_id(unique("inner"))
 INNER_PLAN = launch_plan_id(unique("inner-plan"))
+GATED = workflow_id(unique("gated"))
+GATED_DEEP = workflow_id(unique("gated-deep"))
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -109,6 +111,13 @@ def _registered(registry: RegistryServiceStub) -> None:
     registry.CreateLaunchPlan(
         rs.CreateLaunchPlanRequest(id=INNER_PLAN, spec=launch_plan_spec(INNER))
     )
+    # Inlined into another workflow, its gate waits among that execution's signals.
+    gated = workflow_spec(
+        [sub_node("n0", INNER, a=value(int_literal(1))), signal_gate("n1", "go", INT)]
+    )
+    registry.CreateWorkflow(rs.CreateWorkflowRequest(id=GATED, spec=gated))
+    deep = workflow_spec([sub_node("n0", GATED)])
+    registry.CreateWorkflow(rs.CreateWorkflowRequest(id=GATED_DEEP, spec=deep))
 
 
 # --- builders -------------------------------------------------------------------------------
@@ -524,7 +533,7 @@ CASES = [
         "an empty signal id",
         one(signal_gate("n0", "", INT)),
         f"{N0}.gate_node.signal.signal_id",
-        ("'n0'", "must match"),
+        ("'n0'", "must not be empty"),
     ),
     Case(
         "a signal id with a slash",
@@ -540,6 +549,24 @@ CASES = [
         ),
         f"{N1}.branch_node.cases[0].then_node.gate_node.approve.signal_id",
         ("'n2'", "'go'", "also waited for"),
+    ),
+    Case(
+        "a signal id an inlined subworkflow waits for too",
+        one(signal_gate("n0", "go", INT), sub_node("n1", GATED)),
+        f"{N1}.workflow_node.sub_workflow_id",
+        ("'n1'", "'go'", f"gate 'n1' in workflow cp-tests/dev/{GATED.name}@v1"),
+    ),
+    Case(
+        "a signal id a subworkflow's subworkflow waits for",
+        one(approve_gate("n0", "go", from_input("a")), sub_node("n1", GATED_DEEP)),
+        f"{N1}.workflow_node.sub_workflow_id",
+        ("'n1'", "'go'", f"gate 'n1' in workflow cp-tests/dev/{GATED.name}@v1"),
+    ),
+    Case(
+        "a subworkflow with a gate inlined twice",
+        one(sub_node("n0", GATED), sub_node("n1", GATED)),
+        f"{N1}.workflow_node.sub_workflow_id",
+        ("'n1'", "also waited for at spec.template.nodes[0].workflow_node.sub_workflow_id"),
     ),
     Case(
         "an approval of a constant",

@@ -25,7 +25,7 @@ from graven.control_plane.service.compiler_references import (
 from graven.control_plane.service.compiler_scope import Scope, names
 from graven.control_plane.service.compiler_walk import (
     FAILURE_NODE_ID,
-    ID_PATTERN,
+    NODE_ID_PATTERN,
     Located,
     each_node,
     named_nodes,
@@ -52,8 +52,6 @@ __all__ = [
     "compile_workflow",
 ]
 
-# Node ids never hold "/": nested node execution ids ("n2/n3", "n4/17") use it.
-NODE_ID_PATTERN = ID_PATTERN
 DOTTED_NAME_PATTERN = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
 
 
@@ -165,9 +163,9 @@ def _check_structure(places: Sequence[Located], failure_field: str) -> dict[str,
     hidden: dict[str, str] = {}
     for place in places:
         node, at = place.node, place.field
-        if not ID_PATTERN.fullmatch(node.id):
+        if not NODE_ID_PATTERN.fullmatch(node.id):
             raise InvalidArgument(
-                f"{at}.id", f"node id {node.id!r} must match {ID_PATTERN.pattern}"
+                f"{at}.id", f"node id {node.id!r} must match {NODE_ID_PATTERN.pattern}"
             )
         if node.id in first:
             raise InvalidArgument(

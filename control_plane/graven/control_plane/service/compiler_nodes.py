@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from google.protobuf.duration_pb2 import Duration
 
@@ -19,13 +19,15 @@ from graven.control_plane.errors import InvalidArgument
 from graven.control_plane.service.compiler_conditions import check_expression, check_reachable
 from graven.control_plane.service.compiler_references import Resolved, key
 from graven.control_plane.service.compiler_scope import Outputs, Scope, names
-from graven.control_plane.service.compiler_walk import ID_PATTERN, Located, case_places
+from graven.control_plane.service.compiler_walk import Located, case_places, each_node
 from graven.control_plane.service.identifiers import describe
 from graven.control_plane.service.interfaces import check_type
 from graven.literals import DURATION_MAX_SECONDS
+from graven.names import name_problem
 from graven.types import describe_type, optional_of
 from graven.v1.interface_pb2 import TypedInterface, Variable
 from graven.v1.types_pb2 import LiteralType
+from graven.v1.workflow_pb2 import Workflow
 
 
 class NodeCompiler:
@@ -74,6 +76,13 @@ class NodeCompiler:
         if workflow_node.WhichOneof("reference") == "sub_workflow_id":
             workflow = self._resolved.workflows[key(workflow_node.sub_workflow_id)]
             owner = f"{place.label} ({describe(workflow.id)})"
+            # An inlined workflow's gates wait in this execution, among this one's signals.
+            for signal_id, gate in inlined_signals(workflow):
+                self._claim_signal(
+                    signal_id,
+                    f"{place.field}.workflow_node.sub_workflow_id",
+                    f"{owner}, through its gate {gate}",
+                )
             return self._bind(place, workflow.spec.template.interface, owner, failure)
         launch_plan = self._resolved.launch_plans[key(workflow_node.launch_plan_id)]
         owner = f"{place.label} ({describe(launch_plan.id)})"
@@ -210,10 +219,13 @@ class NodeCompiler:
         return {"o0": self._scope.source_type(data, value_at, what)[0]}
 
     def _check_signal_id(self, signal_id: str, field: str, label: str) -> None:
-        if not ID_PATTERN.fullmatch(signal_id):
-            raise InvalidArgument(
-                field, f"{label}: signal id {signal_id!r} must match {ID_PATTERN.pattern}"
-            )
+        # The SDK's rule for a gate's name, which is its signal id.
+        problem = name_problem("name", signal_id)
+        if problem is not None:
+            raise InvalidArgument(field, f"{label}: signal {problem}")
+        self._claim_signal(signal_id, field, label)
+
+    def _claim_signal(self, signal_id: str, field: str, label: str) -> None:
         first = self._signals.get(signal_id)
         if first is not None:
             raise InvalidArgument(
@@ -222,6 +234,27 @@ class NodeCompiler:
                 "is set once per execution, so each gate needs its own",
             )
         self._signals[signal_id] = field
+
+
+def inlined_signals(workflow: Workflow) -> Iterator[tuple[str, str]]:
+    """The signal ids the gates of ``workflow`` wait for, each with its gate's name, through
+    the workflows it inlines at any depth (launch plans run as child executions, with
+    signals of their own)."""
+    inlined = {key(sub.id): sub for sub in workflow.closure.sub_workflows}
+
+    def walk(current: Workflow) -> Iterator[tuple[str, str]]:
+        for place in each_node(current.spec.template, ""):
+            node = place.node
+            target = node.WhichOneof("target")
+            if target == "gate_node":
+                condition = node.gate_node.WhichOneof("condition")
+                if condition in ("signal", "approve"):
+                    gate = f"{node.id!r} in {describe(current.id)}"
+                    yield getattr(node.gate_node, condition).signal_id, gate
+            elif target == "workflow_node" and node.workflow_node.HasField("sub_workflow_id"):
+                yield from walk(inlined[key(node.workflow_node.sub_workflow_id)])
+
+    return walk(workflow)
 
 
 def _check_duration(duration: Duration, field: str, label: str) -> None:

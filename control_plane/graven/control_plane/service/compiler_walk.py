@@ -11,8 +11,8 @@ from graven.v1.identifier_pb2 import Identifier
 from graven.v1.workflow_pb2 import BindingData, BooleanExpression, Node, WorkflowTemplate
 
 FAILURE_NODE_ID = "on-failure"
-# Node ids and signal ids. No "/": nested node execution ids use it as their separator.
-ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+# No "/": nested node execution ids ("n2/n3", "n4/17") use it as their separator.
+NODE_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 
 
 @dataclass(frozen=True)
