@@ -273,6 +273,27 @@ def test_executions_get_shows_the_reported_tree(plane: PlaneClient) -> None:
     }
 
 
+def test_get_workflow_names_each_node_by_kind(plane: PlaneClient) -> None:
+    square = plane.register_task("t.cube", [("x", INT)], [("o", INT)])
+    gate = wf.GateNode(signal=wf.SignalCondition(signal_id="factor", type=INT))
+    nodes = [
+        wf.Node(id="n0", gate_node=gate),
+        wf.Node(
+            id="n1",
+            inputs=[wf.Binding(name="x", binding=wf.BindingData(workflow_input="xs"))],
+            array_node=wf.ArrayNode(task_id=square, mapped_inputs=["x"]),
+        ),
+    ]
+    interface = TypedInterface(inputs=[Variable(name="xs", type=plane.list_of(INT))])
+    plane.register_workflow("w.described", interface, nodes)
+    shown = graven(
+        "get", "workflow", "w.described", "-p", plane.project, "-d", "dev", endpoint=plane.endpoint
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert "n0: gate, signal 'factor': int" in shown.stdout
+    assert "n1: map t.cube v1" in shown.stdout
+
+
 def _node_cell(row: str) -> str:
     """The first cell of a table row as printed, its indentation kept (less rich's padding)."""
     return row.split("│")[1][1:].rstrip()

@@ -7,6 +7,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from rich.markup import escape
 from rich.tree import Tree
 
+from graven.cli.node_tree import gate_detail
 from graven.cli.output import console, when
 from graven.types import describe_type
 from graven.v1 import identifier_pb2, interface_pb2, launch_plan_pb2, task_pb2, workflow_pb2
@@ -58,14 +59,46 @@ def _task(task: task_pb2.Task) -> None:
 
 def _workflow(workflow: workflow_pb2.Workflow) -> None:
     tree = _header("workflow", workflow.id, workflow.closure.digest, workflow.closure.created_at)
-    _interface(tree, workflow.spec.template.interface)
+    template = workflow.spec.template
+    _interface(tree, template.interface)
     nodes = tree.add("nodes")
-    by_id = {n.id: n for n in workflow.spec.template.nodes}
+    by_id = {n.id: n for n in template.nodes}
     for node_id in workflow.closure.node_order or list(by_id):
-        node = by_id[node_id]
-        task_id = node.task_node.task_id
-        nodes.add(f"{node.id}: {task_id.name} [cyan]{task_id.version}[/]")
+        _node(nodes, by_id[node_id])
+    if template.HasField("failure_node"):
+        _node(tree.add("on failure"), template.failure_node)
     console.print(tree)
+
+
+def _node(parent: Tree, node: workflow_pb2.Node) -> None:
+    """One node as "id: kind target version"; a branch's case nodes nested under it."""
+    target = node.WhichOneof("target")
+    if target == "task_node":
+        parent.add(f"{node.id}: {_versioned(node.task_node.task_id)}")
+    elif target == "array_node":
+        parent.add(f"{node.id}: map {_versioned(node.array_node.task_id)}")
+    elif target == "workflow_node":
+        reference = node.workflow_node
+        if reference.HasField("launch_plan_id"):
+            parent.add(f"{node.id}: launch plan {_versioned(reference.launch_plan_id)}")
+        else:
+            parent.add(f"{node.id}: subworkflow {_versioned(reference.sub_workflow_id)}")
+    elif target == "gate_node":
+        parent.add(escape(f"{node.id}: gate, {gate_detail(node.gate_node)}"))
+    elif target == "branch_node":
+        branch = node.branch_node
+        label = f" {node.metadata.name}" if node.metadata.name else ""
+        cases = parent.add(escape(f"{node.id}: branch{label}"))
+        for case in branch.cases:
+            _node(cases, case.then_node)
+        if branch.HasField("else_node"):
+            _node(cases, branch.else_node)
+        elif branch.HasField("else_fail"):
+            cases.add(escape(f"else: fail {branch.else_fail!r}"))
+
+
+def _versioned(identifier: identifier_pb2.Identifier) -> str:
+    return f"{escape(identifier.name)} [cyan]{escape(identifier.version)}[/]"
 
 
 def _launch_plan(plan: launch_plan_pb2.LaunchPlan) -> None:
