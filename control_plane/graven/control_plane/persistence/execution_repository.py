@@ -205,6 +205,15 @@ class ExecutionRepository:
             )
         return {node_id: found.state.node for node_id, found in recorded.items()}
 
+    def node(self, execution: StoredExecution, node_id: str) -> pb.NodeExecution | None:
+        """One recorded node (a map element among thousands: one row read)."""
+        with self._sessions() as session:
+            recorded = read_nodes(
+                session.connection(), execution.execution.id, execution.seq, node_ids=[node_id]
+            )
+        found = recorded.get(node_id)
+        return None if found is None else found.state.node
+
     def children(self, parent: ExecutionKey) -> list[StoredExecution]:
         """The child executions started by the nodes of ``parent``, oldest first."""
         query = select(EXECUTIONS).where(

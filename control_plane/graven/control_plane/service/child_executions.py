@@ -154,16 +154,30 @@ class ChildExecutions:
                     "it starts no more child executions"
                 )
             try:
-                return self._executions.launch(
+                launched = self._executions.launch(
                     child.key.project, child.key.domain, child.key.name, child.spec, child.inputs
                 )
             except AlreadyExists:
                 # Another call for the same node won the name a moment ago.
                 existing = self._repository.get(child.key)
                 assert existing is not None
+            else:
+                self._stop_if_parent_stopped(child)
+                return launched
         if existing.execution.spec.parent_node_execution != child.parent:
             raise FailedPrecondition(
                 f"execution {child.key} exists and was not started by node "
                 f"{child.parent.node_id!r} of {ExecutionKey.of(child.parent.execution_id)}"
             )
         return existing.execution
+
+    def _stop_if_parent_stopped(self, child: _Child) -> None:
+        """A terminate of the parent between its check above and the child's insert found no
+        child to stop; reading the parent again after the insert closes that window (a
+        terminate after this read finds the child)."""
+        parent_key = ExecutionKey.of(child.parent.execution_id)
+        parent = self._repository.get(parent_key)
+        if parent is not None and parent.execution.closure.phase != pb.EXECUTION_PHASE_RUNNING:
+            self._executions.terminate_children(
+                parent_key, f"parent execution {parent_key} stopped as the child started"
+            )

@@ -37,7 +37,7 @@ from graven.control_plane.service.execution_workflows import WorkflowVersions
 from graven.control_plane.service.group_commit import GroupCommit
 from graven.control_plane.service.identifiers import describe
 from graven.control_plane.service.lineage_records import InputArtifacts, store_records, taken_over
-from graven.control_plane.service.node_paths import UNKNOWN_KEY, in_order, parent_of
+from graven.control_plane.service.node_paths import UNKNOWN_KEY, in_order
 from graven.control_plane.service.paging import decode_page_token, page_size, paginate
 from graven.control_plane.service.validation import check_name, checked_time, require
 from graven.control_plane.service.watch import CLAIMABLE, Cancellation, Notifier
@@ -438,9 +438,7 @@ class ExecutionService:
         require(bool(node_id), f"{field}.node_id")
         if self._workflows.paths(stored.execution.spec.workflow_id).resolve(node_id) is None:
             raise NotFound(f"execution {_path(stored.execution.id)} has no node {node_id!r}")
-        return self._repository.nodes(stored, parent=parent_of(node_id)).get(
-            node_id, pb.NodeExecution()
-        )
+        return self._repository.node(stored, node_id) or pb.NodeExecution()
 
     def watch_execution(
         self, request: es.WatchExecutionRequest, cancellation: Cancellation | None = None

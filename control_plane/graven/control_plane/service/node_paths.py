@@ -41,7 +41,6 @@ class ResolvedNode:
     task_id: Identifier | None
     parent_id: str
     key: SortKey
-    element: bool = False
 
 
 class NodePaths:
@@ -54,13 +53,18 @@ class NodePaths:
         }
         self._top = _scope(workflow.spec.template, workflow.closure.node_order)
         self._scopes: dict[tuple[str, ...], Scope] = {}
-
-    @property
-    def top_level(self) -> Scope:
-        return self._top
+        # Every event names a node: top-level ones, most of them, are one lookup.
+        self._resolved_top = {
+            node_id: ResolvedNode(
+                node, node.task_node.task_id if node.HasField("task_node") else None, "", (i,)
+            )
+            for node_id, (i, node) in self._top.items()
+        }
 
     def resolve(self, node_id: str) -> ResolvedNode | None:
         """The node ``node_id`` names, or None when this workflow has no such node."""
+        if SEPARATOR not in node_id:
+            return self._resolved_top.get(node_id)
         steps = node_id.split(SEPARATOR)
         scope: Scope | None = self._top
         key: list[int] = []
@@ -73,9 +77,7 @@ class NodePaths:
                     return None
                 parent = SEPARATOR.join(steps[:depth])
                 element = found.node
-                return ResolvedNode(
-                    element, element.array_node.task_id, parent, (*key, int(step)), element=True
-                )
+                return ResolvedNode(element, element.array_node.task_id, parent, (*key, int(step)))
             entry = scope.get(step)
             if entry is None:
                 return None
@@ -115,11 +117,6 @@ def in_order(paths: NodePaths, nodes: Iterable[NodeExecution]) -> list[NodeExecu
     """``nodes`` in the documented order (one the workflow does not know, which events never
     record, last)."""
     return sorted(nodes, key=lambda node: paths.sort_key(node.id.node_id) or UNKNOWN_KEY)
-
-
-def parent_of(node_id: str) -> str:
-    head, _, _ = node_id.rpartition(SEPARATOR)
-    return head
 
 
 def _is_element(node: Node, step: str) -> bool:
