@@ -12,9 +12,10 @@ import {
   type Edge,
   type Node,
   type NodeProps,
+  useReactFlow,
 } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
-import { memo, useCallback, useMemo, useState, type MouseEvent } from "react";
+import { memo, useCallback, useEffect, useMemo, useRef, useState, type MouseEvent, type RefObject } from "react";
 import { Link } from "react-router";
 import { executionPath } from "../api/execution";
 import { CacheStatus, NodePhase } from "../gen/graven/v1/execution_pb";
@@ -183,6 +184,25 @@ const FrameView = memo(function FrameView({ id, data }: NodeProps<DagNode>) {
 });
 
 const NODE_TYPES = { step: StepView, branch: BranchView, frame: FrameView };
+const FIT = { padding: 0.15, maxZoom: 1.1 };
+
+// The frame narrows when the node panel opens beside it: the graph is fitted to it again.
+function FitOnResize({ frame }: { frame: RefObject<HTMLDivElement | null> }) {
+  const flow = useReactFlow();
+  useEffect(() => {
+    const element = frame.current;
+    if (!element) return;
+    let width = element.clientWidth;
+    const observer = new ResizeObserver(() => {
+      if (element.clientWidth === width) return;
+      width = element.clientWidth;
+      void flow.fitView(FIT);
+    });
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, [flow, frame]);
+  return null;
+}
 // Graphs this small fit a shorter frame.
 const SHORT = 8;
 
@@ -200,6 +220,7 @@ export function DagView({
   tall?: boolean;
 }) {
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(() => new Set());
+  const frame = useRef<HTMLDivElement>(null);
   const toggle = useCallback(
     (nodeId: string) =>
       setExpanded((current) => {
@@ -247,7 +268,7 @@ export function DagView({
     [placed],
   );
   return (
-    <div className={`graph${tall ? " tall" : graph.nodes.length <= SHORT ? " short" : ""}`} data-testid="dag">
+    <div className={`graph${tall ? " tall" : graph.nodes.length <= SHORT ? " short" : ""}`} data-testid="dag" ref={frame}>
       <ReactFlow
         // A new shape is fitted to the frame again: remounting re-applies fitView.
         key={[...expanded].sort().join(",")}
@@ -256,7 +277,7 @@ export function DagView({
         nodeTypes={NODE_TYPES}
         onNodeClick={(_, node) => onSelect?.(node.id)}
         fitView
-        fitViewOptions={{ padding: 0.15, maxZoom: 1.1 }}
+        fitViewOptions={FIT}
         minZoom={0.05}
         onlyRenderVisibleElements={nodes.length > 150}
         nodesDraggable={false}
@@ -264,6 +285,7 @@ export function DagView({
       >
         <Background gap={20} color="#eef0f3" />
         <Controls showInteractive={false} />
+        <FitOnResize frame={frame} />
       </ReactFlow>
     </div>
   );

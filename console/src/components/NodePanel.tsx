@@ -89,6 +89,9 @@ export function NodePanel({
   const source = node.sourceExecutionId;
   const child = node.childExecutionId;
   const gate = target?.case === "gateNode" ? target.value.condition : undefined;
+  const reference = target?.case === "workflowNode" ? target.value.reference : undefined;
+  const subWorkflow = reference?.case === "subWorkflowId" ? reference.value : undefined;
+  const launchPlan = reference?.case === "launchPlanId" ? reference.value : undefined;
   return (
     <aside className="panel" data-testid="node-panel">
       <div className="panel-head">
@@ -121,16 +124,32 @@ export function NodePanel({
             </dd>
           </>
         )}
-        <dt>Task</dt>
-        <dd>
-          {task?.name ? (
-            <Link to={entityPath("tasks", task, task.version)}>
-              {task.name}@{task.version}
-            </Link>
-          ) : (
-            "—"
-          )}
-        </dd>
+        {task?.name ? (
+          <>
+            <dt>Task</dt>
+            <dd>
+              <Link to={entityPath("tasks", task, task.version)}>
+                {task.name}@{task.version}
+              </Link>
+            </dd>
+          </>
+        ) : subWorkflow ? (
+          <>
+            <dt>Workflow</dt>
+            <dd>
+              <Link to={entityPath("workflows", subWorkflow, subWorkflow.version)}>
+                {subWorkflow.name}@{subWorkflow.version}
+              </Link>
+            </dd>
+          </>
+        ) : launchPlan ? (
+          <>
+            <dt>Launch plan</dt>
+            <dd className="mono">
+              {launchPlan.name}@{launchPlan.version}
+            </dd>
+          </>
+        ) : null}
         <dt>Started</dt>
         <dd>{formatTime(started)}</dd>
         <dt>Finished</dt>
