@@ -1,7 +1,12 @@
 """Registration-time compilation: the checks a spec must pass and the closure derived from it.
 
 Pure functions: referenced entities arrive through resolver callables, so the rules need no
-database and serve every transport alike.
+database and serve every transport alike. A workflow is compiled in passes, each in its own
+module: the structure of every node at any depth (compiler_walk: ids unique across depths,
+targets, the failure node's shape), the entities referenced (compiler_references: resolved,
+recursion told from an entry out of order), the order of the top-level nodes from the ids
+they name (compiler_order), then each node's types in that order (compiler_nodes, with
+compiler_scope for bindings and attribute paths and compiler_conditions for branches).
 """
 
 from __future__ import annotations
