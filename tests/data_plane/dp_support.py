@@ -39,6 +39,7 @@ from graven.v1.task_pb2 import (
     TaskTemplate,
 )
 from graven.v1.workflow_pb2 import (
+    FAILURE_POLICY_UNSPECIFIED,
     Binding,
     BindingCollection,
     BindingData,
@@ -46,8 +47,10 @@ from graven.v1.workflow_pb2 import (
     Node,
     OutputReference,
     TaskNode,
+    FailurePolicy,
     Workflow,
     WorkflowClosure,
+    WorkflowMetadata,
     WorkflowSpec,
     WorkflowTemplate,
 )
@@ -148,12 +151,14 @@ def workflow(
     *,
     inputs: Mapping[str, object] | None = None,
     outputs: Mapping[str, tuple[BindingData, object]] | None = None,
+    failure_policy: FailurePolicy = FAILURE_POLICY_UNSPECIFIED,
 ) -> Workflow:
     outputs = outputs or {}
     template = WorkflowTemplate(
         interface=interface(inputs or {}, {n: tp for n, (_, tp) in outputs.items()}),
         nodes=nodes,
         outputs=[Binding(name=n, binding=b) for n, (b, _) in outputs.items()],
+        metadata=WorkflowMetadata(failure_policy=failure_policy),
     )
     unique = {(t.id.name, t.id.version): t for t in tasks}
     return Workflow(

@@ -31,6 +31,7 @@ from graven.literals import to_literal, to_python
 from graven.store import ObjectStore, layout
 from graven.v1 import execution_pb2 as pb
 from graven.v1.identifier_pb2 import NodeExecutionIdentifier
+from graven.v1.workflow_pb2 import FAILURE_POLICY_FAIL_AFTER_EXECUTABLE_NODES_COMPLETE
 
 pytestmark = pytest.mark.usefixtures("ray_address")
 
@@ -204,6 +205,7 @@ def test_retries_exhausted_fail_with_the_users_exception_and_skip_downstream(
             node("beside", add, a=static(1, int), b=static(2, int)),
         ],
         [flaky, add],
+        failure_policy=FAILURE_POLICY_FAIL_AFTER_EXECUTABLE_NODES_COMPLETE,
     )
     log = run(store, claim(store, wf))
 
@@ -216,12 +218,41 @@ def test_retries_exhausted_fail_with_the_users_exception_and_skip_downstream(
     assert "steps.py" in failed.error.traceback
     assert "graven/data_plane" not in failed.error.traceback
     assert log.node_phases("after") == [(0, pb.NODE_PHASE_SKIPPED)]
-    # An independent node still runs to the end.
+    # Under this policy an independent node still runs to the end.
     assert log.node_phases("beside")[-1] == (1, pb.NODE_PHASE_SUCCEEDED)
     final = [e.execution for e in log.events if e.HasField("execution")][-1]
     assert final.phase == pb.EXECUTION_PHASE_FAILED
     assert final.error.node_id == "f"
     assert final.error.type == "ValueError"
+
+
+def test_by_default_a_failure_stops_the_independent_nodes_at_once(
+    store: ObjectStore, steps: str, tmp_path: Path
+) -> None:
+    flaky = task(steps, "steps", "flaky", {"folder": str, "failures": int}, {"o0": str})
+    stall = task(steps, "steps", "stall", {"folder": str}, {"o0": int})
+    add = task(steps, "steps", "add", {"a": int, "b": int}, {"o0": int})
+    folder = static(str(tmp_path), str)
+    wf = workflow(
+        [
+            # f fails only once "beside" is surely running: it waits for "ready" first.
+            node("beside", stall, folder=folder),
+            node("ready", add, a=static(1, int), b=static(2, int)),
+            node("f", flaky, after=("ready",), folder=folder, failures=static(5, int)),
+        ],
+        [flaky, stall, add],
+    )
+    started = time.monotonic()
+    log = run(store, claim(store, wf))
+
+    assert log.node_phases("f")[-1] == (1, pb.NODE_PHASE_FAILED)
+    # The stalled node was running and is stopped: the walk does not wait for it.
+    assert log.node_phases("beside")[-1] == (1, pb.NODE_PHASE_TERMINATED)
+    assert log.node_events("beside")[-1].error.message == "stopped: node f failed"
+    assert time.monotonic() - started < 20
+    final = [e.execution for e in log.events if e.HasField("execution")][-1]
+    assert final.phase == pb.EXECUTION_PHASE_FAILED
+    assert final.error.node_id == "f"
 
 
 def test_an_attempt_past_its_timeout_is_stopped_and_timed_out(

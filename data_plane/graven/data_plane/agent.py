@@ -23,6 +23,7 @@ from graven.data_plane import ray_runtime
 from graven.data_plane.cache_reservations import CacheReservations
 from graven.data_plane.events import EventReporter, ExecutionKey, execution_key, timestamp
 from graven.data_plane.executor import Executor
+from graven.data_plane.gate_ports import AgentChildExecutions, AgentSignalWaits
 from graven.data_plane.leases import LeaseKeeper
 from graven.data_plane.walk_nodes import Backoff
 from graven.store import ObjectStore, open_store
@@ -74,6 +75,8 @@ class Agent:
         self._reporter: EventReporter | None = None
         self._leases: LeaseKeeper | None = None
         self._cache: CacheReservations | None = None
+        self._signals: AgentSignalWaits | None = None
+        self._children: AgentChildExecutions | None = None
 
     def stop(self) -> None:
         """Stop claiming and leave the executions in hand to be resumed by another agent."""
@@ -96,6 +99,8 @@ class Agent:
         stub = AgentServiceStub(channel)
         self._reporter = EventReporter(stub, self.agent_id)
         self._cache = CacheReservations(stub, self.agent_id)
+        self._signals = AgentSignalWaits(stub, self.agent_id)
+        self._children = AgentChildExecutions(stub, self.agent_id)
         self._leases = LeaseKeeper(
             stub, self.agent_id, on_terminate=self._terminate, on_lost=self._lost
         )
@@ -117,6 +122,8 @@ class Agent:
             for thread in self._threads:
                 thread.join(STOP_SECONDS)
             self._leases.stop()
+            self._signals.close()
+            self._children.close()
             self._reporter.close()
             channel.close()
 
@@ -163,6 +170,8 @@ class Agent:
             self._reporter,
             cache=self._cache,
             backoff=self._backoff,
+            signals=self._signals,
+            children=self._children,
         )
         lease_seconds = claim.lease_expires_at.ToNanoseconds() / 1e9 - time.time()
         self._leases.hold(execution_id, lease_seconds)

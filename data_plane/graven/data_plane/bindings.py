@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 
+from graven.attributes import AttributePathError, follow_path
 from graven.literals import collection_literal, map_literal
 from graven.v1.interface_pb2 import Variable
 from graven.v1.literals_pb2 import Literal, LiteralMap
@@ -27,14 +28,14 @@ def resolve(
     if kind == "workflow_input":
         if data.workflow_input not in workflow_inputs:
             raise BindingError(f"the execution has no input {data.workflow_input!r}")
-        return workflow_inputs[data.workflow_input]
+        return _part(workflow_inputs[data.workflow_input], data)
     if kind == "promise":
         outputs = upstream(data.promise.node_id).literals
         if data.promise.output_name not in outputs:
             raise BindingError(
                 f"node {data.promise.node_id!r} has no output {data.promise.output_name!r}"
             )
-        return outputs[data.promise.output_name]
+        return _part(outputs[data.promise.output_name], data)
     if kind == "collection":
         return collection_literal(
             [resolve(item, workflow_inputs, upstream) for item in data.collection.bindings]
@@ -47,6 +48,14 @@ def resolve(
             }
         )
     raise BindingError(f"unsupported binding {kind!r}")
+
+
+def _part(value: Literal, data: BindingData) -> Literal:
+    """The part of ``value`` the binding's attribute path names (all of it without one)."""
+    try:
+        return follow_path(value, data.attr_path)
+    except AttributePathError as error:
+        raise BindingError(str(error)) from None
 
 
 def defaults_of(variables: Iterable[Variable]) -> LiteralMap:

@@ -11,29 +11,29 @@ key, once its upstream nodes really succeed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
-from graven.artifacts import read_artifact
 from graven.data_plane.bindings import BindingError, UpstreamOutputs
 from graven.data_plane.cache_hits import output_hashes
-from graven.data_plane.cache_reservations import CacheService
-from graven.data_plane.walk_nodes import DONE, NodeRun
-from graven.errors import GravenValueError
-from graven.store import ObjectStore, StoreError
+from graven.data_plane.walk_nodes import DONE, NodeRun, Status
+from graven.store import StoreError
 from graven.v1 import execution_pb2 as pb
 from graven.v1.literals_pb2 import Literal, LiteralMap
+
+# The outputs the agent expects a key's hit to give, if it remembers them and they are
+# still in the store.
+Foresight = Callable[[str], LiteralMap | None]
 
 
 def guess_downstream(
     asked: list[NodeRun],
     workflow_inputs: dict[str, Literal],
     outputs_of: UpstreamOutputs,
-    cache: CacheService,
-    store: ObjectStore,
+    foresee: Foresight,
 ) -> list[NodeRun]:
     """The cached nodes below ``asked`` whose keys can be told, upstream first; each is
     marked asking, with the upstream outputs it assumed."""
-    frontier = [run for run in asked if _expect(run, cache, store)]
+    frontier = [run for run in asked if _expect(run, foresee)]
     guessed: list[NodeRun] = []
     while frontier:
         for down in frontier.pop(0).downstream:
@@ -42,7 +42,7 @@ def guess_downstream(
             assumed = {
                 up.id: up.expected
                 for up in down.upstream
-                if up.phase not in DONE and up.expected is not None
+                if up.status not in DONE and up.expected is not None
             }
             try:
                 down.make_key(down.resolve(workflow_inputs, _assuming(assumed, outputs_of)))
@@ -50,9 +50,9 @@ def guess_downstream(
                 down.forget_key()
                 continue
             down.assumed = {node_id: output_hashes(outputs) for node_id, outputs in assumed.items()}
-            down.asking = True
+            down.status = Status.ASKING
             guessed.append(down)
-            if _expect(down, cache, store):
+            if _expect(down, foresee):
                 frontier.append(down)
     return guessed
 
@@ -63,7 +63,7 @@ def came_true(run: NodeRun, runs: Mapping[str, NodeRun], outputs_of: UpstreamOut
     if run.assumed is None:
         return True
     return all(
-        runs[node_id].phase in DONE and output_hashes(outputs_of(node_id)) == hashes
+        runs[node_id].status in DONE and output_hashes(outputs_of(node_id)) == hashes
         for node_id, hashes in run.assumed.items()
     )
 
@@ -71,28 +71,18 @@ def came_true(run: NodeRun, runs: Mapping[str, NodeRun], outputs_of: UpstreamOut
 def _guessable(run: NodeRun) -> bool:
     return (
         run.cached
-        and run.phase == pb.NODE_PHASE_UNSPECIFIED
-        and not run.asking
-        and not run.in_flight
+        and run.enabled
+        and run.status == Status.PENDING
         # A key this execution holds already: a retry of it runs without asking.
         and run.cache_status != pb.CACHE_STATUS_MISS
-        and all(up.phase in DONE or up.expected is not None for up in run.upstream)
+        and all(up.status in DONE or up.expected is not None for up in run.upstream)
     )
 
 
-def _expect(run: NodeRun, cache: CacheService, store: ObjectStore) -> bool:
-    """Set ``run.expected`` if the agent remembers the outputs of its key's hits and they
-    are still in the store."""
-    remembered = cache.remembered(run.cache_key)
-    if remembered is None:
-        return False
-    try:
-        run.expected = LiteralMap(
-            literals={name: read_artifact(store, h) for name, h in remembered.items()}
-        )
-    except (StoreError, GravenValueError):
-        return False
-    return True
+def _expect(run: NodeRun, foresee: Foresight) -> bool:
+    """Set ``run.expected`` if the agent foresees the outputs of its key's hits."""
+    run.expected = foresee(run.cache_key)
+    return run.expected is not None
 
 
 def _assuming(assumed: dict[str, LiteralMap], outputs_of: UpstreamOutputs) -> UpstreamOutputs:

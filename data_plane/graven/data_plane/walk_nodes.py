@@ -1,25 +1,54 @@
-"""What a walk keeps about each node of its execution, and the messages its thread wakes on."""
+"""What a walk keeps about each node of its execution: one explicit status and the data of
+the attempt, question or wait in progress."""
 
 from __future__ import annotations
 
-from concurrent.futures import Future
 from dataclasses import dataclass, field
-from enum import Enum, auto
-from typing import Any
+from enum import Enum
 
 from graven.data_plane.bindings import UpstreamOutputs, resolve_all
 from graven.data_plane.cache_keys import cache_key, key_components
-from graven.data_plane.cache_reservations import CacheResult
 from graven.data_plane.outcomes import NodeOutcome
+from graven.data_plane.walk_graph import GraphNode, Kind
 from graven.v1 import execution_pb2 as pb
 from graven.v1.cache_pb2 import CacheKeyComponents
+from graven.v1.identifier_pb2 import ExecutionIdentifier
 from graven.v1.literals_pb2 import Literal, LiteralMap
 from graven.v1.task_pb2 import Task
 from graven.v1.workflow_pb2 import Node
 
-DONE = frozenset({pb.NODE_PHASE_SUCCEEDED, pb.NODE_PHASE_RECOVERED})
-FAILED = frozenset({pb.NODE_PHASE_FAILED, pb.NODE_PHASE_TIMED_OUT})
-SETTLED = DONE | FAILED | {pb.NODE_PHASE_SKIPPED, pb.NODE_PHASE_TERMINATED}
+
+class Status(Enum):
+    """A node's place in its life. A task node goes PENDING → (ASKING) → SUBMITTED →
+    RUNNING → (RETRY_WAIT → PENDING …) → a settled status; SUBMITTED means an attempt is in
+    Ray behind upstream attempts the walk has not seen succeed yet. Other kinds go PENDING →
+    RUNNING (waiting on their children, a signal, a timer or a child execution) → settled."""
+
+    PENDING = "pending"
+    ASKING = "asking-cache"
+    SUBMITTED = "submitted"
+    RUNNING = "running"
+    RETRY_WAIT = "retry-wait"
+    SUCCEEDED = "succeeded"
+    RECOVERED = "recovered"
+    FAILED = "failed"
+    TIMED_OUT = "timed-out"
+    SKIPPED = "skipped"
+    TERMINATED = "terminated"
+
+
+DONE = frozenset({Status.SUCCEEDED, Status.RECOVERED})
+FAILED = frozenset({Status.FAILED, Status.TIMED_OUT})
+SETTLED = DONE | FAILED | {Status.SKIPPED, Status.TERMINATED}
+# How a recorded phase is taken up again by a walk that resumes.
+RECORDED = {
+    pb.NODE_PHASE_SUCCEEDED: Status.SUCCEEDED,
+    pb.NODE_PHASE_RECOVERED: Status.RECOVERED,
+    pb.NODE_PHASE_FAILED: Status.FAILED,
+    pb.NODE_PHASE_TIMED_OUT: Status.TIMED_OUT,
+    pb.NODE_PHASE_SKIPPED: Status.SKIPPED,
+    pb.NODE_PHASE_TERMINATED: Status.TERMINATED,
+}
 
 
 @dataclass(frozen=True)
@@ -34,25 +63,33 @@ class Backoff:
 
 
 @dataclass(eq=False)
+class MapProgress:
+    """A map node's elements, released to run at most ``concurrency`` at a time."""
+
+    elements: list[NodeRun]
+    released: int = 0
+    active: int = 0
+
+
+@dataclass(eq=False)
 class NodeRun:
-    node: Node
-    task: Task
+    graph: GraphNode
+    enabled: bool = True
     upstream: list[NodeRun] = field(default_factory=list)
     downstream: list[NodeRun] = field(default_factory=list)
+    status: Status = Status.PENDING
     # What every attempt's request carries, made once (see NodeRequest).
     bindings: bytes = b""
     workflow_inputs: bytes = b""
     defaults: bytes = b""
-    # UNSPECIFIED until the node is seen to start; an attempt may be in flight before that.
-    phase: pb.NodePhase = pb.NODE_PHASE_UNSPECIFIED
     attempt: int = 0
     # Failed attempts, counted against the task's retries.
     failures: int = 0
-    # The attempt in flight, if any: its object ref and the future its completion comes on.
-    ref: Any = None
-    future: Future[NodeOutcome] | None = None
+    # The attempt in flight, if any; after a success, the one whose result downstream
+    # attempts take as an argument (its object ref stays with the driver).
+    token: int | None = None
     # A completion that came before the walk saw every upstream node succeed.
-    deferred: Completion | None = None
+    deferred: NodeOutcome | None = None
     outputs: LiteralMap | None = None
     outputs_uri: str = ""
     error: pb.ExecutionError | None = None
@@ -62,8 +99,6 @@ class NodeRun:
     components: CacheKeyComponents | None = None
     cache_key: str = ""
     cache_status: pb.CacheStatus = pb.CACHE_STATUS_DISABLED
-    # A question to the cache is on its way, or waits out a backoff.
-    asking: bool = False
     waits: int = 0
     # The outputs of a cache hit recorded before this walk: output name to artifact hash.
     output_hashes: dict[str, str] = field(default_factory=dict)
@@ -73,14 +108,37 @@ class NodeRun:
     # A question asked on such an expectation (see key_guesses): the upstream outputs (node
     # id to output name to artifact hash) its key assumed.
     assumed: dict[str, dict[str, str]] | None = None
+    # A map's elements; a branch's case taken; a launch-plan node's child execution.
+    progress: MapProgress | None = None
+    chosen: str = ""
+    child: ExecutionIdentifier | None = None
+    # When a timed attempt or a gate started (seconds since the epoch).
+    since: float = 0.0
 
     @property
     def id(self) -> str:
-        return self.node.id
+        return self.graph.id
+
+    @property
+    def node(self) -> Node:
+        return self.graph.node
+
+    @property
+    def kind(self) -> Kind:
+        return self.graph.kind
+
+    @property
+    def task(self) -> Task:
+        assert self.graph.task is not None
+        return self.graph.task
 
     @property
     def in_flight(self) -> bool:
-        return self.future is not None
+        return self.status in (Status.SUBMITTED, Status.RUNNING) and self.token is not None
+
+    @property
+    def settled(self) -> bool:
+        return self.status in SETTLED
 
     def resolve(self, workflow_inputs: dict[str, Literal], upstream: UpstreamOutputs) -> LiteralMap:
         """The node's inputs: its bindings' values and the defaults of the inputs unbound."""
@@ -97,24 +155,3 @@ class NodeRun:
         """Drop a guessed key: it is made again once the upstream nodes really succeed."""
         self.assumed = self.inputs = self.components = None
         self.cache_key = ""
-
-
-@dataclass(frozen=True)
-class Completion:
-    run: NodeRun
-    future: Future[NodeOutcome]
-
-
-@dataclass(frozen=True)
-class CacheAnswers:
-    runs: tuple[NodeRun, ...]
-    overwrite: bool
-    result: CacheResult
-
-
-class Signal(Enum):
-    TERMINATE = auto()
-    ABANDON = auto()
-
-
-Message = Completion | CacheAnswers | Signal
