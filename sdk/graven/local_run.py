@@ -19,7 +19,7 @@ import inspect
 import traceback
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from graven.attributes import follow_path
 from graven.conditions import evaluate
@@ -269,10 +269,12 @@ class _Run:
                     if node.array_node.HasField("min_success_ratio")
                     else 1.0
                 )
+                # A mapped input is bound to a list (the trace checked its type).
+                lists = {k: cast(list[object], v) for k, v in arguments.items() if k in mapped}
                 return map_elements(
                     task,
                     {k: v for k, v in arguments.items() if k not in mapped},
-                    {k: v for k, v in arguments.items() if k in mapped},  # type: ignore[misc]
+                    lists,
                     ratio,
                     node_path,
                     self.origins,
