@@ -23,7 +23,9 @@ from graven.control_plane.persistence.base import make_engine, make_sessions
 from graven.control_plane.persistence.execution_models import ExecutionRow, NodeExecutionRow
 from graven.control_plane.persistence.execution_repository import ExecutionKey, ExecutionRepository
 from graven.control_plane.persistence.migrate import upgrade
+from graven.digests import sha256_hex
 from graven.literals import int_literal
+from graven.v1 import agent_service_pb2 as ag
 from graven.v1 import execution_pb2 as pb
 from graven.v1 import execution_service_pb2 as es
 from graven.v1.identifier_pb2 import ExecutionIdentifier
@@ -314,3 +316,24 @@ def test_an_upgrade_from_0003_keeps_nodes_at_the_top_level(database_url: str) ->
     assert "ix_node_executions_parent" in {i["name"] for i in schema.get_indexes("node_executions")}
     assert "ix_executions_parent" in {i["name"] for i in schema.get_indexes("executions")}
     engine.dispose()
+
+
+def test_map_elements_reserve_cache_keys_of_their_own(cp: Harness, language: Language) -> None:
+    execution_id, agent_id = running(cp, language)
+
+    def reserve(*node_ids: str) -> list[int]:
+        request = ag.ReserveCacheRequest(
+            agent_id=agent_id,
+            execution_id=execution_id,
+            requests=[
+                ag.CacheRequest(node_id=node_id, key=sha256_hex(node_id.encode()))
+                for node_id in node_ids
+            ],
+        )
+        return [answer.decision for answer in cp.agents.ReserveCache(request).answers]
+
+    assert reserve("n4/0", "n4/1", "n6/n0") == [ag.CACHE_DECISION_RUN] * 3
+    with pytest.raises(grpc.RpcError) as caught:
+        reserve("n4/0", "n4/one")
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert (caught.value.details() or "").startswith("requests[1].node_id:")
