@@ -9,8 +9,11 @@ a control plane of its own; starting one takes milliseconds.
 from __future__ import annotations
 
 import dataclasses
+import textwrap
+import threading
+import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -211,3 +214,39 @@ def private_plane(home: Path) -> Iterator[PlaneClient]:
             yield PlaneClient(plane, channel)
         finally:
             channel.close()
+
+
+@contextmanager
+def agent_stack(home: Path, ray_address: str) -> Iterator[PlaneClient]:
+    """A control plane of its own with a real agent on the session's Ray: executions run."""
+    from graven.data_plane.agent import Agent
+
+    with private_plane(home) as client:
+        agent = Agent(client.endpoint, ray_address, claim_wait=1.0)
+        thread = threading.Thread(target=agent.run, name="cli-agent", daemon=True)
+        thread.start()
+        try:
+            assert agent.ready.wait(60), "the agent did not start"
+            yield client
+        finally:
+            agent.stop()
+            thread.join(30)
+            assert not thread.is_alive(), "the agent did not stop"
+
+
+def write_package(root: Path, name: str, source: str) -> Path:
+    """A user's package ``root/name`` whose module ``flows`` holds ``source``; its path."""
+    folder = root / name
+    folder.mkdir(parents=True)
+    (folder / "__init__.py").write_text("")
+    (folder / "flows.py").write_text(textwrap.dedent(source))
+    return folder
+
+
+def wait_until(condition: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
+    """Poll ``condition`` until it holds; fail naming ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.2)

@@ -12,9 +12,11 @@ import pytest
 from cli_language_support import (
     INT,
     PlaneClient,
+    agent_stack,
     ident,
     node_event,
     private_plane,
+    write_package,
 )
 from google.protobuf.duration_pb2 import Duration
 from hypothesis import given, settings
@@ -361,3 +363,123 @@ def test_run_of_an_unknown_name_lists_the_workflows_and_launch_plans(
         "wordcount.workflows.wordcount",
         "launch plans: wordcount.daily",
     )
+
+
+# --- with a real agent: the tree of a run, and a launch plan run to its end -----------------
+
+LANGUAGE = """
+    import graven
+    from graven import LaunchPlan, task, workflow
+
+
+    @task
+    def double(x: int) -> int:
+        return 2 * x
+
+
+    @task
+    def negate(x: int) -> int:
+        return -x
+
+
+    @task
+    def add(x: int, y: int) -> int:
+        return x + y
+
+
+    @task
+    def total(xs: list[int]) -> int:
+        return sum(xs)
+
+
+    @workflow
+    def inner(x: int) -> int:
+        return negate(x=double(x=x))
+
+
+    @workflow
+    def plain(x: int, y: int) -> int:
+        return add(x=x, y=y)
+
+
+    padded = LaunchPlan("lang.padded", plain, fixed_inputs={"y": 100})
+
+
+    @workflow
+    def everything(xs: list[int], x: int) -> int:
+        doubled = total(xs=graven.map(double)(x=xs))
+        picked = graven.conditional("sign").if_(x > 0).then(double(x=x)).else_().then(negate(x=x))
+        return add(x=doubled, y=padded(x=inner(x=picked)))
+"""
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory, ray_address: str) -> Iterator[PlaneClient]:
+    with agent_stack(tmp_path_factory.mktemp("agent-home"), ray_address) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def language_package(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_package(tmp_path_factory.mktemp("code"), "lang", LANGUAGE)
+
+
+def test_run_of_a_launch_plan_follows_it_to_its_outputs(
+    stack: PlaneClient, language_package: Path
+) -> None:
+    result = graven(
+        "run",
+        f"{language_package}:padded",
+        "--x",
+        "5",
+        "-p",
+        stack.project,
+        "--json",
+        endpoint=stack.endpoint,
+    )
+    assert result.returncode == 0, result.stderr
+    printed = json.loads(result.stdout)
+    assert printed["execution"]["spec"]["launch_plan_id"]["name"] == "lang.padded"
+    assert printed["outputs"] == {"o0": 105}
+
+
+def test_the_tree_of_a_run_with_every_kind_of_node(
+    stack: PlaneClient, language_package: Path
+) -> None:
+    at = stack.endpoint
+    result = graven(
+        "run",
+        f"{language_package}:everything",
+        "--xs",
+        "[1, 2, 3]",
+        "--x",
+        "4",
+        "-p",
+        stack.project,
+        "--json",
+        endpoint=at,
+    )
+    assert result.returncode == 0, result.stderr
+    printed = json.loads(result.stdout)
+    # Locally: total([2, 4, 6]) + (-(2 * (2 * 4)) + 100).
+    assert printed["outputs"] == {"o0": 12 + 84}
+    name = printed["execution"]["id"]["name"]
+
+    shown = graven("executions", "get", name, "-p", stack.project, "--elements", endpoint=at)
+    assert shown.returncode == 0, shown.stderr
+    rows = {_node_cell(line).strip(): line for line in _table_rows(shown.stdout)}
+    kinds = {node: row.split("│")[2].strip() for node, row in rows.items()}
+    top = {node: kind for node, kind in kinds.items() if "/" not in node}
+    assert sorted(top.values()) == sorted(
+        ["map", "task", "branch", "subworkflow", "launch plan", "task"]
+    ), shown.stdout
+    branch = next(node for node, kind in top.items() if kind == "branch")
+    cases = {node: row for node, row in rows.items() if node.startswith(branch + "/")}
+    assert sorted("SKIPPED" in row for row in cases.values()) == [False, True], shown.stdout
+    mapped = next(node for node, kind in top.items() if kind == "map")
+    assert "3 elements: 3 succeeded" in rows[mapped]
+    assert [n for n in rows if n.startswith(mapped + "/")] == [f"{mapped}/{i}" for i in range(3)]
+    sub = next(node for node, kind in top.items() if kind == "subworkflow")
+    assert len([n for n in rows if n.startswith(sub + "/")]) == 2
+    plan = next(node for node, kind in top.items() if kind == "launch plan")
+    assert f"child {stack.project}/" in rows[plan]

@@ -9,6 +9,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import grpc
 import pytest
@@ -17,7 +18,10 @@ from cli_language_support import (
     INT,
     FakeAgent,
     PlaneClient,
+    agent_stack,
     private_plane,
+    wait_until,
+    write_package,
 )
 from google.protobuf.duration_pb2 import Duration
 from hypothesis import given, settings
@@ -256,3 +260,79 @@ def test_any_list_of_ints_as_typed_reaches_the_gate(
     with Remote(client.endpoint) as remote:
         remote.set_signal(execution, "threshold", json.dumps(values))
     assert gated.look()["threshold"] == values
+
+
+# --- with a real agent: a running gate waits for `graven signal set` and `graven approve` ----
+
+GATED = """
+    import graven
+    from graven import task, workflow
+
+
+    @task
+    def double(x: int) -> int:
+        return 2 * x
+
+
+    @task
+    def add(x: int, y: int) -> int:
+        return x + y
+
+
+    @workflow
+    def shipped(x: int) -> int:
+        factor = graven.wait_for_input("factor", expected_type=int)
+        return add(x=graven.approve(double(x=x), "ship"), y=factor)
+"""
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory, ray_address: str) -> Iterator[PlaneClient]:
+    with agent_stack(tmp_path_factory.mktemp("agent-home"), ray_address) as running:
+        yield running
+
+
+def test_a_running_gate_waits_for_the_cli(stack: PlaneClient, tmp_path: Path) -> None:
+    package = write_package(tmp_path, "gated", GATED)
+    at = stack.endpoint
+    launched = graven(
+        "run",
+        f"{package}:shipped",
+        "--x",
+        "4",
+        "-p",
+        stack.project,
+        "--no-wait",
+        "--json",
+        endpoint=at,
+    )
+    assert launched.returncode == 0, launched.stderr
+    execution_id = idl.ExecutionIdentifier(**json.loads(launched.stdout)["id"])
+    name = execution_id.name
+    with Remote(at) as remote:
+
+        def waiting() -> set[str]:
+            return {s.id.signal_id for s in remote.signals(execution_id) if not s.HasField("value")}
+
+        wait_until(lambda: waiting() == {"factor", "ship"}, "both gates to wait")
+        refused = graven("signal", "set", name, "factor", "ten", "-p", stack.project, endpoint=at)
+        assert_one_line_error(refused, "signal 'factor'", "expected int", "'ten'")
+        assert waiting() == {"factor", "ship"}
+        assert remote.execution(execution_id).closure.phase == ex.EXECUTION_PHASE_RUNNING
+
+        done = graven("signal", "set", name, "factor", "10", "-p", stack.project, endpoint=at)
+        assert done.returncode == 0, done.stderr
+        approved = graven("approve", name, "ship", "-p", stack.project, endpoint=at)
+        assert approved.returncode == 0, approved.stderr
+        final = remote.wait(execution_id)
+        assert final.closure.phase == ex.EXECUTION_PHASE_SUCCEEDED, final.closure.error
+        assert remote.outputs(execution_id) == {"o0": 18}
+
+    shown = graven("executions", "get", name, "-p", stack.project, endpoint=at)
+    assert shown.returncode == 0, shown.stderr
+    rows = [line.split("│") for line in shown.stdout.splitlines() if line.startswith("│")]
+    gates = ["│".join(cells) for cells in rows if cells[2].strip() == "gate"]
+    assert len(gates) == 2, shown.stdout
+    assert any("approve 'ship'" in line for line in gates)
+    assert any("signal 'factor': int" in line for line in gates)
+    assert all("SUCCEEDED" in line for line in gates)
