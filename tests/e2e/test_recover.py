@@ -51,7 +51,9 @@ PIPELINE = """
         return f"audited {value}"
 
 
-    @workflow
+    # Every node that does not depend on the failure still runs, so recover has more to
+    # take over than the nodes before it.
+    @workflow(failure_policy="fail_after_executable_nodes_complete")
     def pipeline(folder: str) -> Results:
         raw = load(folder=folder)
         published = publish(folder=folder, value=transform(folder=folder, value=raw))
