@@ -20,7 +20,7 @@ import { Link } from "react-router";
 import { executionPath } from "../api/execution";
 import { CacheStatus, NodePhase } from "../gen/graven/v1/execution_pb";
 import { cacheStatusName, nodePhaseName, nodePhaseTone } from "../format/phases";
-import { nestedLayout } from "../graph/nestedLayout";
+import { enclosing, nestedLayout } from "../graph/nestedLayout";
 import type { NodeState } from "../graph/nodeTree";
 import type { GraphNode, WorkflowGraph } from "../graph/workflowGraph";
 
@@ -219,7 +219,14 @@ export function DagView({
   onSelect?: (nodeId: string) => void;
   tall?: boolean;
 }) {
-  const [expanded, setExpanded] = useState<ReadonlySet<string>>(() => new Set());
+  // A node selected inside a collapsed subworkflow (a link, the execution's error) opens the
+  // subworkflows around it; collapsing them again is the person's choice.
+  const [expanded, setExpanded] = useState<ReadonlySet<string>>(() => new Set(selected ? enclosing(selected) : []));
+  const [shown, setShown] = useState(selected);
+  if (selected !== shown) {
+    setShown(selected);
+    if (selected) setExpanded((current) => new Set([...current, ...enclosing(selected)]));
+  }
   const frame = useRef<HTMLDivElement>(null);
   const toggle = useCallback(
     (nodeId: string) =>

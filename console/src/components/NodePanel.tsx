@@ -185,9 +185,9 @@ export function NodePanel({
         </>
       )}
 
-      {target?.case === "branchNode" && nested.length > 0 && (
+      {(target?.case === "branchNode" || subWorkflow) && nested.length > 0 && (
         <>
-          <h3>Cases</h3>
+          <h3>{subWorkflow ? "Nodes" : "Cases"}</h3>
           <ul className="case-list">
             {nested.map((c) => (
               <li key={c.id!.nodeId}>

@@ -11,7 +11,7 @@ import {
 import { node } from "../test/fixtures";
 import { language, languageRun, promise } from "../test/languageFixtures";
 import { conditionText } from "./conditions";
-import { FRAME_HEAD, FRAME_PAD, nestedLayout } from "./nestedLayout";
+import { enclosing, FRAME_HEAD, FRAME_PAD, nestedLayout } from "./nestedLayout";
 import { nodeSpecAt } from "./nodeSpec";
 import { nodeStates, nodeTree, phaseCounts } from "./nodeTree";
 import { workflowGraph } from "./workflowGraph";
@@ -173,6 +173,11 @@ describe("nestedLayout", () => {
     // The rest of the graph makes room: the approval is right of the frame.
     const approve = boxes.find((b) => b.id === "n7")!;
     expect(approve.x).toBeGreaterThanOrEqual(frame.x + frame.width);
+  });
+
+  it("names the nodes a nested node is inside of, outermost first", () => {
+    expect(enclosing("n6/n1/n0")).toEqual(["n6", "n6/n1"]);
+    expect(enclosing("n6")).toEqual([]);
   });
 
   it("draws the failure node beneath the graph", () => {

@@ -14,6 +14,13 @@ export const FRAME_HEAD = 34;
 const MARGIN = 8;
 const FAILURE_GAP = 28;
 
+// The nodes a nested id is inside of, outermost first: "n6/n1/n0" → "n6", "n6/n1". Those
+// that are subworkflows must be expanded for the node to be seen.
+export function enclosing(nestedId: string): string[] {
+  const parts = nestedId.split("/");
+  return parts.slice(1).map((_, i) => parts.slice(0, i + 1).join("/"));
+}
+
 export type Box = {
   id: string;
   node: GraphNode;

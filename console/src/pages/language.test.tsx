@@ -112,6 +112,15 @@ describe("the workflow language on the execution page", () => {
     await waitFor(() => expect(graph.querySelector('[data-node="n6/n0"]')).toBeNull());
   });
 
+  it("opens the subworkflow around a selected inner node", async () => {
+    renderApp("/executions/demo/development/e1?node=n6/n1", stack(new Map()).routes);
+    const inner = await graphNode("n6/n1");
+    expect(inner.className).toContain("selected");
+    const panel = await screen.findByTestId("node-panel");
+    expect(within(panel).getByRole("heading", { name: "n6/n1" })).toBeTruthy();
+    expect(within(panel).getByRole("button", { name: "n6" })).toBeTruthy();
+  });
+
   it("links a launch plan node to its child execution, and the child back to it", async () => {
     renderApp("/executions/demo/development/e1", stack(new Map()).routes);
     const plan = await graphNode("n8");
