@@ -441,6 +441,21 @@ def test_run_of_a_launch_plan_follows_it_to_its_outputs(
     printed = json.loads(result.stdout)
     assert printed["execution"]["spec"]["launch_plan_id"]["name"] == "lang.padded"
     assert printed["outputs"] == {"o0": 105}
+    # Followed live, as a person runs it: the nodes, then the outputs.
+    live = graven(
+        "run",
+        f"{language_package}:padded",
+        "--x",
+        "6",
+        "-p",
+        stack.project,
+        endpoint=stack.endpoint,
+    )
+    assert live.returncode == 0, live.stderr
+    title = " ".join(live.stdout.split())  # rich wraps a title to the table's width
+    assert "lang.flows.plain" in title
+    assert "(launch plan lang.padded)" in title
+    assert live.stdout.rstrip().endswith("o0 = 106")
 
 
 def test_the_tree_of_a_run_with_every_kind_of_node(
@@ -483,3 +498,10 @@ def test_the_tree_of_a_run_with_every_kind_of_node(
     assert len([n for n in rows if n.startswith(sub + "/")]) == 2
     plan = next(node for node, kind in top.items() if kind == "launch plan")
     assert f"child {stack.project}/" in rows[plan]
+
+    # The child links back to the node that started it.
+    child = rows[plan].split("child ")[1].split("│")[0].strip()
+    back = graven("executions", "get", child, endpoint=at)
+    assert back.returncode == 0, back.stderr
+    assert f"started by node {plan} of {stack.project}/development/{name}" in back.stdout
+    assert "o0 = 84" in back.stdout

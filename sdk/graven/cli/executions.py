@@ -229,6 +229,11 @@ def get_execution(
             return
         table = _nodes_table(execution, _workflow(remote, execution), nodes, all_elements=elements)
         console.print(table)
+        if execution.spec.HasField("parent_node_execution"):
+            parent = execution.spec.parent_node_execution
+            console.print(
+                Text(f"started by node {parent.node_id} of {full_name(parent.execution_id)}")
+            )
         _print_result(remote, execution)
 
 
@@ -335,10 +340,12 @@ def _nodes_table(
     all_elements: bool = False,
 ) -> Table:
     phase = _phase_name(execution.closure.phase)
+    plan = execution.spec.launch_plan_id.name
+    through = f" (launch plan {escape(plan)})" if plan else ""
     t = Table(
         title=Text.from_markup(
             f"{escape(full_name(execution.id))}  {escape(execution.spec.workflow_id.name)} "
-            f"[cyan]{escape(execution.spec.workflow_id.version)}[/]  "
+            f"[cyan]{escape(execution.spec.workflow_id.version)}[/]{through}  "
             f"[{PHASE_STYLES.get(phase, '')}]{phase}[/]"
         ),
         title_justify="left",
