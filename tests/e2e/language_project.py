@@ -133,7 +133,8 @@ FLOWS = """
     @workflow
     def strict(folder: str, count: int, failing: list[int]) -> list[int]:
         # failing (a list[int] for a list[int] input) goes to every element; only x is mapped.
-        return graven.map(score, concurrency=2)(folder=folder, failing=failing, x=numbers(count=count))
+        scored = graven.map(score, concurrency=2)
+        return scored(folder=folder, failing=failing, x=numbers(count=count))
 
 
     @task
