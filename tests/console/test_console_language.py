@@ -71,6 +71,16 @@ RELEASE = """
 
 
     @workflow
+    def graded(x: float) -> str:
+        return promote(s=score(x=x))
+
+
+    @workflow
+    def nested(x: float) -> str:
+        return graded(x=score(x=x))
+
+
+    @workflow
     def squares(n: int) -> list[int | None]:
         return graven.map(square, concurrency=2, min_success_ratio=0.5)(x=shards(n=n))
 """
@@ -151,6 +161,28 @@ def test_wait_for_input_refuses_a_wrong_type_then_takes_a_float(
     expect(gate.get_by_test_id("signal-value")).to_have_text("1.5")
     expect(phase_of(page)).to_have_attribute("data-phase", "Succeeded", timeout=FINISH_MS)
     expect(page.get_by_text("promoted 2.0 x1.5").first).to_be_visible()
+
+
+def test_a_subworkflow_expands_in_place(
+    page: Page, stack: Stack, project: str, tmp_path: Path
+) -> None:
+    package = write_package(tmp_path, "nesting", {"flows": RELEASE})
+    name = launch(stack, package, "nested", project, "--x", "1.0")
+    page.goto(f"/executions/{project}/development/{name}")
+    expect(phase_of(page)).to_have_attribute("data-phase", "Succeeded", timeout=FINISH_MS)
+    expect(page.get_by_text("promoted 4.0").first).to_be_visible()
+
+    subworkflow = page.locator('[data-kind="subworkflow"]')
+    expect(page.locator('[data-node="n1/n1"]')).to_have_count(0)
+    subworkflow.get_by_role("button", name="Expand graded").click()
+    inner = page.locator('[data-node="n1/n1"]')
+    expect(inner).to_have_attribute("data-phase", "Succeeded")
+    inner.click()
+    panel = page.get_by_test_id("node-panel")
+    expect(panel.get_by_text("nesting.flows.promote", exact=False)).to_be_visible()
+    page.screenshot(path=screenshot_path("subworkflow"), full_page=True)
+    page.get_by_role("button", name="Collapse graded").click()
+    expect(page.locator('[data-node="n1/n1"]')).to_have_count(0)
 
 
 def test_map_shows_its_elements_by_phase(
