@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 
 import grpc
@@ -16,6 +17,12 @@ from cp_support import DOMAIN, INT, unique, var
 from execution_support import Harness, execution_event, node_event, private_plane
 from runtime_support import Language, store_launch_plan, store_workflow
 
+from graven.control_plane.persistence.base import make_sessions
+from graven.control_plane.persistence.execution_repository import (
+    ExecutionRepository,
+    NewExecution,
+)
+from graven.control_plane.persistence.proto_columns import to_timestamp
 from graven.control_plane.service.child_executions import child_name
 from graven.literals import int_literal, string_literal
 from graven.v1 import agent_service_pb2 as ag
@@ -227,3 +234,29 @@ def test_a_parent_that_finishes_stops_its_unfinished_children(
     assert closure.error.message == (
         f"parent execution {cp.project}/{DOMAIN}/{parent.id.name} finished (FAILED)"
     )
+
+
+def test_terminating_a_finished_parent_stops_children_left_running(
+    cp: Harness, language: Language
+) -> None:
+    parent, agent_id = claimed(cp, language.workflow.id, x=int_literal(1))
+    cp.agent(agent_id).report(execution_event(parent.id, pb.EXECUTION_PHASE_SUCCEEDED))
+    # A child whose cascade never ran: the control plane stopped between the parent's last
+    # event and stopping its children.
+    now = to_timestamp(datetime.now(UTC))
+    left = pb.Execution(
+        id=ExecutionIdentifier(project=cp.project, domain=DOMAIN, name="left-running"),
+        spec=pb.ExecutionSpec(
+            workflow_id=language.leaf.id,
+            mode=pb.EXECUTION_MODE_CHILD,
+            parent_node_execution=NodeExecutionIdentifier(execution_id=parent.id, node_id="n5"),
+        ),
+        closure=pb.ExecutionClosure(
+            phase=pb.EXECUTION_PHASE_QUEUED, created_at=now, updated_at=now
+        ),
+    )
+    ExecutionRepository(make_sessions(cp.plane.engine)).insert([NewExecution(left)], lambda _: [])
+    with pytest.raises(grpc.RpcError) as caught:
+        cp.executions.TerminateExecution(es.TerminateExecutionRequest(id=parent.id))
+    assert caught.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert cp.get(left.id).closure.phase == pb.EXECUTION_PHASE_TERMINATED

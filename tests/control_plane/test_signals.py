@@ -19,7 +19,11 @@ from hypothesis import strategies as st
 from runtime_support import Language
 
 from graven.control_plane.errors import FailedPrecondition
+from graven.control_plane.persistence.base import make_sessions
+from graven.control_plane.persistence.execution_repository import ExecutionRepository
 from graven.control_plane.persistence.proto_columns import to_timestamp
+from graven.control_plane.persistence.signal_repository import SignalRepository
+from graven.control_plane.service.execution_workflows import WorkflowVersions
 from graven.control_plane.service.signals import SignalService
 from graven.literals import int_literal, sealed, string_literal
 from graven.v1 import agent_service_pb2 as ag
@@ -155,10 +159,12 @@ def test_a_signal_past_its_deadline_is_refused(gates: Gates, signals: SignalServ
 
 def test_the_deadline_is_read_from_the_clock_at_the_set(cp: Harness, gates: Gates) -> None:
     now = [datetime.now(UTC)]
+    # The same tables, another clock.
+    sessions = make_sessions(cp.plane.engine)
     service = SignalService(
-        cp.plane.signals._signals,
-        cp.plane.signals._executions,
-        cp.plane.signals._workflows,
+        SignalRepository(sessions),
+        ExecutionRepository(sessions),
+        WorkflowVersions(cp.plane.registry),
         clock=lambda: now[0],
     )
     gates.wait(("answer", "n7", INT, now[0] + timedelta(minutes=5)))

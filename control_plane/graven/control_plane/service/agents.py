@@ -195,9 +195,8 @@ class AgentService:
                 "agent took over or they never ran here; stop working on them"
             ) from None
         self._notifier.publish(*changed)
-        # After the commit, so a child never outlives a parent that is recorded running. A
-        # control plane that stops in between leaves them running: terminating the parent
-        # again (a no-op for the parent itself) stops them.
+        # After the commit: a control plane that stops in between leaves the children
+        # running, and a TerminateExecution of the finished parent stops them.
         self._children.parents_finished(finished)
         return ag.ReportEventsResponse()
 

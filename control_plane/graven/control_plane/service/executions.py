@@ -466,10 +466,10 @@ class ExecutionService:
         phase = stored.execution.closure.phase
         if terminated:
             self._notifier.publish(key)
-        if terminated or phase == pb.EXECUTION_PHASE_TERMINATING:
-            # Again when already terminating: a child started since is stopped too.
-            self.terminate_children(key, f"parent execution {key} terminated: {reason}")
-        elif phase in EXECUTION_TERMINAL:
+        # Whatever the parent's phase: asked again, a child started since (or one a stopped
+        # control plane left running when the parent finished) is stopped too.
+        self.terminate_children(key, f"parent execution {key} terminated: {reason}")
+        if not terminated and phase in EXECUTION_TERMINAL:
             raise FailedPrecondition(
                 f"execution {key} already finished ({_phase(phase)}); only a queued or "
                 "running execution can be terminated"

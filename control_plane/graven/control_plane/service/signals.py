@@ -33,6 +33,7 @@ from graven.literals import literal_hash, literal_matches_type, nested_hash_path
 from graven.types import describe_type
 from graven.v1 import agent_service_pb2 as ag
 from graven.v1 import signal_service_pb2 as ss
+from graven.v1.identifier_pb2 import Identifier
 from graven.v1.literals_pb2 import Literal
 from graven.v1.signal_pb2 import Signal, SignalIdentifier
 
@@ -108,15 +109,18 @@ class SignalService:
         signal, and the first one's description stays.
         """
         waits = []
+        workflows: dict[ExecutionKey, Identifier] = {}
         for i, wait in enumerate(request.waits):
             at = f"waits[{i}]"
             key, signal_id = _checked_id(wait.id, f"{at}.id")
             if wait.type.WhichOneof("type") is None:
                 raise InvalidArgument(f"{at}.type", "is required")
-            stored = self._executions.get(key)
-            if stored is None:
-                raise NotFound(f"execution {key} does not exist")
-            workflow_id = stored.execution.spec.workflow_id
+            if key not in workflows:
+                stored = self._executions.get(key)
+                if stored is None:
+                    raise NotFound(f"execution {key} does not exist")
+                workflows[key] = stored.execution.spec.workflow_id
+            workflow_id = workflows[key]
             resolved = self._workflows.paths(workflow_id).resolve(wait.node_id)
             if resolved is None or not resolved.node.HasField("gate_node"):
                 raise InvalidArgument(
