@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import ModuleType
+from typing import TypeVar
 
-from e2e_support import counted, write_package
+from e2e_support import FINISH_SECONDS, counted, write_package
 
 from graven.remote import Remote
 from graven.remote_pages import pages
@@ -34,6 +36,7 @@ from graven.v1.identifier_pb2 import ExecutionIdentifier
 
 PACKAGE = "langflows"
 MODULE = f"{PACKAGE}.flows"
+T = TypeVar("T")
 
 FLOWS = """
     import dataclasses
@@ -398,3 +401,22 @@ def table_rows(printed: str) -> dict[str, str]:
     node is indented under its parent; rich draws the header with ┃, the rows with │)."""
     rows = [line for line in printed.splitlines() if line.startswith("│")]
     return {row.split("│")[1].strip(): row for row in rows}
+
+
+def wait_until(check: Callable[[], T | None], what: str, timeout: float = FINISH_SECONDS) -> T:
+    """The first truthy answer of ``check``, asked until ``timeout`` seconds have passed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = check()
+        if answer:
+            return answer
+        assert time.monotonic() < deadline, f"{what} did not happen within {timeout} s"
+        time.sleep(0.05)
+
+
+def node_in(
+    remote: Remote, execution_id: ExecutionIdentifier, node_id: str, *phases: int
+) -> ex.NodeExecution | None:
+    """The node execution ``node_id`` once it is in one of ``phases``, else None."""
+    node = nodes_by_id(remote, execution_id).get(node_id)
+    return node if node is not None and node.phase in phases else None
