@@ -23,6 +23,7 @@ from graven.control_plane.persistence.base import make_engine, make_sessions
 from graven.control_plane.persistence.execution_models import ExecutionRow, NodeExecutionRow
 from graven.control_plane.persistence.execution_repository import ExecutionKey, ExecutionRepository
 from graven.control_plane.persistence.migrate import upgrade
+from graven.control_plane.service.node_paths import NodePaths, in_order
 from graven.digests import sha256_hex
 from graven.literals import int_literal
 from graven.v1 import agent_service_pb2 as ag
@@ -337,3 +338,15 @@ def test_map_elements_reserve_cache_keys_of_their_own(cp: Harness, language: Lan
         reserve("n4/0", "n4/one")
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert (caught.value.details() or "").startswith("requests[1].node_id:")
+
+
+@settings(
+    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(order=st.permutations(ORDER))
+def test_the_order_does_not_depend_on_when_nodes_were_recorded(
+    language: Language, order: list[str]
+) -> None:
+    paths = NodePaths(language.workflow)
+    nodes = [pb.NodeExecution(id=node_event(ExecutionIdentifier(), n, 1).node.id) for n in order]
+    assert [n.id.node_id for n in in_order(paths, nodes)] == ORDER
