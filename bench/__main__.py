@@ -28,7 +28,7 @@ from graven.data_plane import ray_runtime
 RESULTS = Path(__file__).resolve().parent / "results"
 # Bench modules in the order they run: bench/<name>.py providing figures(context) (see
 # bench/context.py). A module that is not there (yet) is left out with a note.
-MODULES = ("registration", "executions", "cache", "lineage", "throughput", "store")
+MODULES = ("registration", "executions", "maps", "cache", "lineage", "throughput", "store")
 Runner = Callable[[Context], Iterator[Figure]]
 
 

@@ -14,7 +14,7 @@ from bench.stats import Timing
 
 MIB = 1 << 20
 # The groups whose raw counterpart is Ray running the same DAG.
-RAY_GROUPS = ("executions", "cache")
+RAY_GROUPS = ("executions", "maps", "cache")
 
 
 def _duration(seconds: float) -> str:
