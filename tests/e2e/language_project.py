@@ -187,9 +187,9 @@ FLOWS = """
 
 
     @task
-    def build(folder: str, version: str) -> str:
+    def build(folder: str, tag: str) -> str:
         record(folder, "build")
-        return f"artifact-{version}"
+        return f"artifact-{tag}"
 
 
     @task
@@ -199,14 +199,15 @@ FLOWS = """
 
 
     @workflow
-    def release(folder: str, version: str) -> str:
-        built = build(folder=folder, version=version)
+    def release(folder: str, tag: str) -> str:
+        # Not "version": `graven run --version` is the option that versions the registration.
+        built = build(folder=folder, tag=tag)
         return publish(folder=folder, artifact=approve(built, "ship"))
 
 
     @workflow
-    def hurried(folder: str, version: str) -> str:
-        built = build(folder=folder, version=version)
+    def hurried(folder: str, tag: str) -> str:
+        built = build(folder=folder, tag=tag)
         return publish(folder=folder, artifact=approve(built, "ship", timeout=timedelta(seconds=2)))
 
 

@@ -68,9 +68,9 @@ def test_an_approval_gate_blocks_until_graven_approve(
     folder.mkdir()
     here.mkdir()
     with local_signals(ship=True):
-        expected = local(package).release(folder=str(here), version="7")
+        expected = local(package).release(folder=str(here), tag="7")
     execution_id, name = launch(
-        stack, package, "release", project, "--folder", str(folder), "--version", "7"
+        stack, package, "release", project, "--folder", str(folder), "--tag", "7"
     )
     # release: n0 build, n1 the approval, n2 publish.
     wait_until(lambda: node_in(remote, execution_id, "n1", RUNNING), "the approval to wait")
@@ -130,7 +130,7 @@ def test_a_gate_past_its_timeout_fails_the_workflow(
     printed = graven_json(
         stack.endpoint,
         *("run", f"{package}:hurried", "-p", project),
-        *("--folder", str(tmp_path), "--version", "1"),
+        *("--folder", str(tmp_path), "--tag", "1"),
         exit_code=1,
     )
     execution = printed["execution"]
