@@ -45,6 +45,7 @@ from graven.data_plane.walk_actions import (
     StartChild,
     StopWaiting,
     Submit,
+    SubmitBatch,
     Timer,
     WaitSignal,
 )
@@ -115,6 +116,8 @@ class Behaviour:
     fn: Callable[..., object]
     inputs: Mapping[str, object]
     outputs: Mapping[str, object]
+    # Which of ``node_id`` and ``attempt`` the function takes.
+    extras: frozenset[str]
 
 
 class Tasks:
@@ -144,7 +147,8 @@ class Tasks:
             spec.spec.template.metadata.cache.CopyFrom(
                 CachePolicy(enabled=True, ignore_inputs=list(ignore))
             )
-        self.behaviours[name] = Behaviour(fn, inputs, named)
+        extras = frozenset(inspect.signature(fn).parameters) & {"node_id", "attempt"}
+        self.behaviours[name] = Behaviour(fn, inputs, named, extras)
         return spec
 
     def run(self, name: str, inputs: LiteralMap, node_id: str, attempt: int) -> LiteralMap:
@@ -153,10 +157,9 @@ class Tasks:
         kwargs: dict[str, Any] = {
             n: to_python(inputs.literals[n], tp) for n, tp in behaviour.inputs.items()
         }
-        parameters = inspect.signature(behaviour.fn).parameters
-        if "node_id" in parameters:
+        if "node_id" in behaviour.extras:
             kwargs["node_id"] = node_id
-        if "attempt" in parameters:
+        if "attempt" in behaviour.extras:
             kwargs["attempt"] = attempt
         value = behaviour.fn(**kwargs)
         values = value if len(behaviour.outputs) != 1 else {"o0": value}
@@ -461,7 +464,9 @@ class Driver:
         self.cache = cache
         self.log: list[Action] = []
         self.events: list[pb.Event] = []
+        # Every attempt submitted, alone or in a batch (``batches``), in order.
         self.submits: list[Submit] = []
+        self.batches: list[SubmitBatch] = []
         # Submitted, neither executed nor cancelled; executed, not yet delivered.
         self.pending: dict[int, Submit] = {}
         self.executed: dict[int, NodeOutcome] = {}
@@ -490,14 +495,13 @@ class Driver:
         for action in actions:
             self.log.append(action)
             if isinstance(action, Submit):
-                for up in action.upstream:
-                    if isinstance(up, int):
-                        assert up not in self.released, f"submit behind released token {up}"
-                        assert up in self.results or up in self.pending or up in self.executed
-                self.submits.append(action)
-                self.pending[action.token] = action
-                self._in_flight[action.token] = _parent(node_of(action))
-                self._count_in_flight()
+                self._submitted(action)
+            elif isinstance(action, SubmitBatch):
+                # One Ray task for several elements: to the walk, each is an attempt of its
+                # own, behind nothing, whose outcome comes back on its own token.
+                self.batches.append(action)
+                for token, request in zip(action.tokens, action.requests, strict=True):
+                    self._submitted(Submit(token, request, action.resources, ()))
             elif isinstance(action, Cancel):
                 self.cancelled.append(action.token)
                 # Ray's cancelled task still ends; the walk must ignore what it says.
@@ -532,6 +536,16 @@ class Driver:
             elif isinstance(action, Finish):
                 self.finish = action
         return actions
+
+    def _submitted(self, submit: Submit) -> None:
+        for up in submit.upstream:
+            if isinstance(up, int):
+                assert up not in self.released, f"submit behind released token {up}"
+                assert up in self.results or up in self.pending or up in self.executed
+        self.submits.append(submit)
+        self.pending[submit.token] = submit
+        self._in_flight[submit.token] = _parent(node_of(submit))
+        self._count_in_flight()
 
     def _count_in_flight(self) -> None:
         counts: dict[str, int] = {}
