@@ -36,6 +36,25 @@ def test_deferred_writes_are_visible_at_once_and_stay_write_once(store: ObjectSt
     assert store.get_bytes("b/outputs.pb") == b"first"
 
 
+def test_put_all_writes_every_new_key_once_and_leaves_no_temporary_object(
+    store: ObjectStore,
+) -> None:
+    store.put_bytes("m/0/outputs.pb", b"kept")
+    items = {f"m/{i}/outputs.pb": f"element {i}".encode() for i in range(5)}
+    store.put_all(items)
+    assert store.get_bytes("m/0/outputs.pb") == b"kept"
+    for i in range(1, 5):
+        assert store.get_bytes(f"m/{i}/outputs.pb") == f"element {i}".encode()
+    # Only the keys: the temporary files the local store links from are gone.
+    assert list(store.list("m/")) == sorted(items)
+
+
+def test_put_all_refuses_a_bad_key_before_writing_it(store: ObjectStore) -> None:
+    with pytest.raises(StoreError, match="invalid object-store key"):
+        store.put_all({"n/ok": b"x", "n/../up": b"y"})
+    assert not store.exists("up")
+
+
 def test_a_missing_key_is_a_store_error_naming_it(store: ObjectStore) -> None:
     assert not store.exists("nothing/here")
     for read in (store.get_bytes, store.open, store.size):

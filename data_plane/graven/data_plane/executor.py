@@ -45,6 +45,7 @@ from graven.data_plane.walk_actions import (
     StartChild,
     StopWaiting,
     Submit,
+    SubmitBatch,
     Timer,
     WaitSignal,
 )
@@ -63,6 +64,14 @@ log = logging.getLogger(__name__)
 class Completion:
     token: int
     future: Future[NodeOutcome]
+
+
+@dataclass(frozen=True)
+class Finished:
+    """One outcome of a batch."""
+
+    token: int
+    outcome: NodeOutcome
 
 
 @dataclass(frozen=True)
@@ -88,7 +97,7 @@ class Stop(Enum):
     ABANDON = auto()
 
 
-Message = Completion | Answer | Signalled | ChildMoved | Stop
+Message = Completion | Finished | Answer | Signalled | ChildMoved | Stop
 
 
 class Executor:
@@ -147,6 +156,8 @@ class Executor:
         walk = self._walk
         if isinstance(message, Completion):
             return walk.finished(message.token, _outcome(message.future))
+        if isinstance(message, Finished):
+            return walk.finished(message.token, message.outcome)
         if isinstance(message, Answer):
             return walk.answered(message.question, message.result)
         if isinstance(message, Signalled):
@@ -183,6 +194,12 @@ class Executor:
                 future: Future[NodeOutcome] = ref.future()
                 completion = Completion(action.token, future)
                 future.add_done_callback(functools.partial(self._completed, completion))
+            elif isinstance(action, SubmitBatch):
+                ref = remote_for(action.resources, batch=True).remote(action.requests)
+                for token in action.tokens:
+                    self._refs[token] = ref
+                batch: Future[tuple[NodeOutcome, ...]] = ref.future()
+                batch.add_done_callback(functools.partial(self._batch_completed, action.tokens))
             elif isinstance(action, Emit):
                 self._events.emit(action.event)
             elif isinstance(action, Cancel):
@@ -224,6 +241,20 @@ class Executor:
 
     def _completed(self, completion: Completion, _: object) -> None:
         self._inbox.put(completion)
+
+    def _batch_completed(
+        self, tokens: tuple[int, ...], future: Future[tuple[NodeOutcome, ...]]
+    ) -> None:
+        try:
+            outcomes = future.result()
+        except Exception as error:
+            now = time.time()
+            failure = NodeFailure(
+                pb.ERROR_KIND_SYSTEM, type(error).__name__, str(error), "", now, now
+            )
+            outcomes = (failure,) * len(tokens)
+        for token, outcome in zip(tokens, outcomes, strict=True):
+            self._inbox.put(Finished(token, outcome))
 
     def _answer(self, question: int, result: CacheResult) -> None:
         self._inbox.put(Answer(question, result))

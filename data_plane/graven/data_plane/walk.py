@@ -68,6 +68,7 @@ from graven.data_plane.walk_actions import (
     StartChild,
     StopWaiting,
     Submit,
+    SubmitBatch,
     Timer,
     WaitSignal,
 )
@@ -115,6 +116,10 @@ AGENT_LOST = "AgentLost"
 RAN_CACHED = {False: pb.CACHE_STATUS_POPULATED, True: pb.CACHE_STATUS_OVERWRITTEN}
 # Between questions about a key another execution is computing, or after the cache failed.
 CACHE_BACKOFF = Backoff(base=0.05, cap=2.0)
+# Map elements go to Ray several to a task (one call, their writes flushed together) when
+# enough are released at once to keep this many tasks busy, at most MAX_BATCH each.
+BATCH_TASKS = 16
+MAX_BATCH = 64
 # How often a timed attempt that has not started yet (waiting for resources) is looked at.
 START_POLL_SECONDS = 0.5
 # The phase a node's settled status is reported as.
@@ -505,15 +510,42 @@ class Walk:
             self._ask(questions, overwrite=self._overwrite)
 
     def _submit(self, run: NodeRun) -> None:
+        request = self._request(run)
+        upstream = tuple(
+            up.token if up.token is not None else self._outputs_bytes(up) for up in run.upstream
+        )
+        assert run.token is not None
+        resources = run.task.spec.template.metadata.resources
+        self._actions.append(Submit(run.token, request, resources, upstream))
+        if all(up.status in DONE for up in run.upstream):
+            self._started(run)
+        else:
+            run.status = Status.SUBMITTED
+
+    def _submit_batch(self, runs: list[NodeRun]) -> None:
+        """Submit elements of one map (no upstream, no timeout) a few to a Ray task."""
+        size = max(1, min(MAX_BATCH, len(runs) // BATCH_TASKS))
+        for start in range(0, len(runs), size):
+            chunk = runs[start : start + size]
+            requests = tuple(self._request(run) for run in chunk)
+            tokens = tuple(run.token for run in chunk if run.token is not None)
+            resources = chunk[0].task.spec.template.metadata.resources
+            self._actions.append(SubmitBatch(tokens, requests, resources))
+            for run in chunk:
+                self._started(run)
+
+    def _request(self, run: NodeRun) -> NodeRequest:
+        """A new attempt of ``run``, as its worker needs it (the walk now awaits it)."""
         run.attempt += 1
         token = next(self._tokens)
         if run.token is not None:
             self._by_token.pop(run.token, None)
         run.token = token
         self._by_token[token] = run
+        self._awaiting.add(("attempt", token))
         template = run.task.spec.template
         code = template.code
-        request = NodeRequest(
+        return NodeRequest(
             store_url=self._claim.store_url,
             bundle_digest=code.bundle_digest,
             module=code.module,
@@ -532,15 +564,6 @@ class Walk:
             adopt_committed=run.attempt > 1,
             producer=self._producer(run).SerializeToString(),
         )
-        upstream = tuple(
-            up.token if up.token is not None else self._outputs_bytes(up) for up in run.upstream
-        )
-        self._actions.append(Submit(token, request, template.metadata.resources, upstream))
-        self._awaiting.add(("attempt", token))
-        if all(up.status in DONE for up in run.upstream):
-            self._started(run)
-        else:
-            run.status = Status.SUBMITTED
 
     def _started(self, run: NodeRun) -> None:
         """The walk has seen every upstream node succeed: the attempt is running (or about
@@ -766,24 +789,27 @@ class Walk:
             self._runs[element.id] = element
             self._restore(element)
             elements.append(element)
-        run.progress = MapProgress(elements)
+        run.progress = MapProgress(elements, settled=sum(e.settled for e in elements))
         self._release_elements(run)
-        if all(element.settled for element in elements):
+        if run.progress.settled == len(elements):
             self._finish_map(run)
 
     def _release_elements(self, run: NodeRun) -> None:
         progress = run.progress
         assert progress is not None
         limit = run.node.array_node.concurrency or len(progress.elements)
-        batch = []
+        released = []
         while progress.active < limit and progress.released < len(progress.elements):
             element = progress.elements[progress.released]
             progress.released += 1
             if element.settled:
                 continue
             progress.active += 1
-            batch.append(element)
-        self._advance(batch)
+            released.append(element)
+        template = run.task.spec.template
+        if released and not released[0].cached and not template.metadata.HasField("timeout"):
+            self._submit_batch([e for e in released if e.status == Status.PENDING])
+        self._advance(released)
 
     def _finish_map(self, run: NodeRun) -> None:
         progress = run.progress
@@ -890,8 +916,9 @@ class Walk:
         elif parent.kind is Kind.MAP:
             assert parent.progress is not None
             parent.progress.active -= 1
+            parent.progress.settled += 1
             self._release_elements(parent)
-            if all(e.settled for e in parent.progress.elements):
+            if parent.progress.settled == len(parent.progress.elements):
                 self._finish_map(parent)
         elif parent.kind is Kind.SUBWORKFLOW:
             self._tell_parent_children(parent)

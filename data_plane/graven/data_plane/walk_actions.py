@@ -34,6 +34,16 @@ class Submit:
 
 
 @dataclass(frozen=True)
+class SubmitBatch:
+    """Start attempts of several nodes that take no upstream results (map elements) in one
+    Ray task, which returns their outcomes in order."""
+
+    tokens: tuple[int, ...]
+    requests: tuple[NodeRequest, ...]
+    resources: Resources
+
+
+@dataclass(frozen=True)
 class Cancel:
     token: int
 
@@ -129,6 +139,7 @@ class Finish:
 
 Action = (
     Submit
+    | SubmitBatch
     | Cancel
     | Release
     | Ask

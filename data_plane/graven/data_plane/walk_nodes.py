@@ -69,6 +69,7 @@ class MapProgress:
     elements: list[NodeRun]
     released: int = 0
     active: int = 0
+    settled: int = 0
 
 
 @dataclass(eq=False)

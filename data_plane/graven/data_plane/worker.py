@@ -131,13 +131,80 @@ def execute_node(request: NodeRequest, *upstream: NodeOutcome | bytes) -> NodeOu
             upstream_outputs[node_id] = result
         else:
             return UPSTREAM_FAILED
+    return _execute([(request, upstream_outputs)])[0]
+
+
+def execute_batch(requests: tuple[NodeRequest, ...]) -> tuple[NodeOutcome, ...]:
+    """One attempt of each of several nodes that take no upstream results (map elements):
+    one Ray task, and their writes flushed together."""
+    return tuple(_execute([(request, {}) for request in requests]))
+
+
+@dataclass
+class _Ran:
+    """An attempt whose task returned, waiting for its writes and its commit."""
+
+    request: NodeRequest
+    started: float
+    data: bytes
+    records: list[LineageRecord]
+
+
+def _execute(attempts: list[tuple[NodeRequest, dict[str, bytes]]]) -> list[NodeOutcome]:
+    outcomes: list[NodeOutcome | _Ran] = []
+    store = _store(attempts[0][0].store_url)
+    # The writes are independent of each other (each waits on the disk or the network), so
+    # they go in parallel: the inputs while the task runs, then the artifacts and the
+    # lineage records; on a local disk they are flushed together at the end of the block.
+    # Whatever happens, the inputs are on record before the outcome is.
+    writes = BackgroundWrites()
+    try:
+        with store.deferred_sync() as batch:
+            for request, upstream_outputs in attempts:
+                outcomes.append(_attempt(request, upstream_outputs, store, batch, writes))
+            failed = writes.wait()
+    except Exception as error:
+        failed = [error]
+    ran = [outcome for outcome in outcomes if isinstance(outcome, _Ran)]
+    if ran and not failed:
+        # Last: the outputs are the commit, and everything they name is stored by now.
+        try:
+            store.put_all({outcome.request.outputs_key: outcome.data for outcome in ran})
+        except Exception as error:
+            failed = [error]
+    results: list[NodeOutcome] = []
+    for outcome in outcomes:
+        if not isinstance(outcome, _Ran):
+            results.append(outcome)
+        elif failed:
+            text = "".join(traceback.format_exception(failed[0]))
+            results.append(_failure(ERROR_KIND_SYSTEM, failed[0], text, outcome.started))
+        else:
+            request = outcome.request
+            results.append(
+                NodeSuccess(
+                    outcome.data,
+                    store.uri(request.inputs_key),
+                    store.uri(request.outputs_key),
+                    outcome.started,
+                    time.time(),
+                    _serialized(outcome.records),
+                )
+            )
+    return results
+
+
+def _attempt(
+    request: NodeRequest,
+    upstream_outputs: dict[str, bytes],
+    store: ObjectStore,
+    batch: ObjectStore,
+    writes: BackgroundWrites,
+) -> NodeOutcome | _Ran:
     started = time.time()
     try:
-        store = _store(request.store_url)
         if request.started_key:
             store.put_bytes(request.started_key, repr(started).encode())
-        inputs_uri = store.uri(request.inputs_key)
-        outputs_uri = store.uri(request.outputs_key)
         producer = LineageRecord.FromString(request.producer)
         if request.adopt_committed and store.exists(request.outputs_key):
             committed = store.get_bytes(request.outputs_key)
@@ -145,7 +212,12 @@ def execute_node(request: NodeRequest, *upstream: NodeOutcome | bytes) -> NodeOu
                 store, producer.execution_id, producer.node_id, LiteralMap.FromString(committed)
             )
             return NodeSuccess(
-                committed, inputs_uri, outputs_uri, started, time.time(), _serialized(records)
+                committed,
+                store.uri(request.inputs_key),
+                store.uri(request.outputs_key),
+                started,
+                time.time(),
+                _serialized(records),
             )
         task = _load(request.store_url, request.bundle_digest, request.module, request.function)
         inputs = resolve_all(
@@ -155,35 +227,18 @@ def execute_node(request: NodeRequest, *upstream: NodeOutcome | bytes) -> NodeOu
             LiteralMap.FromString(request.defaults).literals,
         )
         blobs = _blobs(request.store_url)
-        # The writes are independent of each other (each waits on the disk or the network),
-        # so they go in parallel: the inputs while the task runs, then the artifacts and the
-        # lineage records; on a local disk they are flushed together at the end of the block.
-        # Whatever happens, the inputs are on record before the outcome is.
-        with store.deferred_sync() as batch:
-            writes = BackgroundWrites()
-            recorded_inputs = inputs.SerializeToString(deterministic=True)
-            writes.submit(functools.partial(batch.put_bytes, request.inputs_key, recorded_inputs))
-            try:
-                with activated(task.root):
-                    arguments = task.interface.input_values(inputs.literals, blobs=blobs)
-                    outputs = _run(task, arguments, blobs)
-                for literal in [*inputs.literals.values(), *outputs.values()]:
-                    writes.submit(functools.partial(put_artifact, batch, literal))
-                records = output_records(
-                    producer, inputs.literals, outputs, task.output_types, blobs
-                )
-                for record in records:
-                    writes.submit(functools.partial(put_record, batch, record))
-            finally:
-                failed = writes.wait()
-        if failed:
-            raise failed[0]
-        # Last: the outputs are the commit, and everything they name is stored by now.
+        recorded_inputs = inputs.SerializeToString(deterministic=True)
+        writes.submit(functools.partial(batch.put_bytes, request.inputs_key, recorded_inputs))
+        with activated(task.root):
+            arguments = task.interface.input_values(inputs.literals, blobs=blobs)
+            outputs = _run(task, arguments, blobs)
+        for literal in [*inputs.literals.values(), *outputs.values()]:
+            writes.submit(functools.partial(put_artifact, batch, literal))
+        records = output_records(producer, inputs.literals, outputs, task.output_types, blobs)
+        for record in records:
+            writes.submit(functools.partial(put_record, batch, record))
         data = LiteralMap(literals=outputs).SerializeToString(deterministic=True)
-        store.put_bytes(request.outputs_key, data)
-        return NodeSuccess(
-            data, inputs_uri, outputs_uri, started, time.time(), _serialized(records)
-        )
+        return _Ran(request, started, data, records)
     except UserCodeError as user:
         return _failure(ERROR_KIND_USER, user.error, user.traceback_text, started)
     except Exception as error:
@@ -222,7 +277,12 @@ def _execute_remote() -> Any:
 
 
 @functools.cache
-def _remote_for(resources: bytes) -> Any:
+def _batch_remote() -> Any:
+    return ray.remote(max_retries=0, retry_exceptions=False)(execute_batch)
+
+
+@functools.cache
+def _remote_for(resources: bytes, batch: bool) -> Any:
     wanted = Resources.FromString(resources)
     options: dict[str, Any] = {}
     if wanted.cpus:
@@ -233,10 +293,11 @@ def _remote_for(resources: bytes) -> Any:
         options["memory"] = wanted.memory_bytes
     if wanted.custom:
         options["resources"] = dict(wanted.custom)
-    remote = _execute_remote()
+    remote = _batch_remote() if batch else _execute_remote()
     return remote.options(**options) if options else remote
 
 
-def remote_for(resources: Resources) -> Any:
-    """The Ray remote function that runs a node with these resources (one per distinct set)."""
-    return _remote_for(resources.SerializeToString(deterministic=True))
+def remote_for(resources: Resources, *, batch: bool = False) -> Any:
+    """The Ray remote function that runs a node (``execute_node``), or a batch of them
+    (``execute_batch``), with these resources (one per distinct set)."""
+    return _remote_for(resources.SerializeToString(deterministic=True), batch)

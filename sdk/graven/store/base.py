@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, BinaryIO, Protocol
 
@@ -48,6 +48,11 @@ class ObjectStore(Protocol):
 
     def put_stream(self, key: str, stream: BinaryIO) -> None:
         """Write the stream's bytes under ``key`` unless it exists, without holding them all."""
+        ...
+
+    def put_all(self, items: Mapping[str, bytes]) -> None:
+        """Write each key unless it exists, as commit markers: an object appears only once
+        its bytes are durable, and the writes are flushed together (one flush for many)."""
         ...
 
     def put_content(self, stream: BinaryIO) -> ContentRef:

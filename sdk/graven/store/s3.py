@@ -28,7 +28,7 @@ import io
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, BinaryIO, NoReturn, cast
 from urllib.parse import parse_qsl, unquote, urlencode, urlparse
@@ -208,6 +208,11 @@ class S3Store:
     def put_stream(self, key: str, stream: BinaryIO) -> None:
         if not self.exists(key):
             self._write(self._name(key), _Parts(stream), self.uri(key))
+
+    def put_all(self, items: Mapping[str, bytes]) -> None:
+        # An object appears only once its PUT is acknowledged, and then it is durable.
+        for key, data in items.items():
+            self.put_bytes(key, data)
 
     def put_content(self, stream: BinaryIO) -> ContentRef:
         """Hash first, then upload straight to the content key (or not at all when it is
