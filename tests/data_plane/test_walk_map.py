@@ -24,12 +24,14 @@ from walk_support import (
 )
 
 from graven.data_plane.cache_keys import cache_key, key_components
+from graven.data_plane.walk_actions import Cancel
 from graven.literals import to_literal, to_python
 from graven.v1 import execution_pb2 as pb
 from graven.v1.literals_pb2 import LiteralMap
 from graven.v1.workflow_pb2 import Node
 
 SUCCEEDED, FAILED, RUNNING = pb.NODE_PHASE_SUCCEEDED, pb.NODE_PHASE_FAILED, pb.NODE_PHASE_RUNNING
+TERMINATED = pb.NODE_PHASE_TERMINATED
 
 
 def numbers_then_map(
@@ -240,3 +242,19 @@ def test_a_concurrency_limit_asks_about_the_released_elements_only() -> None:
     driver.start()
     driver.complete("n0")
     assert [[r.node_id for r in q.requests] for q in driver.asked] == [["n1/0", "n1/1"]]
+
+
+def test_terminate_cancels_the_elements_in_flight_and_releases_no_more() -> None:
+    driver = numbers_then_map(6, concurrency=2)
+    driver.start()
+    driver.complete("n0")
+    driver.complete("n1/0")
+    in_flight = [s.token for s in driver.submits if s.token in driver.pending]
+    assert [node_of(s) for s in driver.submits if s.token in in_flight] == ["n1/1", "n1/2"]
+    actions = driver.terminate()
+    assert sorted(a.token for a in actions if isinstance(a, Cancel)) == sorted(in_flight)
+    assert driver.phase("n1/1") == driver.phase("n1/2") == TERMINATED
+    assert driver.phase("n1") == TERMINATED
+    assert elements(driver) == ["n1/0", "n1/1", "n1/2"]
+    assert driver.finish is not None
+    assert driver.finish.phase == pb.EXECUTION_PHASE_TERMINATED

@@ -383,3 +383,13 @@ def test_the_failure_node_does_not_run_when_nothing_fails() -> None:
     assert driver.submitted("on-failure") == []
     assert driver.phases("on-failure") == []
     assert seen == []
+
+
+def test_a_lost_lease_stops_waiting_for_the_signal_and_says_nothing() -> None:
+    steps = Steps()
+    driver = gated(steps, signal_gate("n1", "threshold", literal_type_of(int))).start()
+    before = len(driver.events)
+    actions = driver.lease_lost()
+    assert StopWaiting("n1") in actions
+    assert len(driver.events) == before
+    assert driver.finish == Finish(pb.EXECUTION_PHASE_UNSPECIFIED)
