@@ -42,6 +42,7 @@ FLOWS = """
     import dataclasses
     import functools
     import json
+    import os
     import time
     from dataclasses import dataclass
     from datetime import timedelta
@@ -157,7 +158,7 @@ FLOWS = """
 
     @task
     def held_square(folder: str, hold_from: int, x: int) -> int:
-        record(folder, "started", str(x))
+        record(folder, "started", f"{x} {os.getpid()}")
         while x >= hold_from and not Path(folder, "gate").exists():
             time.sleep(0.02)
         record(folder, "held", str(x))
