@@ -32,7 +32,9 @@ from graven.v1.workflow_pb2 import (
     COMPARISON_OPERATOR_LT,
     COMPARISON_OPERATOR_NE,
     FAILURE_POLICY_FAIL_AFTER_EXECUTABLE_NODES_COMPLETE,
+    FAILURE_POLICY_UNSPECIFIED,
     BooleanExpression,
+    FailurePolicy,
     Node,
 )
 
@@ -74,7 +76,7 @@ def run(
     maybe: int | None = None,
     *,
     consume: bool = True,
-    policy: int = 0,
+    policy: FailurePolicy = FAILURE_POLICY_UNSPECIFIED,
 ) -> Driver:
     """n0 = double(x), then ``decision`` (n1), then n9 = shout(n1) as the output."""
     nodes = [node("n0", steps.double, x=workflow_input("x")), decision]
@@ -82,7 +84,7 @@ def run(
     if consume:
         nodes.append(node("n9", steps.shout, s=promise("n1")))
         outputs = {"o0": (promise("n9"), str)}
-    wf = graph(nodes, steps.all, inputs=INPUTS, outputs=outputs, failure_policy=policy)  # type: ignore[arg-type]
+    wf = graph(nodes, steps.all, inputs=INPUTS, outputs=outputs, failure_policy=policy)
     inputs = literals(
         x=(x, int), y=(y, float), s=(s, str), flag=(flag, bool), maybe=(maybe, int | None)
     )
@@ -247,7 +249,7 @@ def test_a_branch_without_else_may_run_nothing() -> None:
     "policy",
     [
         pytest.param(
-            0,
+            FAILURE_POLICY_UNSPECIFIED,
             id="fail-immediately",
             marks=pytest.mark.xfail(
                 strict=True,
@@ -258,7 +260,7 @@ def test_a_branch_without_else_may_run_nothing() -> None:
         pytest.param(FAILURE_POLICY_FAIL_AFTER_EXECUTABLE_NODES_COMPLETE, id="fail-after"),
     ],
 )
-def test_a_failing_case_fails_the_branch(policy: int) -> None:
+def test_a_failing_case_fails_the_branch(policy: FailurePolicy) -> None:
     steps = Steps()
     boom = steps.define("boom", lambda v: 1 / 0)
     decision = branch("n1", [(is_true(FLAG), node("n2", boom, v=promise("n0")))])

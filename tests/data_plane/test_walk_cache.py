@@ -283,6 +283,7 @@ def test_any_answer_order_with_any_guesses_gives_the_first_runs_outputs(
     for node_id, key in keys.items():
         guess = data.draw(st.sampled_from(["none", "right", "wrong"]), f"guess {node_id}")
         value = expected[int(node_id[1:])]
+        assert isinstance(value, int)
         if guess != "none":
             foreseen = ints(value if guess == "right" else value + 1000)
             second.reads.keep(foreseen)

@@ -31,6 +31,8 @@ from graven.v1.signal_pb2 import Signal
 from graven.v1.task_pb2 import Task
 from graven.v1.workflow_pb2 import (
     FAILURE_POLICY_FAIL_AFTER_EXECUTABLE_NODES_COMPLETE,
+    FAILURE_POLICY_UNSPECIFIED,
+    FailurePolicy,
     Node,
     Workflow,
 )
@@ -76,7 +78,9 @@ def inner(steps: Steps, first: Task | None = None) -> Workflow:
     )
 
 
-def with_sub(steps: Steps, sub: Workflow, policy: int = 0) -> Driver:
+def with_sub(
+    steps: Steps, sub: Workflow, policy: FailurePolicy = FAILURE_POLICY_UNSPECIFIED
+) -> Driver:
     """n0 = double(x); n1 = sub(a=n0); n2 = inc(n1)."""
     nodes = [
         node("n0", steps.double, x=workflow_input("x")),
@@ -89,7 +93,7 @@ def with_sub(steps: Steps, sub: Workflow, policy: int = 0) -> Driver:
         inputs={"x": int},
         outputs={"o0": (promise("n2"), int)},
         subs=[sub],
-        failure_policy=policy,  # type: ignore[arg-type]
+        failure_policy=policy,
     )
     return Driver(wf, steps.tasks, literals(x=(5, int)))
 
@@ -130,8 +134,8 @@ def test_subworkflows_nest() -> None:
     assert driver.phase("n1/n0") == driver.phase("n1") == SUCCEEDED
 
 
-@pytest.mark.parametrize("policy", [0, FAIL_AFTER])
-def test_an_inner_failure_fails_the_subworkflow_node(policy: int) -> None:
+@pytest.mark.parametrize("policy", [FAILURE_POLICY_UNSPECIFIED, FAIL_AFTER])
+def test_an_inner_failure_fails_the_subworkflow_node(policy: FailurePolicy) -> None:
     steps = Steps()
     driver = with_sub(steps, inner(steps, first=steps.boom), policy)
     finish = driver.run()
@@ -143,9 +147,11 @@ def test_an_inner_failure_fails_the_subworkflow_node(policy: int) -> None:
     assert driver.node_events("n1")[-1].error.message == "no 10"
 
 
-@pytest.mark.parametrize("policy", [pytest.param(0, marks=KNOWN_BUG), FAIL_AFTER])
+@pytest.mark.parametrize(
+    "policy", [pytest.param(FAILURE_POLICY_UNSPECIFIED, marks=KNOWN_BUG), FAIL_AFTER]
+)
 def test_an_inner_failure_beside_a_running_inner_node_fails_the_subworkflow_node(
-    policy: int,
+    policy: FailurePolicy,
 ) -> None:
     """sub(a): n0 = boom(a) and, beside it, n1 = inc(a), the output."""
     steps = Steps()

@@ -15,7 +15,11 @@ from graven.data_plane.walk_actions import Cancel, Finish, Submit, Timer
 from graven.data_plane.walk_nodes import Backoff
 from graven.v1 import execution_pb2 as pb
 from graven.v1.lineage_pb2 import LineageRecord
-from graven.v1.workflow_pb2 import FAILURE_POLICY_FAIL_AFTER_EXECUTABLE_NODES_COMPLETE
+from graven.v1.workflow_pb2 import (
+    FAILURE_POLICY_FAIL_AFTER_EXECUTABLE_NODES_COMPLETE,
+    FAILURE_POLICY_UNSPECIFIED,
+    FailurePolicy,
+)
 
 RUNNING, SUCCEEDED = pb.NODE_PHASE_RUNNING, pb.NODE_PHASE_SUCCEEDED
 RETRYING, FAILED = pb.NODE_PHASE_RETRYING, pb.NODE_PHASE_FAILED
@@ -23,8 +27,8 @@ SKIPPED, TERMINATED = pb.NODE_PHASE_SKIPPED, pb.NODE_PHASE_TERMINATED
 TIMED_OUT = pb.NODE_PHASE_TIMED_OUT
 
 
-def chain(length: int, tasks: Tasks, **options: object) -> Driver:
-    inc = tasks.define("inc", {"x": int}, int, lambda x: x + 1, **options)  # type: ignore[arg-type]
+def chain(length: int, tasks: Tasks, *, retries: int = 0, timeout: float | None = None) -> Driver:
+    inc = tasks.define("inc", {"x": int}, int, lambda x: x + 1, retries=retries, timeout=timeout)
     nodes = [node("n0", inc, x=workflow_input("x"))]
     nodes += [node(f"n{i}", inc, x=promise(f"n{i - 1}")) for i in range(1, length)]
     wf = graph(nodes, [inc], inputs={"x": int}, outputs={"o0": (promise(f"n{length - 1}"), int)})
@@ -293,7 +297,7 @@ def test_a_lost_lease_cancels_and_reports_nothing() -> None:
 # --- failure policies ---------------------------------------------------------------------
 
 
-def two_lanes(policy: int) -> Driver:
+def two_lanes(policy: FailurePolicy) -> Driver:
     """n0 → n3, and an independent lane n1 → n2."""
     tasks = Tasks()
     inc = tasks.define("inc", {"x": int}, int, lambda x: x + 1)
@@ -303,11 +307,11 @@ def two_lanes(policy: int) -> Driver:
         node("n2", inc, x=promise("n1")),
         node("n3", inc, x=promise("n0")),
     ]
-    return Driver(graph(nodes, [inc], failure_policy=policy), tasks)  # type: ignore[arg-type]
+    return Driver(graph(nodes, [inc], failure_policy=policy), tasks)
 
 
 def test_by_default_a_failure_stops_everything_at_once() -> None:
-    driver = two_lanes(0).start()
+    driver = two_lanes(FAILURE_POLICY_UNSPECIFIED).start()
     driver.fail("n0")
     assert driver.phase("n0") == FAILED
     assert driver.phase("n3") == SKIPPED

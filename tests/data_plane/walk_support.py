@@ -15,6 +15,7 @@ node) as protos, store-free, beside ``dp_support``'s task nodes.
 from __future__ import annotations
 
 import datetime
+import functools
 import heapq
 import inspect
 import itertools
@@ -71,6 +72,7 @@ from graven.v1.identifier_pb2 import (
     ExecutionIdentifier,
     Identifier,
     NodeExecutionIdentifier,
+    ResourceType,
 )
 from graven.v1.lineage_pb2 import LineageRecord
 from graven.v1.literals_pb2 import Literal, LiteralMap
@@ -78,6 +80,7 @@ from graven.v1.signal_pb2 import Signal
 from graven.v1.task_pb2 import CachePolicy, Task
 from graven.v1.types_pb2 import LiteralType
 from graven.v1.workflow_pb2 import (
+    FAILURE_POLICY_UNSPECIFIED,
     LOGICAL_OPERATOR_AND,
     LOGICAL_OPERATOR_OR,
     UNARY_OPERATOR_IS_FALSE,
@@ -292,7 +295,7 @@ def recorded_node(
 # --- node and workflow builders ---------------------------------------------------------------
 
 
-def versioned(kind: int, name: str) -> Identifier:
+def versioned(kind: ResourceType, name: str) -> Identifier:
     return Identifier(resource_type=kind, project=PROJECT, domain=DOMAIN, name=name, version="v1")
 
 
@@ -303,7 +306,7 @@ def graph(
     name: str = "wf",
     inputs: Mapping[str, object] | None = None,
     outputs: Mapping[str, tuple[BindingData, object]] | None = None,
-    failure_policy: FailurePolicy = 0,
+    failure_policy: FailurePolicy = FAILURE_POLICY_UNSPECIFIED,
     subs: Sequence[Workflow] = (),
     failure_node: Node | None = None,
 ) -> Workflow:
@@ -681,6 +684,10 @@ class Driver:
 
     # The automatic loop.
 
+    def _ask_cache(self, question: int) -> list[Action]:
+        assert self.cache is not None
+        return self.answer(question, self.cache(self.questions[question]))
+
     def run(self, choose: Chooser | None = None, max_steps: int = 100_000) -> Finish:
         """Go on until the walk finishes: run attempts, deliver results, answer questions
         (with ``cache``), in the order ``choose`` picks; timers fire only when nothing else
@@ -691,13 +698,10 @@ class Driver:
             if self.finish is not None:
                 return self.finish
             steps: list[Callable[[], object]] = []
-            steps += [lambda t=t: self.execute(t) for t in self.runnable()]
-            steps += [lambda t=t: self.deliver(t) for t in list(self.executed)]
+            steps += [functools.partial(self.execute, t) for t in self.runnable()]
+            steps += [functools.partial(self.deliver, t) for t in self.executed]
             if self.cache is not None:
-                steps += [
-                    lambda q=q, r=r: self.answer(q, self.cache(r))  # type: ignore[misc]
-                    for q, r in list(self.questions.items())
-                ]
+                steps += [functools.partial(self._ask_cache, q) for q in self.questions]
             if steps:
                 steps[choose(len(steps)) if choose is not None else 0]()
             elif self.timers:
