@@ -114,6 +114,12 @@ def test_a_killed_agent_mid_map_is_replaced_and_no_element_runs_twice(
     assert Counter(runs(folder, "held")) == Counter(str(x) for x in range(COUNT))
     starts = Counter(x for x, _ in started(folder))
     assert all(starts[x] == 1 for x in range(HOLD_FROM)), starts
-    mapped = children(remote, execution_id, "n1")
-    assert len(mapped) == COUNT
-    assert {n.phase for n in mapped} == {ex.NODE_PHASE_SUCCEEDED}
+    mapped = {n.id.node_id: n for n in children(remote, execution_id, "n1")}
+    assert sorted(mapped) == sorted(f"n1/{x}" for x in range(COUNT))
+    assert {n.phase for n in mapped.values()} == {ex.NODE_PHASE_SUCCEEDED}
+    # The two interrupted elements keep their lost attempt on record; it cost no retry.
+    for x in (HOLD_FROM, HOLD_FROM + 1):
+        attempts = mapped[f"n1/{x}"].attempts
+        assert [a.phase for a in attempts] == [ex.NODE_PHASE_FAILED, ex.NODE_PHASE_SUCCEEDED]
+        assert attempts[0].error.type == "AgentLost"
+    assert all(len(mapped[f"n1/{x}"].attempts) == 1 for x in range(HOLD_FROM))
