@@ -13,19 +13,13 @@ import datetime
 import enum
 from typing import NoReturn
 
-from graven.conditions import ConditionError, check_condition
+from graven.conditions import SYMBOLS, ConditionError, check_condition
 from graven.errors import GravenCompileError, GravenTypeError, GravenValueError
 from graven.literals import to_literal
 from graven.promise import Promise
 from graven.types import literal_type_of
 from graven.v1.types_pb2 import LiteralType
 from graven.v1.workflow_pb2 import (
-    COMPARISON_OPERATOR_EQ,
-    COMPARISON_OPERATOR_GE,
-    COMPARISON_OPERATOR_GT,
-    COMPARISON_OPERATOR_LE,
-    COMPARISON_OPERATOR_LT,
-    COMPARISON_OPERATOR_NE,
     LOGICAL_OPERATOR_AND,
     LOGICAL_OPERATOR_OR,
     UNARY_OPERATOR_IS_FALSE,
@@ -38,14 +32,7 @@ from graven.v1.workflow_pb2 import (
     UnaryExpression,
 )
 
-_COMPARISONS = {
-    "==": COMPARISON_OPERATOR_EQ,
-    "!=": COMPARISON_OPERATOR_NE,
-    "<": COMPARISON_OPERATOR_LT,
-    "<=": COMPARISON_OPERATOR_LE,
-    ">": COMPARISON_OPERATOR_GT,
-    ">=": COMPARISON_OPERATOR_GE,
-}
+_COMPARISONS = {symbol: operator for operator, symbol in SYMBOLS.items()}
 _UNARIES = {
     "is_true": UNARY_OPERATOR_IS_TRUE,
     "is_false": UNARY_OPERATOR_IS_FALSE,

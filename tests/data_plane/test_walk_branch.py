@@ -248,15 +248,7 @@ def test_a_branch_without_else_may_run_nothing() -> None:
 @pytest.mark.parametrize(
     "policy",
     [
-        pytest.param(
-            FAILURE_POLICY_UNSPECIFIED,
-            id="fail-immediately",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="walk bug: _settle_failed halts before telling the parent, so the "
-                "branch holding the failed case is reported TERMINATED, not FAILED",
-            ),
-        ),
+        pytest.param(FAILURE_POLICY_UNSPECIFIED, id="fail-immediately"),
         pytest.param(FAILURE_POLICY_FAIL_AFTER_EXECUTABLE_NODES_COMPLETE, id="fail-after"),
     ],
 )

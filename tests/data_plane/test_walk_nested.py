@@ -41,11 +41,6 @@ from graven.workflow_error import WorkflowError
 RUNNING, SUCCEEDED, FAILED = pb.NODE_PHASE_RUNNING, pb.NODE_PHASE_SUCCEEDED, pb.NODE_PHASE_FAILED
 TIMED_OUT, TERMINATED = pb.NODE_PHASE_TIMED_OUT, pb.NODE_PHASE_TERMINATED
 FAIL_AFTER = FAILURE_POLICY_FAIL_AFTER_EXECUTABLE_NODES_COMPLETE
-KNOWN_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="walk bug: under fail-immediately the node holding the failed inner node is "
-    "halted (TERMINATED) before it is told of the failure",
-)
 
 
 class Steps:
@@ -147,9 +142,7 @@ def test_an_inner_failure_fails_the_subworkflow_node(policy: FailurePolicy) -> N
     assert driver.node_events("n1")[-1].error.message == "no 10"
 
 
-@pytest.mark.parametrize(
-    "policy", [pytest.param(FAILURE_POLICY_UNSPECIFIED, marks=KNOWN_BUG), FAIL_AFTER]
-)
+@pytest.mark.parametrize("policy", [FAILURE_POLICY_UNSPECIFIED, FAIL_AFTER])
 def test_an_inner_failure_beside_a_running_inner_node_fails_the_subworkflow_node(
     policy: FailurePolicy,
 ) -> None:

@@ -40,6 +40,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TypedDict, Unpack
 
 from graven.conditions import ConditionError, evaluate
 from graven.data_plane.bindings import BindingError, defaults_of, named_inputs, resolve_all
@@ -399,8 +400,14 @@ class Walk:
         for run in list(self._runs.values()):
             self._restore(run)
         for run in list(self._runs.values()):
+            if run.status in FAILED and run.id not in self._cleanup and self._failure is None:
+                # An earlier walk saw the workflow fail: this one only finishes the job.
+                assert run.error is not None
+                self._failure = run.error
             if run.status in FAILED | {Status.SKIPPED}:
                 self._skip_downstream(run)
+        if self._failure is not None and not self._after_all:
+            self._halt()
 
     def _new_run(self, node_id: str) -> NodeRun:
         graph_node = self._graph[node_id]
@@ -685,6 +692,7 @@ class Walk:
             self._failed_unrun(run, type(error).__name__, str(error))
             return
         run.status = Status.RUNNING
+        run.attempt = max(run.attempt, 1)
         if run.kind is not Kind.LAUNCH_PLAN or run.child is not None:
             self._emit(run, pb.NODE_PHASE_RUNNING)
         if run.since == 0.0:
@@ -921,7 +929,11 @@ class Walk:
             if parent.progress.settled == len(parent.progress.elements):
                 self._finish_map(parent)
         elif parent.kind is Kind.SUBWORKFLOW:
-            self._tell_parent_children(parent)
+            if child.status in FAILED and not self._after_all:
+                assert child.error is not None
+                self._settle_failed(parent, child.error, propagated=True)
+            else:
+                self._tell_parent_children(parent)
 
     def _tell_parent_children(self, sub: NodeRun) -> None:
         """Settle a subworkflow node once its inner nodes have."""
@@ -1006,10 +1018,11 @@ class Walk:
             return
         if self._failure is None:
             self._failure = error
+        # The nodes it is nested in fail with it before anything else is stopped.
+        if parent is not None:
+            self._child_settled(parent, run)
         if not self._after_all:
             self._halt()
-        elif parent is not None:
-            self._child_settled(parent, run)
 
     def _failed_unrun(self, run: NodeRun, error_type: str, message: str) -> None:
         """Fail a node that could not even start; no retry would help."""
@@ -1280,57 +1293,42 @@ class Walk:
         )
         self._actions.append(Emit(pb.Event(execution=event)))
 
-    def _emit(
-        self,
-        run: NodeRun,
-        phase: pb.NodePhase,
-        *,
-        error: pb.ExecutionError | None = None,
-        inputs_uri: str = "",
-        outputs_uri: str = "",
-        at: float | None = None,
-        lineage: list[LineageRecord] | None = None,
-    ) -> None:
-        event = self._node_event(
-            run,
-            phase,
-            error=error,
-            inputs_uri=inputs_uri,
-            outputs_uri=outputs_uri,
-            at=at,
-            lineage=lineage,
-        )
-        self._actions.append(Emit(pb.Event(node=event)))
+    def _emit(self, run: NodeRun, phase: pb.NodePhase, **fields: Unpack[NodeEventFields]) -> None:
+        self._actions.append(Emit(pb.Event(node=self._node_event(run, phase, **fields))))
 
     def _node_event(
-        self,
-        run: NodeRun,
-        phase: pb.NodePhase,
-        *,
-        error: pb.ExecutionError | None = None,
-        inputs_uri: str = "",
-        outputs_uri: str = "",
-        at: float | None = None,
-        lineage: list[LineageRecord] | None = None,
-        source_execution_id: ExecutionIdentifier | None = None,
+        self, run: NodeRun, phase: pb.NodePhase, **fields: Unpack[NodeEventFields]
     ) -> pb.NodeEvent:
+        at = fields.get("at")
         return pb.NodeEvent(
             id=NodeExecutionIdentifier(execution_id=self.execution_id, node_id=run.id),
             task_id=run.graph.task.id if run.graph.task is not None else None,
             phase=phase,
             attempt=run.attempt,
             occurred_at=timestamp(at if at is not None else self._clock()),
-            error=error,
-            inputs_uri=inputs_uri,
-            outputs_uri=outputs_uri,
+            error=fields.get("error"),
+            inputs_uri=fields.get("inputs_uri", ""),
+            outputs_uri=fields.get("outputs_uri", ""),
             cache_status=run.cache_status,
             cache_key=run.cache_key,
             cache_key_components=run.components,
-            source_execution_id=source_execution_id,
-            lineage=lineage,
+            source_execution_id=fields.get("source_execution_id"),
+            lineage=fields.get("lineage"),
             parent_node_id=run.graph.parent,
             child_execution_id=run.child,
         )
+
+
+class NodeEventFields(TypedDict, total=False):
+    """What a node event may say beyond what its run knows (phase, attempt, cache key)."""
+
+    error: pb.ExecutionError | None
+    inputs_uri: str
+    outputs_uri: str
+    # When it happened, if not now (a worker's own finish time).
+    at: float | None
+    lineage: list[LineageRecord] | None
+    source_execution_id: ExecutionIdentifier | None
 
 
 def _error(
