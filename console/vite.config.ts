@@ -13,5 +13,7 @@ export default defineConfig({
     environment: "jsdom",
     include: ["src/**/*.test.{ts,tsx}"],
     setupFiles: ["src/test/setup.ts"],
+    // A bound for a machine busy with other test runs; each test takes well under a second.
+    testTimeout: 20_000,
   },
 });
