@@ -273,8 +273,9 @@ class Executor:
             if action.values:
                 for literal in [*consumed.literals.values(), *action.outputs.literals.values()]:
                     put_artifact(store, literal)
-            if action.inputs_key:
-                store.put_bytes(action.inputs_key, consumed.SerializeToString(deterministic=True))
+            if action.inputs is not None:
+                inputs = action.inputs.SerializeToString(deterministic=True)
+                store.put_bytes(action.inputs_key, inputs)
             if action.producer is not None:
                 records = output_records(
                     action.producer,

@@ -964,9 +964,10 @@ class Walk:
         key = layout.node_outputs_key(self.execution_id, run.id)
         run.outputs_uri = self._reads.uri(key)
         event = self._node_event(run, pb.NODE_PHASE_SUCCEEDED, outputs_uri=run.outputs_uri)
+        inputs = self._inputs_of(run) if run.kind is Kind.MAP else None
         consumed = None
         if producer:
-            consumed = self._inputs_of(run) if run.kind is Kind.MAP else LiteralMap()
+            consumed = self._map_consumed(run, inputs) if inputs is not None else LiteralMap()
         self._actions.append(
             Record(
                 run.id,
@@ -975,10 +976,23 @@ class Walk:
                 self._output_types(run, outputs),
                 producer=self._producer(run) if producer else None,
                 consumed=consumed,
-                inputs_key=layout.node_inputs_key(self.execution_id, run.id) if consumed else "",
+                inputs=inputs,
+                inputs_key=layout.node_inputs_key(self.execution_id, run.id),
             )
         )
         self._after_success(run)
+
+    def _map_consumed(self, run: NodeRun, inputs: LiteralMap) -> LiteralMap:
+        """What a map's lists are made of, for their lineage: the map's own inputs and each
+        element's outputs (``[i].name``), so a walk up from a list reaches every element."""
+        consumed = LiteralMap()
+        consumed.CopyFrom(inputs)
+        assert run.progress is not None
+        for index, element in enumerate(run.progress.elements):
+            if element.status in DONE:
+                for name, literal in self._outputs_of(element.id).literals.items():
+                    consumed.literals[f"[{index}].{name}"].CopyFrom(literal)
+        return consumed
 
     def _output_types(self, run: NodeRun, outputs: LiteralMap) -> dict[str, LiteralType]:
         if run.kind is Kind.MAP:
@@ -1169,7 +1183,8 @@ class Walk:
                 types,
                 producer=producer,
                 consumed=run.inputs,
-                inputs_key="" if shared else inputs_key,
+                inputs=None if shared else run.inputs,
+                inputs_key=inputs_key,
                 values=False,
                 commit=False,
                 background=True,

@@ -92,7 +92,7 @@ class Record:
 
     ``values``: store the outputs (and ``consumed``) as artifacts. ``producer``: write one
     lineage record per output, naming ``consumed`` as its inputs. ``inputs_key``: store
-    ``consumed`` there as the node's inputs. ``commit``: write the outputs to the node's
+    ``inputs`` there as the node's inputs. ``commit``: write the outputs to the node's
     outputs key, the commit marker of a node no worker ran. ``background``: the walk need
     not wait for the writes (the event still follows them)."""
 
@@ -102,6 +102,7 @@ class Record:
     types: Mapping[str, LiteralType]
     producer: LineageRecord | None = None
     consumed: LiteralMap | None = None
+    inputs: LiteralMap | None = None
     inputs_key: str = ""
     values: bool = True
     commit: bool = True
