@@ -72,12 +72,21 @@ def held_pids(folder: Path) -> list[int] | None:
     return pids if len(pids) >= 2 else None
 
 
+@pytest.fixture
+def folder(tmp_path: Path) -> Iterator[Path]:
+    """Where the remote run records its side effects. Its gate is opened at the end whatever
+    happened, so an element that outlived a failed test does not hold a Ray CPU."""
+    remote = tmp_path / "remote"
+    remote.mkdir()
+    yield remote
+    (remote / "gate").touch()
+
+
 def test_a_killed_agent_mid_map_is_replaced_and_no_element_runs_twice(
-    endpoint: str, remote: Remote, ray_address: str, project: str, tmp_path: Path
+    endpoint: str, remote: Remote, ray_address: str, project: str, folder: Path, tmp_path: Path
 ) -> None:
     package = write_project(tmp_path / "code")
-    folder, here = tmp_path / "remote", tmp_path / "local"
-    folder.mkdir()
+    here = tmp_path / "local"
     here.mkdir()
     (here / "gate").touch()
     expected = local(package).held(folder=str(here), count=COUNT, hold_from=HOLD_FROM)
