@@ -93,7 +93,7 @@ def prepare(
 
 @workflow
 def train(
-    features: FeatureSet, epochs: int = 40, learning_rate: float = 0.5, test_fraction: float = 0.25
+    features: FeatureSet, epochs: int = 30, learning_rate: float = 0.5, test_fraction: float = 0.25
 ) -> Trained:
     """A model and its held-out metrics. Called from another workflow it is inlined: its
     nodes run in the caller's execution, nested under the caller's node ("n2/n1")."""
@@ -108,7 +108,7 @@ def experiment(
     size: int = 400,
     shards: int = 8,
     min_rows: int = 200,
-    epochs: int = 40,
+    epochs: int = 30,
     learning_rate: float = 0.5,
 ) -> Metrics:
     """One training recipe end to end, on clean data: what a baseline is measured with."""
@@ -135,7 +135,7 @@ def ml_pipeline(
     min_rows: int = 200,
     outage_from: int = 0,
     outage_to: int = 0,
-    epochs: int = 40,
+    epochs: int = 30,
     learning_rate: float = 0.5,
     baseline_seed: int = 1,
 ) -> Release:
