@@ -7,10 +7,16 @@ from collections.abc import Iterator
 
 import grpc
 import pytest
+from hypothesis import settings
 from store.minio_server import minio_server  # noqa: F401  (a real MinIO, for any test)
 
 from graven.control_plane.app import ControlPlane
 from graven.control_plane.config import Settings
+
+# How long an example takes is the benchmarks' business (bench/), not the tests': on a
+# loaded machine hypothesis's per-example deadline would fail tests that are right.
+settings.register_profile("graven", deadline=None)
+settings.load_profile("graven")
 
 # SQLite or a real PostgreSQL, for any test.
 pytest_plugins = ["database_fixtures"]

@@ -125,7 +125,8 @@ def map_elements(
     origins: Origins,
 ) -> dict[str, object]:
     """Each task output as the list of its elements' values, a failed element giving None;
-    the first failure is raised when fewer than ``min_success_ratio`` of them succeed."""
+    the failure that leaves fewer than ``min_success_ratio`` of them able to succeed is
+    raised at once."""
     lengths = {name: len(values) for name, values in mapped.items()}
     if len(set(lengths.values())) > 1:
         raise GravenValueError(
@@ -143,11 +144,12 @@ def map_elements(
         except Exception as exc:
             origins.note(exc, f"{node_path}/{i}")
             failures.append(exc)
+            # As on the engine: once the ratio can no longer be met, no element more runs.
+            if count - len(failures) < min_success_ratio * count:
+                raise failures[0] from None
             split = dict.fromkeys(outputs)
         for name, value in split.items():
             outputs[name].append(value)
-    if failures and count - len(failures) < min_success_ratio * count:
-        raise failures[0]
     return dict(outputs)
 
 

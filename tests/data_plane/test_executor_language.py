@@ -158,9 +158,9 @@ def test_a_map_below_its_ratio_fails_naming_the_failed_elements(
 
     assert final(log).phase == pb.EXECUTION_PHASE_FAILED
     assert final(log).error.node_id == "m"
-    assert "1 of 10 elements did not succeed" in final(log).error.message
+    assert "1 of 10 elements failed" in final(log).error.message
     assert "element m/7: ValueError: element 7 fails" in final(log).error.message
-    assert log.node_phases("m/3")[-1] == (1, pb.NODE_PHASE_SUCCEEDED)
+    assert log.node_phases("m/7")[-1] == (1, pb.NODE_PHASE_FAILED)
 
 
 def test_a_branch_runs_the_case_taken_inside_an_inlined_subworkflow(

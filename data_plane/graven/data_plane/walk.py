@@ -826,17 +826,12 @@ class Walk:
             return
         elements = progress.elements
         succeeded = [e for e in elements if e.status in DONE]
-        ratio = run.node.array_node.min_success_ratio
-        needed = (
-            math.ceil(ratio * len(elements) - 1e-9)
-            if run.node.array_node.HasField("min_success_ratio")
-            else len(elements)
-        )
+        needed = self._needed(run)
         if len(succeeded) < needed:
-            failed = [e for e in elements if e.status not in DONE]
+            failed = [e for e in elements if e.status in FAILED]
             first = failed[0].error or pb.ExecutionError()
             message = (
-                f"{len(failed)} of {len(elements)} elements did not succeed "
+                f"{len(failed)} of {len(elements)} elements failed "
                 f"({len(succeeded)} succeeded, {needed} needed); first: element "
                 f"{failed[0].id}: {first.type}: {first.message}"
             )
@@ -857,6 +852,14 @@ class Walk:
             self._failed_unrun(run, type(error).__name__, str(error))
             return
         self._succeed(run, outputs, producer=True)
+
+    def _needed(self, run: NodeRun) -> int:
+        """How many of a map's elements must succeed."""
+        count = len(run.progress.elements) if run.progress is not None else 0
+        array = run.node.array_node
+        if not array.HasField("min_success_ratio"):
+            return count
+        return math.ceil(array.min_success_ratio * count - 1e-9)
 
     def _open_gate(self, run: NodeRun) -> None:
         gate = run.node.gate_node
@@ -923,10 +926,21 @@ class Walk:
                 self._skip(parent)
         elif parent.kind is Kind.MAP:
             assert parent.progress is not None
-            parent.progress.active -= 1
-            parent.progress.settled += 1
+            progress = parent.progress
+            progress.active -= 1
+            progress.settled += 1
+            progress.failed += child.status not in DONE
+            if progress.failed > len(progress.elements) - self._needed(parent):
+                # The ratio can no longer be met: nothing more of the map runs.
+                error = pb.ExecutionError(
+                    kind=pb.ERROR_KIND_TERMINATED, message=f"stopped: the map {parent.id} failed"
+                )
+                for element in progress.elements:
+                    self._abandon(element, error)
+                self._finish_map(parent)
+                return
             self._release_elements(parent)
-            if parent.progress.settled == len(parent.progress.elements):
+            if progress.settled == len(progress.elements):
                 self._finish_map(parent)
         elif parent.kind is Kind.SUBWORKFLOW:
             if child.status in FAILED and not self._after_all:
@@ -1063,15 +1077,18 @@ class Walk:
             message=f"stopped: node {self._failure.node_id if self._failure else '?'} failed",
         )
         for run in self._runs.values():
-            if run.id in self._cleanup or not run.enabled or run.settled:
-                continue
-            if run.status in (Status.RUNNING, Status.RETRY_WAIT, Status.SUBMITTED):
-                if run.status != Status.SUBMITTED:
-                    self._emit(run, pb.NODE_PHASE_TERMINATED, error=error)
-                self._stop(run, Status.TERMINATED)
-            elif run.status in (Status.PENDING, Status.ASKING):
-                run.status = Status.SKIPPED
-                self._emit(run, pb.NODE_PHASE_SKIPPED)
+            if run.id not in self._cleanup and run.enabled:
+                self._abandon(run, error)
+
+    def _abandon(self, run: NodeRun, error: pb.ExecutionError) -> None:
+        """Stop a node that has not settled: TERMINATED if it started, else SKIPPED."""
+        if run.status in (Status.RUNNING, Status.RETRY_WAIT, Status.SUBMITTED):
+            if run.status != Status.SUBMITTED:
+                self._emit(run, pb.NODE_PHASE_TERMINATED, error=error)
+            self._stop(run, Status.TERMINATED)
+        elif run.status in (Status.PENDING, Status.ASKING):
+            run.status = Status.SKIPPED
+            self._emit(run, pb.NODE_PHASE_SKIPPED)
 
     def _stop(self, run: NodeRun, status: Status) -> None:
         """Give up whatever the node waits for."""

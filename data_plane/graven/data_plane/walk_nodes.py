@@ -70,6 +70,7 @@ class MapProgress:
     released: int = 0
     active: int = 0
     settled: int = 0
+    failed: int = 0
 
 
 @dataclass(eq=False)
