@@ -10,6 +10,7 @@ import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import grpc
 from google.protobuf.message import Message
@@ -37,6 +38,9 @@ from graven.v1.lineage_service_pb2_grpc import LineageServiceStub
 from graven.v1.registry_service_pb2_grpc import RegistryServiceStub
 from graven.v1.signal_service_pb2_grpc import SignalServiceStub
 from graven.v1.types_pb2 import BLOB_DIMENSIONALITY_MULTIPART, BlobType, LiteralType
+
+if TYPE_CHECKING:
+    from graven.loader import Project
 from graven.versioning import Spec
 
 DEFAULT_ENDPOINT = "127.0.0.1:8089"
@@ -99,11 +103,21 @@ class Remote(LineageCalls, CacheCalls, SignalCalls):
         The code bundle is uploaded only when the control plane does not hold it yet; the
         entities go in one Register call, which stores them in one transaction.
         """
-        from graven.bundle import build_bundle
         from graven.loader import load_project
+
+        return self.register_project(load_project(path), project, domain, version)
+
+    def register_project(
+        self,
+        loaded: Project,
+        project: str = "default",
+        domain: str = "development",
+        version: str | None = None,
+    ) -> list[Registered]:
+        """``register`` of a project loaded already."""
+        from graven.bundle import build_bundle
         from graven.serialize import registration_plan
 
-        loaded = load_project(path)
         bundle = build_bundle(loaded.root)
         self.upload_bundle(bundle.digest, bundle.data)
         plan = registration_plan(loaded, project, domain, bundle.digest, version)

@@ -25,6 +25,8 @@ from test_cli_registry import EXAMPLE, assert_one_line_error, graven
 
 from graven.cli import node_tree
 from graven.control_plane.app import ControlPlane
+from graven.literals import to_python
+from graven.remote import Remote
 from graven.v1 import execution_pb2 as ex
 from graven.v1 import identifier_pb2 as idl
 from graven.v1 import workflow_pb2 as wf
@@ -505,3 +507,46 @@ def test_the_tree_of_a_run_with_every_kind_of_node(
     assert back.returncode == 0, back.stderr
     assert f"started by node {plan} of {stack.project}/development/{name}" in back.stdout
     assert "o0 = 84" in back.stdout
+
+
+RELEASE = """
+from graven import task, workflow
+
+
+@task
+def tag(version: str) -> str:
+    return f"v{version}"
+
+
+@workflow
+def release(version: str) -> str:
+    return tag(version=version)
+"""
+
+
+def test_an_input_named_like_a_run_option_is_refused_unless_given_after_a_separator(
+    control_plane: ControlPlane, tmp_path: Path
+) -> None:
+    (tmp_path / "release.py").write_text(RELEASE)
+    project = f"cli-{uuid.uuid4().hex[:10]}"
+    at = control_plane.grpc_address
+    target = f"{tmp_path / 'release.py'}:release"
+    clash = graven("run", target, "--version", "7", "-p", project, "--no-wait", endpoint=at)
+    assert_one_line_error(clash, "--version is both an option of graven run", "-- --version")
+    # Refused before anything was registered (not under the version "7").
+    listed = graven("get", "workflows", "-p", project, "--json", endpoint=at)
+    assert listed.returncode == 0, listed.stderr
+    assert json.loads(listed.stdout) == []
+
+    launched = graven(
+        "run", target, "-p", project, "--no-wait", "--json", "--", "--version", "7", endpoint=at
+    )
+    assert launched.returncode == 0, launched.stderr
+    execution = json.loads(launched.stdout)
+    with Remote(at) as remote:
+        recorded = remote.data(
+            idl.ExecutionIdentifier(
+                project=project, domain="development", name=execution["id"]["name"]
+            )
+        )
+    assert to_python(recorded.inputs.literals["version"], str) == "7"

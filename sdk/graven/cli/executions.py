@@ -17,6 +17,8 @@ from rich.text import Text
 from graven.cli import node_tree
 from graven.cli.options import DEFAULT_DOMAIN, DEFAULT_PROJECT, Domain, Endpoint, Json, Project
 from graven.cli.output import console, full_name, print_json, table, to_dict, when
+from graven.loader import Project as LoadedProject
+from graven.loader import load_project
 from graven.remote import Remote
 from graven.v1 import execution_pb2 as ex
 from graven.v1 import identifier_pb2 as idl
@@ -68,7 +70,9 @@ def parse_inputs(args: list[str]) -> dict[str, str]:
     inputs: dict[str, str] = {}
     items = iter(args)
     for item in items:
-        if not item.startswith("--") or item == "--":
+        if item == "--":
+            continue  # what follows is inputs, whatever their names (see run)
+        if not item.startswith("--"):
             raise ValueError(f"unexpected argument {item!r}; inputs are given as --name value")
         key, eq, value = item[2:].partition("=")
         if not eq:
@@ -100,8 +104,19 @@ def run(
     if not sep or not path_text or not name:
         raise ValueError(f"{target!r}: expected PATH:WORKFLOW or PATH:LAUNCH_PLAN")
     inputs = parse_inputs(ctx.args)
+    loaded = load_project(Path(path_text))
+    # An input named like an option of run's own would be taken as that option (and the
+    # project registered with it): refused before anything is registered.
+    given = {p for p in RUN_OPTIONS if _typed(ctx, p)}
+    clashes = sorted(given & target_inputs(loaded, name))
+    if clashes:
+        flag = "--" + clashes[0].replace("_", "-")
+        raise ValueError(
+            f"{flag} is both an option of graven run and an input of {name!r}: give the "
+            f"inputs after a `--` (graven run {target} -- {flag} VALUE)"
+        )
     with Remote(endpoint or None) as remote:
-        registered = remote.register(Path(path_text), project, domain, version)
+        registered = remote.register_project(loaded, project, domain, version)
         chosen = launch_target([r.id for r in registered], name, path_text)
         execution = remote.launch(
             chosen.name,
@@ -116,6 +131,29 @@ def run(
 
 
 LAUNCHABLE = {idl.RESOURCE_TYPE_WORKFLOW: "workflow", idl.RESOURCE_TYPE_LAUNCH_PLAN: "launch plan"}
+# The options of run itself (parameter names), which an input of the same name would meet.
+RUN_OPTIONS = ("project", "domain", "version", "wait", "overwrite_cache", "json", "endpoint")
+
+
+def _typed(ctx: typer.Context, parameter: str) -> bool:
+    """Whether the option was given on the command line (not left to its default)."""
+    source = ctx.get_parameter_source(parameter)
+    # By name: typer bundles its own copy of click's ParameterSource.
+    return source is not None and source.name == "COMMANDLINE"
+
+
+def target_inputs(loaded: LoadedProject, name: str) -> set[str]:
+    """The input names of the workflows and launch plans of ``loaded`` that ``name`` may
+    mean (as launch_target reads it)."""
+    entities = [(w.name, w.interface) for w in loaded.workflows] + [
+        (plan.name, plan.workflow.interface) for plan in loaded.launch_plans
+    ]
+    return {
+        p.name
+        for entity, interface in entities
+        if entity == name or entity.endswith("." + name)
+        for p in interface.inputs
+    }
 
 
 def launch_target(registered: list[idl.Identifier], name: str, where: str) -> idl.Identifier:
