@@ -17,6 +17,8 @@ ordered with ``>>``).
 
 from __future__ import annotations
 
+from typing import Any
+
 from graven.conditions import ConditionError
 from graven.errors import GravenCompileError
 from graven.expressions import Condition
@@ -75,12 +77,14 @@ class Conditional(Handle):
     def __repr__(self) -> str:
         return f"<conditional {self._name!r} (node {self._node.id})>"
 
-    def if_(self, condition: Condition) -> _Case:
+    # A comparison in a workflow body is a Condition when traced, but a type checker sees
+    # the task outputs as their values (an int), so to it the comparison is a bool.
+    def if_(self, condition: Condition | bool) -> _Case:
         if self._state != _START:
             raise GravenCompileError(f"{self._where}: if_ comes once, first; use elif_")
         return self._open_case(condition)
 
-    def elif_(self, condition: Condition) -> _Case:
+    def elif_(self, condition: Condition | bool) -> _Case:
         if self._state != _AFTER_CASE:
             raise GravenCompileError(f"{self._where}: elif_ follows if_(...).then(...)")
         return self._open_case(condition)
@@ -191,12 +195,13 @@ class _Else:
     def __init__(self, conditional: Conditional) -> None:
         self._conditional = conditional
 
-    def then(self, result: object) -> object:
+    # Any: the branch's outputs are what its cases return, which only the trace knows.
+    def then(self, result: object) -> Any:
         c = self._conditional
         c._branch.else_node = c._close(result, "the else")
         return c._finish()
 
-    def fail(self, message: str) -> object:
+    def fail(self, message: str) -> Any:
         c = self._conditional
         if not isinstance(message, str) or not message:
             raise GravenCompileError(f"{c._where}: .fail(...) needs a message")

@@ -133,7 +133,7 @@ def _is_list(value: object) -> bool:
 
 # graven.map mirrors Flyte's map_task, under the name users reach for.
 def map(
-    target: Task[..., object] | functools.partial[object],
+    target: Task[..., object] | functools.partial[Any],
     *,
     concurrency: int = 0,
     min_success_ratio: float = 1.0,
