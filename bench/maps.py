@@ -8,6 +8,12 @@ element is its own node execution (attempt, cache key, lineage record) and the o
 list of element outputs. Raw Ray does the same two steps: one task makes the list, then
 ``ray.get([noop.remote(x) for x in xs])`` (see bench/raw_ray.py).
 
+Graven's agent and this process are two Ray jobs on one cluster, and a job's workers are its
+own: after one side's turn the other finds its workers gone and waits for new ones to start
+(seconds on a loaded 2-core machine, most of a 1,000-element raw Ray run). So each timed run
+of either side comes after an untimed map of WARM_ELEMENTS on the same side, and both are
+timed warm, as a map in a running pipeline would be.
+
     python -m bench --only maps [--quick] [--repeat 3]
 """
 
@@ -31,6 +37,8 @@ PROJECT = "bench"
 MODULE = "bench_maps.flows"
 # The issue's target for a map of no-op elements.
 TARGET = "≤ 1.5x raw Ray"
+# The untimed map ahead of each timed run: enough elements to wake a worker per CPU.
+WARM_ELEMENTS = 16
 
 
 @dataclass(frozen=True)
@@ -80,11 +88,8 @@ def project_source(shapes: tuple[MapShape, ...]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _launch_and_wait(remote: Remote, shape: MapShape, version: str) -> None:
-    workflow = f"{MODULE}.{shape.workflow}"
-    launched = remote.launch(
-        workflow, {"n": int_literal(shape.size)}, project=PROJECT, version=version
-    )
+def _launch_and_wait(remote: Remote, workflow: str, version: str, n: int) -> None:
+    launched = remote.launch(workflow, {"n": int_literal(n)}, project=PROJECT, version=version)
     final = remote.wait(launched.id)
     if final.closure.phase != ex.EXECUTION_PHASE_SUCCEEDED:
         phase = ex.ExecutionPhase.Name(final.closure.phase)
@@ -100,15 +105,16 @@ def figures(context: Context) -> Iterator[Figure]:
         versions = {r.id.name: r.id.version for r in remote.register(package, project=PROJECT)}
         for index, shape in enumerate(MAPS):
             runs = context.runs(shape.repeat, shape.quick_repeat)
+            workflow = f"{MODULE}.{shape.workflow}"
+            run = functools.partial(_launch_and_wait, remote, workflow, versions[workflow])
             graven, raw = paired(
-                functools.partial(
-                    _launch_and_wait, remote, shape, versions[f"{MODULE}.{shape.workflow}"]
-                ),
+                functools.partial(run, shape.size),
                 raw_ray.map_runner(shape.size),
                 runs,
-                # One warm-up before the first map (Ray's workers, the bundle, the imported
-                # task); the maps after it find them warm.
+                # One warm-up run before the first map (the bundle, the imported task, the
+                # agent's code paths); the maps after it find them warm.
                 warmup=1 if index == 0 else 0,
+                before=(functools.partial(run, WARM_ELEMENTS), raw_ray.map_runner(WARM_ELEMENTS)),
             )
             yield Figure(
                 "maps",

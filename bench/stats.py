@@ -39,16 +39,28 @@ def timed(fn: Callable[[], object], repeat: int, warmup: int = 1) -> Timing:
 
 
 def paired(
-    first: Callable[[], object], second: Callable[[], object], repeat: int, warmup: int = 1
+    first: Callable[[], object],
+    second: Callable[[], object],
+    repeat: int,
+    warmup: int = 1,
+    *,
+    before: tuple[Callable[[], object], Callable[[], object]] | None = None,
 ) -> tuple[Timing, Timing]:
     """Time two ways of doing the same thing in turns, so that a slower stretch of a shared
-    machine hits both alike."""
+    machine hits both alike. ``before``: an untimed call ahead of each timed call of each
+    way (e.g. to wake what the other way's turn put to sleep)."""
     firsts: list[float] = []
     seconds: list[float] = []
+    untimed = before or (_nothing, _nothing)
     for i in range(warmup + repeat):
-        for fn, samples in ((first, firsts), (second, seconds)):
+        for fn, prepare, samples in ((first, untimed[0], firsts), (second, untimed[1], seconds)):
+            prepare()
             start = time.perf_counter()
             fn()
             if i >= warmup:
                 samples.append(time.perf_counter() - start)
     return Timing(tuple(firsts)), Timing(tuple(seconds))
+
+
+def _nothing() -> None:
+    return None
