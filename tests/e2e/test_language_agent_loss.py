@@ -102,6 +102,20 @@ def test_a_killed_agent_mid_map_is_replaced_and_no_element_runs_twice(
         # concurrency=2: once the elements before HOLD_FROM are done, the next two start
         # and hold, and the map is in the middle.
         holding = wait_until(lambda: held_pids(folder), "two held elements to start")
+        # Their RUNNING events must have reached the control plane too (they leave the agent
+        # in batches): that is what makes the new agent record their attempts as lost.
+        wait_until(
+            lambda: (
+                {
+                    n.id.node_id
+                    for n in children(remote, execution_id, "n1")
+                    if n.phase == ex.NODE_PHASE_RUNNING
+                }
+                >= {f"n1/{HOLD_FROM}", f"n1/{HOLD_FROM + 1}"}
+                or None
+            ),
+            "the held elements to be recorded running",
+        )
         os.kill(doomed.pid, signal.SIGKILL)
         doomed.wait(10)
     finally:
