@@ -977,11 +977,21 @@ class Walk:
         run.attempt = max(run.attempt, 1)
         key = layout.node_outputs_key(self.execution_id, run.id)
         run.outputs_uri = self._reads.uri(key)
-        event = self._node_event(run, pb.NODE_PHASE_SUCCEEDED, outputs_uri=run.outputs_uri)
-        inputs = self._inputs_of(run) if run.kind is Kind.MAP else None
+        # Its inputs (a map's lists, a launch plan's, a subworkflow's, an approved value) are
+        # recorded like a task's, for GetNodeExecutionData.
+        inputs = self._inputs_of(run) if run.node.inputs else None
+        inputs_key = layout.node_inputs_key(self.execution_id, run.id)
+        event = self._node_event(
+            run,
+            pb.NODE_PHASE_SUCCEEDED,
+            outputs_uri=run.outputs_uri,
+            inputs_uri=self._reads.uri(inputs_key) if inputs is not None else "",
+        )
         consumed = None
         if producer:
-            consumed = self._map_consumed(run, inputs) if inputs is not None else LiteralMap()
+            consumed = LiteralMap()
+            if run.kind is Kind.MAP and inputs is not None:
+                consumed = self._map_consumed(run, inputs)
         self._actions.append(
             Record(
                 run.id,
@@ -991,7 +1001,7 @@ class Walk:
                 producer=self._producer(run) if producer else None,
                 consumed=consumed,
                 inputs=inputs,
-                inputs_key=layout.node_inputs_key(self.execution_id, run.id),
+                inputs_key=inputs_key,
             )
         )
         self._after_success(run)
