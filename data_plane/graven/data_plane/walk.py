@@ -43,7 +43,13 @@ from dataclasses import dataclass
 from typing import TypedDict, Unpack
 
 from graven.conditions import ConditionError, evaluate
-from graven.data_plane.bindings import BindingError, defaults_of, named_inputs, resolve_all
+from graven.data_plane.bindings import (
+    BindingError,
+    defaults_of,
+    named_inputs,
+    resolve,
+    resolve_all,
+)
 from graven.data_plane.cache_hits import output_hashes
 from graven.data_plane.cache_keys import is_cached
 from graven.data_plane.cache_reservations import CacheResult
@@ -105,7 +111,6 @@ from graven.v1.signal_pb2 import Signal, SignalIdentifier
 from graven.v1.types_pb2 import LiteralType, SimpleType
 from graven.v1.workflow_pb2 import (
     FAILURE_POLICY_FAIL_AFTER_EXECUTABLE_NODES_COMPLETE,
-    Binding,
     BindingData,
     Node,
 )
@@ -720,10 +725,7 @@ class Walk:
         """Take the first case whose condition holds; skip the others."""
 
         def value_of(data: BindingData) -> Literal:
-            operand = Binding(name="operand", binding=data)
-            return resolve_all([operand], self._workflow_inputs, self._outputs_of).literals[
-                "operand"
-            ]
+            return resolve(data, self._workflow_inputs, self._outputs_of)
 
         chosen = run.graph.else_id
         try:
