@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -46,6 +47,42 @@ class Blobs(Protocol):
     def open(self, sha256: str) -> BinaryIO:
         """A readable stream of stored content."""
         ...
+
+
+class CacheFolderError(Exception):
+    """A cache folder another user could write into, or one that is not ours."""
+
+
+PRIVATE = 0o700
+
+
+def private_folder(path: Path) -> Path:
+    """``path`` as a folder only this user can use, created 0700 if missing.
+
+    A cache whose entries another user could plant is a way to run code or feed data as us,
+    so a folder that is not a real directory owned by us, or that others may write into, is
+    refused. One we own that others could only read (an older Graven made them 0755) could
+    not have been filled by anyone else: it is tightened to 0700 rather than refused.
+    """
+    with contextlib.suppress(FileExistsError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.mkdir(mode=PRIVATE)
+    info = path.lstat()  # lstat: a symlink to someone else's folder is not our folder
+    if not stat.S_ISDIR(info.st_mode):
+        raise CacheFolderError(f"cache folder {path} is not a directory (a symlink?)")
+    if info.st_uid != os.getuid():
+        raise CacheFolderError(
+            f"cache folder {path} belongs to user {info.st_uid}, not to this user"
+            f" ({os.getuid()}); remove it or point the cache elsewhere"
+        )
+    if info.st_mode & 0o022:
+        raise CacheFolderError(
+            f"cache folder {path} is writable by other users (mode"
+            f" {stat.S_IMODE(info.st_mode):o}); its entries cannot be trusted: remove it"
+        )
+    if stat.S_IMODE(info.st_mode) != PRIVATE:
+        os.chmod(path, PRIVATE)
+    return path
 
 
 def default_cache_dir() -> Path:

@@ -1,20 +1,31 @@
-"""Code bundles on a worker's disk: fetched by digest once, then shared by every worker.
+"""Code bundles on a worker's disk: fetched by digest once, then shared by the user's workers.
 
 A bundle is content-addressed, so an extracted copy never goes stale: the cache is keyed by
-digest and only ever grows. Workers of one machine race to fill it safely: each extracts
-into a private staging folder and renames it into place; the loser of a race throws its
-copy away and uses the winner's.
+digest and only ever grows. Its code runs as the user, so the cache must be one nobody else
+can fill: it is a folder of the user's own (0700, see ``private_folder``), and an entry is
+used only if it holds the marker written by the process that checked the bundle's bytes
+against the digest. Anything else under a digest's name (a folder planted before the cache
+was private, a half-copied one) is moved aside and replaced by a verified extraction.
+
+Workers of one machine race to fill it safely: each extracts into a private staging folder,
+writes the marker there and renames the whole into place; the loser of a race throws its
+copy away and uses the winner's. Replacing a bad entry is serialised between processes by a
+lock file, so two workers never take turns moving each other's good copy aside.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import re
 import shutil
 import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
+from graven.blobs import private_folder
 from graven.bundle import extract_bundle
 from graven.digests import PREFIX, sha256_hex
 from graven.store import ObjectStore
@@ -22,6 +33,9 @@ from graven.store.layout import bundle_key
 
 CACHE_VARIABLE = "GRAVEN_BUNDLE_CACHE"
 DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
+# Inside each entry, so it appears atomically with the files it vouches for. Whatever a
+# bundle ships under this name is overwritten once the bundle was verified.
+MARKER = ".graven-verified"
 
 
 class BundleIntegrityError(Exception):
@@ -32,7 +46,16 @@ def default_cache_root() -> Path:
     configured = os.environ.get(CACHE_VARIABLE)
     if configured:
         return Path(configured)
-    return Path(tempfile.gettempdir()) / "graven-bundles"
+    # Per user: a folder shared in /tmp would let one user plant code another runs.
+    return Path(tempfile.gettempdir()) / f"graven-bundles-{os.getuid()}"
+
+
+def is_verified(entry: Path, digest: str) -> bool:
+    """Whether ``entry`` is a folder this user's worker extracted from a checked ``digest``."""
+    try:
+        return (entry / MARKER).read_text() == digest + "\n"
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 class BundleCache:
@@ -49,24 +72,48 @@ class BundleCache:
         if not DIGEST.fullmatch(digest):
             raise ValueError(f"malformed bundle digest {digest!r}")
         with self._lock:
+            private_folder(self.root)
             target = self.root / digest.removeprefix(PREFIX)
-            if not target.is_dir():
-                self._fill(store, digest, target)
+            if not is_verified(target, digest):
+                with self._locked():
+                    # Checked again under the lock: another process may have just filled it.
+                    if not is_verified(target, digest):
+                        self._discard(target)
+                        self._fill(store, digest, target)
             self._known[digest] = target
             return target
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        fd = os.open(self.root / ".lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock
+
+    def _discard(self, target: Path) -> None:
+        """Move an unverified entry out of the way (renamed first, so no reader sees it half
+        deleted), then delete it."""
+        if not os.path.lexists(target):
+            return
+        aside = Path(tempfile.mkdtemp(dir=self.root, prefix=".discarded-"))
+        os.rename(target, aside / "entry")
+        shutil.rmtree(aside, ignore_errors=True)
 
     def _fill(self, store: ObjectStore, digest: str, target: Path) -> None:
         archive = store.get_bytes(bundle_key(digest))
         if sha256_hex(archive) != digest:
             raise BundleIntegrityError(f"bundle {digest} in the store has other content")
-        self.root.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(dir=self.root, prefix=".staging-"))
         try:
             extract_bundle(archive, staging)
-            try:
-                staging.rename(target)
-            except OSError:
-                if not target.is_dir():
-                    raise
+            marker = staging / MARKER
+            if marker.is_dir() and not marker.is_symlink():
+                shutil.rmtree(marker)
+            else:
+                marker.unlink(missing_ok=True)
+            marker.write_text(digest + "\n")
+            staging.rename(target)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
