@@ -5,7 +5,9 @@ A ``Blobs`` writes content and reads it back by sha256: ``StoreBlobs`` over an o
 goes through a local cache folder keyed by sha256, so a worker downloads each content once
 however many values, tasks or directories share it. The cache is safe to share between
 processes and stores: an entry appears whole (written aside, then renamed) and only after its
-bytes were checked against their hash, and content has one sha256 wherever it is stored.
+bytes were checked against their hash, and content has one sha256 wherever it is stored. It
+is the user's own (0700, ``private_folder``), and an entry is checked again before each reuse,
+so neither another user nor a task writing into its input can change what a reader gets.
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ from graven.store.content import ContentRef, HashingReader, content_key
 from graven.v1.literals_pb2 import Literal
 from graven.v1.types_pb2 import BLOB_DIMENSIONALITY_MULTIPART
 
-# Cached files are read-only: a task that writes into an input would corrupt every later
-# reader of the same content.
+# Cached files are read-only, so a task writing into an input by mistake fails; one that
+# insists (chmod, or root, whom modes do not stop) is caught by the check before each reuse.
 READ_ONLY = 0o444
 
 
@@ -104,11 +106,69 @@ class StoreBlobs:
         return self.store.open(content_key(sha256))
 
 
+# Beside each cached file: the stat of the file as it was when its bytes were checked. A
+# write into the file (a task appending to its input) changes its mtime and ctime, which
+# nobody but root can set back, so a cached copy whose stat still matches is the checked one
+# without hashing it again; any other is hashed again and downloaded again if it changed.
+VERIFIED_SUFFIX = ".verified"
+
+
+def _signature(path: Path) -> str:
+    info = path.stat()
+    return f"{info.st_ino} {info.st_size} {info.st_mtime_ns} {info.st_ctime_ns}\n"
+
+
+def _marker(path: Path) -> Path:
+    return path.with_name(path.name + VERIFIED_SUFFIX)
+
+
+def _mark_verified(path: Path) -> None:
+    marker = _marker(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TEMP_MARK)
+    try:
+        with os.fdopen(fd, "w") as out:
+            out.write(_signature(path))
+        os.replace(tmp, marker)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+
+
+def _sha256_of(path: Path) -> str:
+    with path.open("rb") as f:
+        reader = HashingReader(f)
+        while reader.read(CHUNK_SIZE):
+            pass
+    return reader.ref().sha256
+
+
+def _is_intact(path: Path, hex_digest: str) -> bool:
+    """Whether the cached ``path`` still holds the content ``hex_digest``: cheaply, by the
+    marker of its last check, else by hashing it (marking it when it is intact)."""
+    try:
+        signature = _signature(path)
+    except FileNotFoundError:
+        return False
+    with contextlib.suppress(FileNotFoundError):
+        if _marker(path).read_text() == signature:
+            return True
+    try:
+        if not path.is_file() or _sha256_of(path) != hex_digest:
+            return False
+    except FileNotFoundError:  # replaced by a concurrent fetch while being hashed
+        return False
+    _mark_verified(path)
+    return True
+
+
 def fetch(blobs: Blobs, sha256: str) -> Path:
-    """A local, read-only copy of stored content, downloaded unless the cache holds it."""
+    """A local, read-only copy of stored content, downloaded unless the cache holds it.
+
+    A cached copy is checked before it is handed out (see ``_is_intact``): one a task wrote
+    into is replaced by a fresh download, so the next reader gets the stored bytes."""
     hex_digest = sha256.removeprefix(PREFIX)
-    path = blobs.cache_dir / content_key(hex_digest)
-    if path.is_file():
+    path = private_folder(blobs.cache_dir) / content_key(hex_digest)
+    if _is_intact(path, hex_digest):
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TEMP_MARK)
@@ -120,28 +180,59 @@ def fetch(blobs: Blobs, sha256: str) -> Path:
         if got != hex_digest:
             raise GravenValueError(f"content {hex_digest} read back with sha256 {got}")
         os.chmod(tmp, READ_ONLY)
+        # A new inode: a task still holding the spoilt copy open cannot write into this one.
         os.replace(tmp, path)  # a concurrent fetch put the same bytes there: either will do
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+    _mark_verified(path)
     return path
 
 
+def _tree_is_intact(tree: Path, sources: dict[str, Path]) -> bool:
+    """Whether ``tree`` holds exactly the files ``sources`` names (relative path → checked
+    cache copy), each one the cached copy itself (a hard link) or equal to it."""
+    found: set[str] = set()
+    for folder, dirs, files in os.walk(tree):
+        for name in dirs + files:
+            if os.path.islink(os.path.join(folder, name)):
+                return False
+        found.update(Path(folder, name).relative_to(tree).as_posix() for name in files)
+    if found != set(sources):
+        return False
+    for relative, source in sources.items():
+        copy = tree / relative
+        if os.path.samestat(copy.stat(), source.stat()):
+            continue
+        if _sha256_of(copy) != _sha256_of(source):
+            return False
+    return True
+
+
 def fetch_tree(blobs: Blobs, manifest_sha256: str) -> Path:
-    """A local copy of a stored directory: its files linked from the cache into a folder."""
+    """A local copy of a stored directory: its files linked from the cache into a folder.
+
+    An existing copy is checked against the manifest first: a task that added, removed or
+    changed a file in its input directory gets the next reader a rebuilt one."""
     hex_digest = manifest_sha256.removeprefix(PREFIX)
-    trees = blobs.cache_dir / "trees"
+    trees = private_folder(blobs.cache_dir) / "trees"
     path = trees / hex_digest
-    if path.is_dir():
-        return path
     entries = decode_manifest(fetch(blobs, hex_digest).read_bytes())
+    # Fetched (so checked, and repaired if a task wrote into them) before the tree is judged.
+    sources = {entry.path: fetch(blobs, entry.sha256) for entry in entries}
+    if path.is_dir() and not path.is_symlink():
+        if _tree_is_intact(path, sources):
+            return path
+        aside = Path(tempfile.mkdtemp(dir=trees, prefix=TEMP_MARK))
+        with contextlib.suppress(FileNotFoundError):  # a concurrent fetch moved it already
+            os.rename(path, aside / "spoilt")
+        shutil.rmtree(aside, ignore_errors=True)
     trees.mkdir(parents=True, exist_ok=True)
     building = Path(tempfile.mkdtemp(dir=trees, prefix=TEMP_MARK))
     try:
-        for entry in entries:
-            target = building / entry.path
+        for relative, source in sources.items():
+            target = building / relative
             target.parent.mkdir(parents=True, exist_ok=True)
-            source = fetch(blobs, entry.sha256)
             try:
                 os.link(source, target)
             except OSError:  # a cache folder on a file system without hard links
