@@ -490,16 +490,43 @@ def from_json_value(obj: object, literal_type: LiteralType) -> Literal:
         raise GravenValueError(
             f"expected {describe_type(literal_type)}, got {_short_repr(obj)}: {exc}"
         ) from None
+    except RecursionError:
+        # A value nested about as deeply as Python's stack (a deeply nested type given a
+        # deeply nested value): refused as input, not a traceback.
+        raise GravenValueError(
+            f"expected {describe_type(literal_type)}, got {_short_repr(obj)}: nested too deeply"
+        ) from None
 
 
 def _decoded(obj: object, python_kind: type) -> object:
     """``obj``, or a string holding JSON of the expected kind decoded (a CLI argument)."""
     if isinstance(obj, str) and python_kind is not str:
         try:
-            return json.loads(obj)
+            return json.loads(obj, parse_float=_finite_float)
         except json.JSONDecodeError:
             raise GravenValueError(f"not valid JSON for a {python_kind.__name__}") from None
+        except RecursionError:
+            # json's decoder recurses once per level: 5,000 nested lists exhaust the stack.
+            raise GravenValueError("JSON nested too deeply") from None
     return obj
+
+
+# How a user spells an infinity on purpose (the JSON bridge writes "Infinity").
+INFINITY_SPELLINGS = frozenset({"inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"})
+
+
+def _finite_float(text: str) -> float:
+    """A JSON number as a float (json.loads's parse_float), see _finite."""
+    return _finite(float(text), text)
+
+
+def _finite(value: float, text: str) -> float:
+    """``value`` read from ``text``, refusing a number too large for a float: Python reads
+    1e400 as inf, which would silently run with a value nobody typed. An infinity is given
+    by name ("inf", "Infinity")."""
+    if math.isinf(value) and text.strip().lower() not in INFINITY_SPELLINGS:
+        raise GravenValueError(f"{text.strip()[:40]} is too large for a float (64 bits)")
+    return value
 
 
 def _from_json(obj: object, t: LiteralType) -> Literal:
@@ -580,9 +607,10 @@ def _simple_from_json(obj: object, simple_type: SimpleType) -> Literal:
     if simple_type == SimpleType.SIMPLE_TYPE_FLOAT:
         if isinstance(obj, str):
             try:
-                return _float(float(obj))
+                number = float(obj)
             except ValueError:
                 raise GravenValueError("not a number") from None
+            return _float(_finite(number, obj))
         if isinstance(obj, int | float) and not isinstance(obj, bool):
             return _float(float(obj))
         raise GravenValueError("not a number")

@@ -99,6 +99,19 @@ STORED_TYPES: dict[object, LiteralType] = {
 }
 
 
+Found = TypeVar("Found")
+
+
+def _lookup(table: dict[object, Found], tp: object) -> Found | None:
+    """``table[tp]``, or None. ``Annotated[T, {...}]`` (and any type holding one, such as
+    ``list[Annotated[T, {...}]]``) cannot be hashed, since its metadata cannot: such a type is
+    no key of a table, and asking must not crash the loader with a bare TypeError."""
+    try:
+        return table.get(tp)
+    except TypeError:
+        return None
+
+
 def is_pickled(tp: object) -> bool:
     """Whether ``tp`` is ``Pickled[T]``."""
     return typing.get_origin(tp) is Annotated and any(
@@ -108,7 +121,7 @@ def is_pickled(tp: object) -> bool:
 
 def is_stored_type(tp: object) -> bool:
     """Whether values of ``tp`` are kept in the object store (``Pickled[T]`` aside)."""
-    return tp in STORED_TYPES or is_table_type(tp)
+    return _lookup(STORED_TYPES, tp) is not None or is_table_type(tp)
 
 
 def simple(simple_type: SimpleType) -> LiteralType:
@@ -137,7 +150,7 @@ def literal_type_of(tp: object) -> LiteralType:
 def _literal_type_of(tp: object, enclosing: tuple[type, ...]) -> LiteralType:
     if tp is None:
         tp = type(None)
-    simple_type = SIMPLE_TYPES.get(tp)
+    simple_type = _lookup(SIMPLE_TYPES, tp)
     if simple_type is not None:
         return simple(simple_type)
     origin = typing.get_origin(tp)
@@ -162,8 +175,9 @@ def _literal_type_of(tp: object, enclosing: tuple[type, ...]) -> LiteralType:
         return _enum_type(tp)
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         return _structured_type(tp, enclosing)
-    if tp in STORED_TYPES:
-        return STORED_TYPES[tp]
+    stored_type = _lookup(STORED_TYPES, tp)
+    if stored_type is not None:
+        return stored_type
     if is_table_type(tp):
         return LiteralType(tabular=TabularType(format=PARQUET_FORMAT))
     if tp in (list, dict):

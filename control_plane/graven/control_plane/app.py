@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from graven.control_plane.config import Settings
+from graven.control_plane.config import Settings, prepare_private_state
 from graven.control_plane.persistence.base import make_engine, make_sessions
 from graven.control_plane.persistence.migrate import upgrade
 from graven.control_plane.persistence.registry_repository import RegistryRepository
@@ -36,7 +36,8 @@ class ControlPlane:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        settings.home.mkdir(parents=True, exist_ok=True)
+        # The home, database and store are private to the user running Graven (0700/0600).
+        prepare_private_state(settings)
         self.engine = make_engine(settings.db_url)
         upgrade(self.engine)
         self.store = open_store(settings.store_url)

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from sqlalchemy import make_url
 
 DEFAULT_GRPC_PORT = 8089
 DEFAULT_HTTP_PORT = 8080
 # Room for large workflow closures; code bundles stream in chunks well below this.
 DEFAULT_MAX_MESSAGE_BYTES = 64 << 20
+# The home holds the database, the store and (soon) credentials: only its owner reads it.
+PRIVATE_FOLDER_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+DATABASE_FILE = "graven.db"
+# The files SQLite keeps beside a database (it gives them the database file's mode).
+SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
 @dataclass(frozen=True)
@@ -52,3 +62,45 @@ class Settings:
             max_message_bytes=max_message_bytes,
             host=host,
         )
+
+
+def prepare_private_state(settings: Settings) -> None:
+    """Create the home (0700) and the SQLite database file (0600) before anything writes.
+
+    The rule for what exists already: Graven tightens only what is its own. The home is
+    tightened when it is new or already holds Graven's database (a home made by an earlier
+    Graven, when these were world-readable); a folder given as ``--home`` that holds no
+    database may be anything (``~``), so it is left alone. A SQLite database file and its
+    -wal/-shm/-journal files are Graven's wherever they are and always become 0600: created
+    empty with that mode, SQLite keeps it, and gives the side files the same mode."""
+    home = settings.home
+    ours = not home.exists() or (home / DATABASE_FILE).exists()
+    home.mkdir(mode=PRIVATE_FOLDER_MODE, parents=True, exist_ok=True)
+    if ours:
+        home.chmod(PRIVATE_FOLDER_MODE)
+    default_store = home / "store"
+    if ours and settings.store_url == default_store.as_uri() and default_store.is_dir():
+        default_store.chmod(PRIVATE_FOLDER_MODE)
+    database = sqlite_file(settings.db_url)
+    if database is None:
+        return
+    database.parent.mkdir(mode=PRIVATE_FOLDER_MODE, parents=True, exist_ok=True)
+    # O_CREAT with a mode makes the file private from its first byte (no window in which
+    # SQLite's default 0644 file exists); an existing file is only tightened.
+    os.close(os.open(database, os.O_RDWR | os.O_CREAT, PRIVATE_FILE_MODE))
+    for path in (database, *(database.with_name(database.name + s) for s in SQLITE_SIDE_FILES)):
+        with contextlib.suppress(FileNotFoundError):
+            path.chmod(PRIVATE_FILE_MODE)
+
+
+def sqlite_file(db_url: str) -> Path | None:
+    """The file of a SQLite database URL; None for another database or an in-memory one."""
+    url = make_url(db_url)
+    database = url.database
+    if url.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    if database.startswith("file:"):
+        # A SQLite URI (?uri=true): its path part, unless it names a memory database.
+        path = database.removeprefix("file:").partition("?")[0]
+        return None if not path or "mode=memory" in database else Path(path)
+    return Path(database)

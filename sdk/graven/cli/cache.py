@@ -113,7 +113,14 @@ def evict(
         age = parse_duration_nanos(older_than)
         if age < 0:
             raise ValueError(f"--older-than {older_than!r} must not be negative")
-        created_before = datetime.datetime.now(datetime.UTC) - nanos_to_timedelta(age)
+        try:
+            created_before = datetime.datetime.now(datetime.UTC) - nanos_to_timedelta(age)
+        except OverflowError:
+            # Past what a timedelta holds (999999999 days) or before year 1: no entry can be
+            # that old, and saying so beats a traceback.
+            raise ValueError(
+                f"--older-than {older_than!r} reaches before the year 1; give a shorter age"
+            ) from None
     with Remote(endpoint or None) as remote:
         evicted = remote.cache_evict(
             project, domain, task_name=task, key=key, created_before=created_before

@@ -116,6 +116,10 @@ def versions(
     k = parse_kind(kind)
     with Remote(endpoint or None) as remote:
         found = list(remote.list_versions(k.resource_type, project, domain, name))
+    if not found:
+        # Every registered entity has a version: none means the name is unknown (a typo, or
+        # another project), which an empty table and exit 0 would hide from a script.
+        raise ValueError(f"no {k.singular} named {name!r} in {project}/{domain}")
     if json:
         print_json(found)
         return

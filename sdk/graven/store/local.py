@@ -20,7 +20,10 @@ from graven.store.content import CAS_PREFIX, ContentRef, HashingReader
 class LocalStore:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
-        self.root.mkdir(parents=True, exist_ok=True)
+        # Folders the store makes are private (0700), its objects too (mkstemp's 0600, kept
+        # by the link): stored values are the user's data. An existing root is left as it is
+        # (it may be shared on purpose); the control plane tightens its own default one.
+        _private_mkdir(self.root)
         self.url = self.root.as_uri()
         # Inside deferred_sync: the objects written but not yet flushed to the disk.
         self._unsynced: list[Path] | None = None
@@ -190,5 +193,19 @@ def _made_in(folder: Path, make: Callable[[], Made]) -> Made:
     try:
         return make()
     except FileNotFoundError:
-        folder.mkdir(parents=True, exist_ok=True)
+        _private_mkdir(folder)
         return make()
+
+
+PRIVATE_FOLDER_MODE = 0o700
+
+
+def _private_mkdir(folder: Path) -> None:
+    """``mkdir -p`` whose every new folder is 0700 (pathlib gives the mode to the last one
+    only, and the umask's default to the parents it makes)."""
+    if folder.is_dir():
+        return
+    if folder.parent != folder:
+        _private_mkdir(folder.parent)
+    with contextlib.suppress(FileExistsError):  # a concurrent writer made it first
+        folder.mkdir(mode=PRIVATE_FOLDER_MODE)
