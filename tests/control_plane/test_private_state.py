@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 import os
 import stat
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -90,7 +92,23 @@ def test_a_given_folder_that_is_not_a_graven_home_keeps_its_mode(tmp_path: Path)
         ("sqlite://", None),
         ("sqlite:///:memory:", None),
         ("postgresql+psycopg://u:p@localhost/graven", None),
+        ("nonsense", None),
     ],
 )
 def test_sqlite_file_of_a_url(url: str, expected: Path | None) -> None:
     assert sqlite_file(url) == expected
+
+
+@pytest.mark.usefixtures("wide_umask")
+def test_reindex_on_a_fresh_home_makes_it_private(tmp_path: Path) -> None:
+    # `graven admin reindex` may be the first command to touch a home, as `graven up` is.
+    home = tmp_path / "home"
+    result = subprocess.run(
+        [sys.executable, "-m", "graven.cli", "admin", "reindex", "--home", str(home)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert mode(home) == 0o700
+    assert mode(home / "graven.db") == 0o600

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import make_url
+from sqlalchemy.exc import ArgumentError
 
 DEFAULT_GRPC_PORT = 8089
 DEFAULT_HTTP_PORT = 8080
@@ -82,9 +83,9 @@ def prepare_private_state(settings: Settings) -> None:
     if ours and settings.store_url == default_store.as_uri() and default_store.is_dir():
         default_store.chmod(PRIVATE_FOLDER_MODE)
     database = sqlite_file(settings.db_url)
-    if database is None:
+    if database is None or not database.parent.is_dir():
+        # A missing folder is not made here: opening the database then says what is wrong.
         return
-    database.parent.mkdir(mode=PRIVATE_FOLDER_MODE, parents=True, exist_ok=True)
     # O_CREAT with a mode makes the file private from its first byte (no window in which
     # SQLite's default 0644 file exists); an existing file is only tightened.
     os.close(os.open(database, os.O_RDWR | os.O_CREAT, PRIVATE_FILE_MODE))
@@ -94,8 +95,12 @@ def prepare_private_state(settings: Settings) -> None:
 
 
 def sqlite_file(db_url: str) -> Path | None:
-    """The file of a SQLite database URL; None for another database or an in-memory one."""
-    url = make_url(db_url)
+    """The file of a SQLite database URL; None for another database or an in-memory one,
+    and for a malformed URL (which opening the database reports as the user's error)."""
+    try:
+        url = make_url(db_url)
+    except ArgumentError:
+        return None
     database = url.database
     if url.get_backend_name() != "sqlite" or not database or database == ":memory:":
         return None

@@ -24,12 +24,13 @@ def reindex(home: Home = DEFAULT_HOME, db: Database = None, store: Store = None)
     `graven up`: after the database was lost or restored from an older backup."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from graven.control_plane.config import Settings
+    from graven.control_plane.config import Settings, prepare_private_state
     from graven.control_plane.service.reindex import reindex as rebuild
 
     settings = Settings.for_home(home.expanduser(), db_url=db, store_url=store)
-    # As `graven up` would: a home that does not exist yet gets its database there.
-    settings.home.mkdir(parents=True, exist_ok=True)
+    # As `graven up` would: a home that does not exist yet gets its database there, and the
+    # home and database are private (0700/0600) from the start.
+    prepare_private_state(settings)
     try:
         with console.status(f"Indexing the lineage records in {settings.store_url}…"):
             count = rebuild(settings)
