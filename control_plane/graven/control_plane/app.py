@@ -84,6 +84,7 @@ class ControlPlane:
                 host=self.settings.host,
                 port=self.settings.http_port,
                 max_message_bytes=self.settings.max_message_bytes,
+                allowed_hosts=self.settings.http_allowed_hosts,
             )
             self._http.start()
             self.http_port = self._http.port

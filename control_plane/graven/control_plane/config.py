@@ -32,6 +32,9 @@ class Settings:
     # serves neither, for a control plane that only needs gRPC (most tests).
     http_port: int | None = None
     max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
+    # Host-header names the HTTP port answers to besides loopback's own, when it is bound
+    # to loopback (any other name is a DNS-rebinding page): a proxy's or an SSH tunnel's.
+    http_allowed_hosts: tuple[str, ...] = ()
     # Loopback by default: the embedded stack is for this machine only.
     host: str = "127.0.0.1"
     # An agent holds a claimed execution this long past its last heartbeat (agents beat

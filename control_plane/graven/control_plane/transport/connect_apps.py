@@ -20,6 +20,7 @@ from graven.control_plane.transport.connect_executions import ExecutionConnect
 from graven.control_plane.transport.connect_lineage import LineageConnect
 from graven.control_plane.transport.connect_registry import RegistryConnect
 from graven.control_plane.transport.connect_signals import SignalConnect
+from graven.control_plane.transport.http_limits import BoundedGzip
 from graven.v1 import cache_service_connect as cs_connect
 from graven.v1 import execution_service_connect as es_connect
 from graven.v1 import lineage_service_connect as ls_connect
@@ -41,7 +42,12 @@ class ConnectServices:
 def connect_applications(
     services: ConnectServices, blocking: Blocking, max_message_bytes: int
 ) -> list[ConnectASGIApplication[Any]]:
-    options: dict[str, Any] = {"codecs": CODECS, "read_max_bytes": max_message_bytes}
+    # connectrpc's own gzip inflates a whole body before it checks read_max_bytes.
+    options: dict[str, Any] = {
+        "codecs": CODECS,
+        "read_max_bytes": max_message_bytes,
+        "compressions": [BoundedGzip(max_message_bytes)],
+    }
     return [
         rs_connect.RegistryServiceASGIApplication(
             RegistryConnect(services.registry, blocking), **options

@@ -19,11 +19,14 @@ from graven.control_plane.transport.connect_apps import ConnectServices, connect
 from graven.control_plane.transport.connect_calls import Blocking
 from graven.control_plane.transport.connect_cancellation import CancelOnDisconnect
 from graven.control_plane.transport.http_console import CONSOLE_DIR, console_app
+from graven.control_plane.transport.http_limits import HttpLimits
 
 LISTEN_BACKLOG = 128
 # Paths of Connect calls start with the proto package; no console route does.
 API_PREFIX = "/graven."
 NO_SUCH_SERVICE = PlainTextResponse("no such service", status_code=404)
+# `OPTIONS *` (or any target that is not a path) names nothing this server has.
+NOT_A_PATH = PlainTextResponse("the request target is not a path", status_code=400)
 
 
 class Routes:
@@ -35,6 +38,9 @@ class Routes:
         self._console = console
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not scope["path"].startswith("/"):
+            await NOT_A_PATH(scope, receive, send)
+            return
         service = "/" + scope["path"].split("/", 2)[1] if scope["type"] == "http" else ""
         app: ASGIApp | None = self._services.get(service)
         if app is None:
@@ -46,7 +52,9 @@ class HttpServer:
     """Listens from construction (so ``port`` is known, and early clients queue in the
     backlog); serves from start() until stop()."""
 
-    def __init__(self, app: CancelOnDisconnect, blocking: Blocking, host: str, port: int) -> None:
+    def __init__(
+        self, app: CancelOnDisconnect, blocking: Blocking, host: str, port: int, served: ASGIApp
+    ) -> None:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         try:
             self._socket = socket.create_server((host, port), family=family, backlog=LISTEN_BACKLOG)
@@ -59,7 +67,7 @@ class HttpServer:
         self._app = app
         self._blocking = blocking
         config = uvicorn.Config(
-            app, lifespan="off", log_config=None, access_log=False, log_level="warning"
+            served, lifespan="off", log_config=None, access_log=False, log_level="warning"
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
@@ -89,9 +97,14 @@ def create_http_server(
     port: int,
     max_message_bytes: int,
     console_dir: Path = CONSOLE_DIR,
+    allowed_hosts: Sequence[str] = (),
 ) -> HttpServer:
-    """A server bound to ``host:port`` (port 0: a free one), not yet started."""
+    """A server bound to ``host:port`` (port 0: a free one), not yet started. On loopback it
+    answers only to loopback names and ``allowed_hosts`` in the Host header."""
     blocking = Blocking()
     apps = connect_applications(services, blocking, max_message_bytes)
-    routes = Routes(apps, console_app(console_dir))
-    return HttpServer(CancelOnDisconnect(routes), blocking, host, port)
+    routes = CancelOnDisconnect(Routes(apps, console_app(console_dir)))
+    limits = HttpLimits(
+        routes, max_message_bytes=max_message_bytes, bound_host=host, allowed_hosts=allowed_hosts
+    )
+    return HttpServer(routes, blocking, host, port, limits)
