@@ -17,6 +17,8 @@ import os
 import shutil
 import stat
 import tempfile
+import threading
+import time
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -92,12 +94,46 @@ def default_cache_dir() -> Path:
     return Path(tempfile.gettempdir()) / f"graven-blobs-{os.getuid()}"
 
 
+MAX_BYTES_VARIABLE = "GRAVEN_BLOB_CACHE_MAX_BYTES"
+DEFAULT_MAX_BYTES = 10 << 30
+# An entry used this recently is never evicted, even over the cap: a task may be about to
+# open the path it was handed.
+EVICTION_GRACE_SECONDS = 600.0
+
+
+def cache_cap_from_env(variable: str, default: int) -> int | None:
+    """The size cap a cache variable sets, in bytes; None for "0" (no cap)."""
+    text = os.environ.get(variable, "").strip()
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise GravenValueError(f"{variable} must be a number of bytes (0: no cap), not {text!r}")
+    return value or None
+
+
 class StoreBlobs:
     """``Blobs`` over an object store: content at ``cas/sha256/<hh>/<hex>``."""
 
-    def __init__(self, store: ObjectStore, cache_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        store: ObjectStore,
+        cache_dir: Path | None = None,
+        *,
+        max_cache_bytes: int | None = None,
+        eviction_grace: float = EVICTION_GRACE_SECONDS,
+    ) -> None:
         self.store = store
         self.cache_dir = cache_dir or default_cache_dir()
+        # Over this many bytes, the least recently used entries go (GRAVEN_BLOB_CACHE_MAX_BYTES
+        # when not given).
+        self.max_cache_bytes = max_cache_bytes or cache_cap_from_env(
+            MAX_BYTES_VARIABLE, DEFAULT_MAX_BYTES
+        )
+        self.eviction_grace = eviction_grace
 
     def put(self, stream: BinaryIO) -> ContentRef:
         return self.store.put_content(stream)
@@ -149,8 +185,11 @@ def _is_intact(path: Path, hex_digest: str) -> bool:
         signature = _signature(path)
     except FileNotFoundError:
         return False
+    marker = _marker(path)
     with contextlib.suppress(FileNotFoundError):
-        if _marker(path).read_text() == signature:
+        if marker.read_text() == signature:
+            # The marker's mtime is the entry's last use, for eviction.
+            os.utime(marker)
             return True
     try:
         if not path.is_file() or _sha256_of(path) != hex_digest:
@@ -186,6 +225,7 @@ def fetch(blobs: Blobs, sha256: str) -> Path:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
     _mark_verified(path)
+    _added(blobs, path)
     return path
 
 
@@ -222,6 +262,7 @@ def fetch_tree(blobs: Blobs, manifest_sha256: str) -> Path:
     sources = {entry.path: fetch(blobs, entry.sha256) for entry in entries}
     if path.is_dir() and not path.is_symlink():
         if _tree_is_intact(path, sources):
+            os.utime(path)  # its last use, for eviction
             return path
         aside = Path(tempfile.mkdtemp(dir=trees, prefix=TEMP_MARK))
         with contextlib.suppress(FileNotFoundError):  # a concurrent fetch moved it already
@@ -249,6 +290,105 @@ def fetch_tree(blobs: Blobs, manifest_sha256: str) -> Path:
         if building.exists():
             shutil.rmtree(building)
     return path
+
+
+class _Usage:
+    """Bytes this process added to one cache since it last measured it."""
+
+    def __init__(self) -> None:
+        self.measured = False
+        self.unmeasured = 0
+
+
+_usage: dict[tuple[Path, int], _Usage] = {}
+_usage_lock = threading.Lock()
+
+
+def _added(blobs: Blobs, path: Path) -> None:
+    """Count a download; evict once the cache may be over its cap. Measuring walks the whole
+    cache, so it happens on a process's first download and then whenever it has downloaded
+    another tenth of the cap: other processes' downloads can take the cache over the cap by
+    that much at most each, until their own next measure."""
+    cap: int | None = getattr(blobs, "max_cache_bytes", None)
+    if cap is None:
+        return
+    grace: float = getattr(blobs, "eviction_grace", EVICTION_GRACE_SECONDS)
+    with _usage_lock:
+        usage = _usage.setdefault((blobs.cache_dir, cap), _Usage())
+        usage.unmeasured += path.stat().st_size
+        if usage.measured and usage.unmeasured < max(cap // 10, 1):
+            return
+        usage.measured, usage.unmeasured = True, 0
+    evict(blobs.cache_dir, cap, grace, keep=path)
+
+
+def _cache_entries(root: Path) -> list[tuple[float, Path, list[os.stat_result]]]:
+    """Every entry of the cache at ``root``: (last use, path, the stat of each file in it).
+    Entries being written (temporary names) are not entries yet."""
+    found: list[tuple[float, Path, list[os.stat_result]]] = []
+    for path in (root / "cas").glob("sha256/*/*"):
+        if path.name.startswith(TEMP_MARK) or path.name.endswith(VERIFIED_SUFFIX):
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            info = path.stat()
+            try:
+                used = _marker(path).stat().st_mtime
+            except FileNotFoundError:
+                used = info.st_mtime
+            found.append((used, path, [info]))
+    trees = root / "trees"
+    if trees.is_dir():
+        for tree in trees.iterdir():
+            if tree.name.startswith(TEMP_MARK) or not tree.is_dir():
+                continue
+            with contextlib.suppress(FileNotFoundError):
+                files = [p.stat() for p in tree.rglob("*") if p.is_file()]
+                found.append((tree.stat().st_mtime, tree, files))
+    return found
+
+
+def evict(root: Path, cap: int, grace: float, keep: Path | None = None) -> None:
+    """Remove the least recently used entries of the cache at ``root`` until it holds at most
+    ``cap`` bytes, sparing ``keep`` and whatever was used in the last ``grace`` seconds.
+
+    A tree's files are hard links to cached files: a file counts once however many entries
+    link it, and its bytes are freed only with the last of them."""
+    entries = sorted(_cache_entries(root), key=lambda entry: entry[0])
+    holders: dict[tuple[int, int], int] = {}
+    sizes: dict[tuple[int, int], int] = {}
+    for _, _, files in entries:
+        for info in files:
+            inode = (info.st_dev, info.st_ino)
+            holders[inode] = holders.get(inode, 0) + 1
+            sizes[inode] = info.st_size
+    total = sum(sizes.values())
+    recent = time.time() - grace
+    for used, path, files in entries:
+        if total <= cap or used > recent:
+            break  # sorted: every later entry was used more recently still
+        if path == keep:
+            continue
+        if path.is_dir():
+            aside = Path(tempfile.mkdtemp(dir=path.parent, prefix=TEMP_MARK))
+            try:
+                os.rename(path, aside / "evicted")
+            except FileNotFoundError:  # another process evicted it first
+                continue
+            finally:
+                shutil.rmtree(aside, ignore_errors=True)
+        else:
+            # The marker first: a reader never trusts a file whose marker is gone unchecked.
+            with contextlib.suppress(FileNotFoundError):
+                _marker(path).unlink()
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                continue
+        for info in files:
+            inode = (info.st_dev, info.st_ino)
+            holders[inode] -= 1
+            if holders[inode] == 0:
+                total -= sizes[inode]
 
 
 def content_hashes(literal: Literal, blobs: Blobs) -> list[str]:

@@ -6,16 +6,26 @@ from __future__ import annotations
 
 import os
 import stat
+import time
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import pytest
 from dp_support import EventLog, claim, node, promise, read_outputs, static, task, upload_project
 from dp_support import workflow as make_workflow
 
 from graven import Directory, File
-from graven.blobs import CacheFolderError, StoreBlobs, fetch, fetch_tree
+from graven.blobs import (
+    DEFAULT_MAX_BYTES,
+    MAX_BYTES_VARIABLE,
+    CacheFolderError,
+    StoreBlobs,
+    cache_cap_from_env,
+    fetch,
+    fetch_tree,
+)
 from graven.data_plane.executor import Executor
+from graven.errors import GravenValueError
 from graven.literals import to_literal, to_python
 from graven.store import ObjectStore
 from graven.v1 import execution_pb2 as pb
@@ -24,8 +34,8 @@ from graven.v1 import execution_pb2 as pb
 class CountingBlobs(StoreBlobs):
     """StoreBlobs that counts downloads, to see when the cache is trusted."""
 
-    def __init__(self, store: ObjectStore, cache_dir: Path) -> None:
-        super().__init__(store, cache_dir)
+    def __init__(self, store: ObjectStore, cache_dir: Path, **options: Any) -> None:
+        super().__init__(store, cache_dir, **options)
         self.opened: list[str] = []
 
     def open(self, sha256: str) -> BinaryIO:
@@ -200,3 +210,90 @@ def test_a_task_appending_to_its_input_does_not_change_what_the_next_run_reads(
         outputs = read_outputs(store, final.outputs_uri).literals
         assert to_python(outputs["scribbled"], str) == original + " SCRIBBLED"
         assert to_python(outputs["read"], str) == original
+
+
+def age(path: Path, seconds_ago: float) -> None:
+    """Make a cache entry look last used ``seconds_ago`` (its marker, or a tree's folder)."""
+    marker = path.with_name(path.name + ".verified")
+    target = path if path.is_dir() else marker
+    when = time.time() - seconds_ago
+    os.utime(target, (when, when))
+
+
+def cached_files(cache: Path) -> list[Path]:
+    return [p for p in (cache / "cas").rglob("*") if p.is_file() and p.suffix != ".verified"]
+
+
+def test_over_its_cap_the_cache_evicts_the_least_recently_used_entries(
+    store: ObjectStore, tmp_path: Path
+) -> None:
+    shas = [stored_file(store, tmp_path, bytes([n]) * 100) for n in range(3)]
+    blobs = CountingBlobs(store, tmp_path / "cache", max_cache_bytes=250, eviction_grace=0)
+    first, second = fetch(blobs, shas[0]), fetch(blobs, shas[1])
+    age(first, 30)
+    age(second, 20)
+    fetch(blobs, shas[0])  # used again: now the most recent of the two
+    third = fetch(blobs, shas[2])  # 300 bytes: one entry must go
+    assert first.exists()
+    assert third.exists()
+    assert not second.exists()
+    assert not second.with_name(second.name + ".verified").exists()
+    assert fetch(blobs, shas[1]).read_bytes() == bytes([1]) * 100  # downloaded again
+    assert blobs.opened == [shas[0], shas[1], shas[2], shas[1]]
+
+
+def test_entries_used_within_the_grace_period_are_kept_over_the_cap(
+    store: ObjectStore, tmp_path: Path
+) -> None:
+    shas = [stored_file(store, tmp_path, bytes([n]) * 100) for n in range(3)]
+    blobs = StoreBlobs(store, tmp_path / "cache", max_cache_bytes=150, eviction_grace=3600)
+    paths = [fetch(blobs, sha) for sha in shas]
+    assert all(p.exists() for p in paths)
+
+
+def test_a_directorys_linked_files_count_once_and_go_with_their_last_holder(
+    store: ObjectStore, tmp_path: Path
+) -> None:
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "a.bin").write_bytes(b"a" * 100)
+    (tree / "b.bin").write_bytes(b"b" * 100)
+    upload = StoreBlobs(store, tmp_path / "upload-cache")
+    sha = to_literal(Directory(tree), Directory, upload).blob.sha256
+    new = stored_file(store, tmp_path, b"n" * 100)
+    cache = tmp_path / "cache"
+    filled = StoreBlobs(store, cache, max_cache_bytes=None)
+    built = fetch_tree(filled, sha)
+    manifest_size = fetch(filled, sha).stat().st_size
+    age(built, 90)  # the oldest, so the first to go
+    for entry in cached_files(cache):
+        age(entry, 60)
+    # The tree's two files, linked from the cache, count 200 bytes, not 400: all fits.
+    roomy = StoreBlobs(store, cache, max_cache_bytes=300 + manifest_size, eviction_grace=0)
+    fetch(roomy, new)
+    assert built.is_dir()
+    assert len(cached_files(cache)) == 4
+    # One byte less and one more byte: old entries go until it fits.
+    tight = StoreBlobs(store, cache, max_cache_bytes=299 + manifest_size, eviction_grace=0)
+    fetch(tight, stored_file(store, tmp_path, b"e"))
+    # The tree went first but freed nothing (its files are the cache's own): one more had to.
+    assert not built.exists()
+    assert len(cached_files(cache)) == 4
+    assert sum(p.stat().st_size for p in cached_files(cache)) <= 299 + manifest_size
+    rebuilt = fetch_tree(StoreBlobs(store, cache, max_cache_bytes=None), sha)
+    assert sorted(p.read_bytes() for p in rebuilt.iterdir()) == [b"a" * 100, b"b" * 100]
+
+
+@pytest.mark.parametrize(
+    ("text", "cap"), [("", DEFAULT_MAX_BYTES), ("0", None), ("4096", 4096), (" 7 ", 7)]
+)
+def test_the_cap_is_a_setting(monkeypatch: pytest.MonkeyPatch, text: str, cap: int | None) -> None:
+    monkeypatch.setenv(MAX_BYTES_VARIABLE, text)
+    assert cache_cap_from_env(MAX_BYTES_VARIABLE, DEFAULT_MAX_BYTES) == cap
+
+
+@pytest.mark.parametrize("text", ["lots", "-1", "1.5"])
+def test_a_malformed_cap_is_refused(monkeypatch: pytest.MonkeyPatch, text: str) -> None:
+    monkeypatch.setenv(MAX_BYTES_VARIABLE, text)
+    with pytest.raises(GravenValueError, match="must be a number of bytes"):
+        cache_cap_from_env(MAX_BYTES_VARIABLE, DEFAULT_MAX_BYTES)
