@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Browser, expect
 from starlette.types import Message, Receive, Scope, Send
 
 from graven.control_plane.app import ControlPlane
@@ -260,6 +261,7 @@ def test_a_stream_envelope_declaring_more_than_the_cap_is_refused(small: Control
         (f"{TUNNEL_NAME}:{{port}}", 404),
         ("evil.example:{port}", 421),
         ("evil.example", 421),
+        ("evil" * 5000 + ".example", 421),
         ("localhost.evil.example:{port}", 421),
         ("127.0.0.1:1", 421),
         ("[::1", 400),
@@ -282,15 +284,24 @@ def test_only_loopback_and_configured_names_are_answered(
     )
     assert answered == status, body
     if status != 404:
-        assert json.loads(body)["message"]
+        assert 0 < len(json.loads(body)["message"]) < 200
         assert headers["x-frame-options"] == "DENY"
     still_serving(small.http_port)
 
 
 @pytest.mark.parametrize(
-    ("bound", "status"), [("0.0.0.0", 204), ("10.1.2.3", 204), ("::1", 421), ("127.0.0.2", 421)]
+    ("bound", "host", "status"),
+    [
+        ("0.0.0.0", "evil.example:8080", 204),
+        ("10.1.2.3", "evil.example:8080", 204),
+        ("::1", "evil.example:8080", 421),
+        ("127.0.0.2", "evil.example:8080", 421),
+        ("127.0.0.2", "127.0.0.2:8080", 204),
+        ("::1", "[::1]:8080", 204),
+        ("127.0.0.1", "localhost:8080", 204),
+    ],
 )
-def test_only_a_loopback_port_checks_the_host(bound: str, status: int) -> None:
+def test_only_a_loopback_port_checks_the_host(bound: str, host: str, status: int) -> None:
     """Off loopback a proxy or the network decides which names reach the port."""
     sent: list[Message] = []
 
@@ -308,7 +319,7 @@ def test_only_a_loopback_port_checks_the_host(bound: str, status: int) -> None:
         "type": "http",
         "method": "GET",
         "path": "/",
-        "headers": [(b"host", b"evil.example:8080")],
+        "headers": [(b"host", host.encode())],
         "server": (bound, 8080),
     }
     limits = HttpLimits(app, max_message_bytes=MIB, bound_host=bound)
@@ -388,3 +399,31 @@ def test_malformed_requests_are_4xx(
 def test_a_request_message_type_is_what_the_tests_assume() -> None:
     # GetExecution takes an id; if the proto changes, MISSING above must too.
     assert "id" in es.GetExecutionRequest.DESCRIPTOR.fields_by_name
+
+
+def test_the_built_console_runs_under_its_policy(plane: ControlPlane, browser: Browser) -> None:
+    """The policy allows what the built app needs: it draws its page, and the browser
+    reports no violation (a blocked script, style or fetch)."""
+    assert plane.http_port is not None
+    context = browser.new_context(base_url=f"http://127.0.0.1:{plane.http_port}")
+    page = context.new_page()
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    try:
+        page.add_init_script(
+            "document.addEventListener('securitypolicyviolation', e => "
+            "console.error('Content Security Policy: ' + e.violatedDirective + ' ' + e.blockedURI))"
+        )
+        page.goto("/")
+        expect(page.locator("#root")).not_to_be_empty()
+        page.wait_for_load_state("networkidle")
+        # A page that asked the API got past connect-src: its answer is on the screen.
+        expect(page.get_by_role("heading").first).to_be_visible()
+    finally:
+        context.close()
+    assert not violations, violations

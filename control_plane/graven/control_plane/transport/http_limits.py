@@ -22,6 +22,8 @@ GZIP_WBITS = 16 + zlib.MAX_WBITS
 ENVELOPE_PREFIX = 5
 # The names a loopback-bound port answers to, besides the configured ones.
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
+# A refused Host is echoed this far, not whole (a header may be kilobytes).
+SHOWN_HOST = 100
 
 # What the built console needs (console/dist): its own script, stylesheet and Connect API,
 # and the data: URL of its favicon; React sets styles through the CSSOM, which style-src
@@ -156,7 +158,7 @@ class HttpLimits:
         # on loopback, any name but ours is a page that rebound its DNS to this machine.
         self._allowed: frozenset[str] | None = None
         if is_loopback(bound_host):
-            names = {name.lower().strip("[]").rstrip(".") for name in allowed_hosts}
+            names = {name.lower().strip("[]").rstrip(".") for name in [bound_host, *allowed_hosts]}
             self._allowed = LOOPBACK_NAMES | names
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -181,13 +183,14 @@ class HttpLimits:
         if self._allowed is not None:
             host = headers.get(b"host", b"").decode("latin-1")
             parsed = split_host(host)
+            shown = host[:SHOWN_HOST]
             server = scope.get("server")
             port = server[1] if server else None
             if parsed is None:
-                return 400, "invalid_argument", f"bad Host header {host!r}"
+                return 400, "invalid_argument", f"bad Host header {shown!r}"
             name, asked = parsed
             if name not in self._allowed or (asked is not None and asked != port):
-                return 421, "permission_denied", f"this server does not answer to {host!r}"
+                return 421, "permission_denied", f"this server does not answer to {shown!r}"
         length = headers.get(b"content-length")
         if length is not None:
             if not length.isdigit():
