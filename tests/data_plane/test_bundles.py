@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import stat
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -209,3 +210,50 @@ def test_a_task_on_ray_runs_the_genuine_bundle_not_the_planted_one(
     assert to_python(read_outputs(store, final.outputs_uri).literals["o"], str) == "genuine"
     assert not (traces / "planted-ran").exists()
     assert is_verified(entry, digest)
+
+
+def aged(entry: Path, seconds_ago: float) -> None:
+    when = time.time() - seconds_ago
+    os.utime(entry / MARKER, (when, when))
+
+
+def test_over_its_cap_the_least_recently_used_bundle_goes_and_comes_back_on_use(
+    store: ObjectStore, tmp_path: Path
+) -> None:
+    digests = [
+        upload_project(store, tmp_path / f"p{n}", {"m.py": f"DATA = {'x' * 1000!r}  # {n}\n"})
+        for n in range(3)
+    ]
+    root = tmp_path / "cache"
+    cache = BundleCache(root, max_bytes=2500, eviction_grace=0)
+    first, second = cache.path(store, digests[0]), cache.path(store, digests[1])
+    aged(first, 30)
+    aged(second, 20)
+    assert cache.path(store, digests[0]) == first  # used again: now the more recent
+    third = cache.path(store, digests[2])  # over 3000 bytes: one must go
+    assert is_verified(first, digests[0])
+    assert is_verified(third, digests[2])
+    assert not second.exists()
+    # This cache object knew it: asked again, it extracts it again rather than answering a
+    # folder that is gone.
+    assert is_verified(cache.path(store, digests[1]), digests[1])
+
+
+def test_bundles_used_within_the_grace_period_or_without_a_cap_are_kept(
+    store: ObjectStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    digests = [
+        upload_project(store, tmp_path / f"p{n}", {"m.py": f"DATA = {'x' * 1000!r}  # {n}\n"})
+        for n in range(3)
+    ]
+    graced = BundleCache(tmp_path / "graced", max_bytes=1500, eviction_grace=3600)
+    assert all(is_verified(graced.path(store, d), d) for d in digests)
+    monkeypatch.delenv("GRAVEN_BUNDLE_CACHE_MAX_BYTES", raising=False)
+    uncapped = BundleCache(tmp_path / "uncapped", eviction_grace=0)
+    assert uncapped.max_bytes is None
+    paths = [uncapped.path(store, d) for d in digests]
+    for path in paths:
+        aged(path, 60)
+    assert all(is_verified(p, d) for p, d in zip(paths, digests, strict=True))
+    monkeypatch.setenv("GRAVEN_BUNDLE_CACHE_MAX_BYTES", "4096")
+    assert BundleCache(tmp_path / "set").max_bytes == 4096

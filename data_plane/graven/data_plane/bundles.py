@@ -22,16 +22,21 @@ import re
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from graven.blobs import private_folder
+from graven.blobs import cache_cap_from_env, private_folder
 from graven.bundle import extract_bundle
 from graven.digests import PREFIX, sha256_hex
 from graven.store import ObjectStore
 from graven.store.layout import bundle_key
 
 CACHE_VARIABLE = "GRAVEN_BUNDLE_CACHE"
+# No cap unless set: a worker that imported a bundle long ago may still import from it lazily,
+# so evicting one is a trade a deployment makes knowingly (see ``_evict``).
+MAX_BYTES_VARIABLE = "GRAVEN_BUNDLE_CACHE_MAX_BYTES"
+EVICTION_GRACE_SECONDS = 3600.0
 DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 # Inside each entry, so it appears atomically with the files it vouches for. Whatever a
 # bundle ships under this name is overwritten once the bundle was verified.
@@ -59,15 +64,24 @@ def is_verified(entry: Path, digest: str) -> bool:
 
 
 class BundleCache:
-    def __init__(self, root: Path | None = None) -> None:
+    def __init__(
+        self,
+        root: Path | None = None,
+        *,
+        max_bytes: int | None = None,
+        eviction_grace: float = EVICTION_GRACE_SECONDS,
+    ) -> None:
         self.root = root or default_cache_root()
+        self.max_bytes = max_bytes or cache_cap_from_env(MAX_BYTES_VARIABLE, 0) or None
+        self.eviction_grace = eviction_grace
         self._known: dict[str, Path] = {}
         self._lock = threading.Lock()
 
     def path(self, store: ObjectStore, digest: str) -> Path:
         """The folder holding the extracted bundle ``digest``, fetching it if need be."""
         known = self._known.get(digest)
-        if known is not None:
+        # Checked again, so one another process evicted is filled again rather than missing.
+        if known is not None and self._touch(known, digest):
             return known
         if not DIGEST.fullmatch(digest):
             raise ValueError(f"malformed bundle digest {digest!r}")
@@ -80,8 +94,45 @@ class BundleCache:
                     if not is_verified(target, digest):
                         self._discard(target)
                         self._fill(store, digest, target)
+                        if self.max_bytes is not None:
+                            self._evict(self.max_bytes, keep=target)
+            self._touch(target, digest)
             self._known[digest] = target
             return target
+
+    def _touch(self, entry: Path, digest: str) -> bool:
+        """Record a use of ``entry`` (its marker's mtime, for eviction); whether it is still
+        there and verified."""
+        if not is_verified(entry, digest):
+            return False
+        with contextlib.suppress(FileNotFoundError):
+            os.utime(entry / MARKER)
+        return True
+
+    def _evict(self, cap: int, keep: Path) -> None:
+        """Remove the least recently used entries until the cache holds at most ``cap`` bytes,
+        sparing ``keep`` and entries used in the last ``eviction_grace`` seconds. Runs under
+        the lock file, after a fill: the only time the cache grows."""
+        entries: list[tuple[float, Path, int]] = []
+        for entry in self.root.iterdir():
+            if not DIGEST.fullmatch(PREFIX + entry.name) or not entry.is_dir():
+                continue
+            size = sum(p.lstat().st_size for p in entry.rglob("*") if p.is_file())
+            try:
+                used = (entry / MARKER).stat().st_mtime
+            except FileNotFoundError:
+                used = 0.0  # unverified: never used, first to go
+            entries.append((used, entry, size))
+        total = sum(size for _, _, size in entries)
+        recent = time.time() - self.eviction_grace
+        for used, entry, size in sorted(entries, key=lambda e: e[0]):
+            if total <= cap or used > recent:
+                break  # sorted: every later entry was used more recently still
+            if entry == keep:
+                continue
+            self._discard(entry)
+            self._known.pop(PREFIX + entry.name, None)
+            total -= size
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
