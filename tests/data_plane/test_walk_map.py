@@ -215,6 +215,23 @@ def test_elements_on_record_are_not_run_again() -> None:
     assert driver.outputs(list[int]) == [100, 1, 102, 9]
 
 
+def test_a_failure_on_record_that_leaves_the_ratio_out_of_reach_fails_the_map_unrun() -> None:
+    reads = MemoryReads()
+    reads.by_uri[outputs_uri("n0")] = LiteralMap(
+        literals={"o0": to_literal([0, 1, 2, 3], list[int])}
+    )
+    recorded = [
+        recorded_node("n0", SUCCEEDED, outputs_uri=outputs_uri("n0")),
+        recorded_node("n1/2", FAILED, attempts=[(1, FAILED)], error_type="ValueError"),
+    ]
+    driver = numbers_then_map(4, ratio=1.0, reads=reads, recorded=recorded)
+    assert driver.run().phase == pb.EXECUTION_PHASE_FAILED
+    # A resumed walk does not run the elements of a map that can no longer succeed.
+    assert elements(driver) == []
+    assert driver.phase("n1") == FAILED
+    assert "first: element n1/2" in driver.node_events("n1")[-1].error.message
+
+
 def test_cached_elements_are_asked_about_in_one_question() -> None:
     driver = numbers_then_map(4, cache=True)
     driver.start()

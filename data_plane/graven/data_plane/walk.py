@@ -799,7 +799,13 @@ class Walk:
             self._runs[element.id] = element
             self._restore(element)
             elements.append(element)
-        run.progress = MapProgress(elements, settled=sum(e.settled for e in elements))
+        run.progress = MapProgress(
+            elements,
+            settled=sum(e.settled for e in elements),
+            failed=sum(e.settled and e.status not in DONE for e in elements),
+        )
+        if self._doomed(run):
+            return
         self._release_elements(run)
         if run.progress.settled == len(elements):
             self._finish_map(run)
@@ -854,6 +860,20 @@ class Walk:
             self._failed_unrun(run, type(error).__name__, str(error))
             return
         self._succeed(run, outputs, producer=True)
+
+    def _doomed(self, run: NodeRun) -> bool:
+        """Fail the map now if its ratio can no longer be met: nothing more of it runs."""
+        progress = run.progress
+        assert progress is not None
+        if progress.failed <= len(progress.elements) - self._needed(run):
+            return False
+        error = pb.ExecutionError(
+            kind=pb.ERROR_KIND_TERMINATED, message=f"stopped: the map {run.id} failed"
+        )
+        for element in progress.elements:
+            self._abandon(element, error)
+        self._finish_map(run)
+        return True
 
     def _needed(self, run: NodeRun) -> int:
         """How many of a map's elements must succeed."""
@@ -932,14 +952,7 @@ class Walk:
             progress.active -= 1
             progress.settled += 1
             progress.failed += child.status not in DONE
-            if progress.failed > len(progress.elements) - self._needed(parent):
-                # The ratio can no longer be met: nothing more of the map runs.
-                error = pb.ExecutionError(
-                    kind=pb.ERROR_KIND_TERMINATED, message=f"stopped: the map {parent.id} failed"
-                )
-                for element in progress.elements:
-                    self._abandon(element, error)
-                self._finish_map(parent)
+            if self._doomed(parent):
                 return
             self._release_elements(parent)
             if progress.settled == len(progress.elements):
