@@ -363,7 +363,9 @@ GZIP_JSON = {**JSON, "Content-Encoding": "gzip"}
         ("POST", GET_EXECUTION, zlib.compress(MISSING, wbits=31)[:-6], GZIP_JSON, 400),
         ("POST", GET_EXECUTION, MISSING, {**JSON, "Content-Encoding": "br"}, 501),
         ("POST", GET_EXECUTION, MISSING, {"Content-Type": "text/plain"}, 415),
-        ("POST", GET_EXECUTION, MISSING, {**JSON, "Content-Length": "12x"}, 400),
+        # No body after a Content-Length the server cannot read: it answers and closes, and
+        # bytes left unread in its socket would reset the connection before ours reads.
+        ("POST", GET_EXECUTION, None, {**JSON, "Content-Length": "12x"}, 400),
         ("POST", WATCH_EXECUTION, b"\x00\x00\x00\x00\x03abc",
          {"Content-Type": "application/connect+json"}, 200),
         ("POST", "/graven.v1.NoService/Call", MISSING, JSON, 404),
