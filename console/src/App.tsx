@@ -1,4 +1,5 @@
 import { Navigate, Route, Routes, useLocation } from "react-router";
+import { useSession } from "./api/sessionContext";
 import { ErrorBoundary } from "./components/ErrorBoundary";
 import { Layout } from "./components/Layout";
 import { EntitiesPage } from "./pages/EntitiesPage";
@@ -7,9 +8,13 @@ import { ExecutionPage } from "./pages/ExecutionPage";
 import { ExecutionsPage } from "./pages/ExecutionsPage";
 import { LineagePage } from "./pages/LineagePage";
 import { NotFoundPage } from "./pages/NotFoundPage";
+import { SignInPage } from "./pages/SignInPage";
 
 export function App() {
   const { pathname } = useLocation();
+  const { state } = useSession();
+  // The page asked for stays in the address: once signed in, it is drawn again.
+  if (state.prompt !== null) return <SignInPage prompt={state.prompt} />;
   return (
     <Layout>
       <ErrorBoundary key={pathname}>

@@ -2,6 +2,8 @@
 // through a context so tests can hand in an in-memory transport.
 import { createClient, type Client, type Transport } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
+import { authInterceptor } from "./authInterceptor";
+import type { Session } from "./session";
 import { createContext, useContext, type ReactNode } from "react";
 import { CacheService } from "../gen/graven/v1/cache_service_pb";
 import { ExecutionService } from "../gen/graven/v1/execution_service_pb";
@@ -27,9 +29,14 @@ export function createClients(transport: Transport): Clients {
   };
 }
 
-// The console is served by the control plane it talks to: same origin, binary protobuf.
-export function browserTransport(): Transport {
-  return createConnectTransport({ baseUrl: window.location.origin, useBinaryFormat: true });
+// The console is served by the control plane it talks to: same origin, binary protobuf; the
+// one transport, so every call goes through the session's interceptor.
+export function browserTransport(session: Session): Transport {
+  return createConnectTransport({
+    baseUrl: window.location.origin,
+    useBinaryFormat: true,
+    interceptors: [authInterceptor(session)],
+  });
 }
 
 const ClientsContext = createContext<Clients | null>(null);

@@ -12,6 +12,8 @@ const TITLES: Partial<Record<Code, string>> = {
   [Code.ResourceExhausted]: "Too large",
   [Code.Unavailable]: "Control plane unreachable",
   [Code.Unimplemented]: "Not available on this server",
+  [Code.PermissionDenied]: "Not allowed with this token",
+  [Code.Unauthenticated]: "Sign-in needed",
   [Code.Internal]: "Server error",
 };
 
@@ -26,4 +28,16 @@ export function describeError(error: unknown): Problem {
 
 export function isNotFound(error: unknown): boolean {
   return ConnectError.from(error).code === Code.NotFound;
+}
+
+export function isPermissionDenied(error: unknown): boolean {
+  return ConnectError.from(error).code === Code.PermissionDenied;
+}
+
+// Asking again cannot change a refusal of the token (the sign-in page or the refusal shows at
+// once instead of after the retries' back-off); anything else may be passing.
+const FINAL = new Set([Code.Unauthenticated, Code.PermissionDenied]);
+
+export function shouldRetry(failures: number, error: unknown): boolean {
+  return failures < 3 && !FINAL.has(ConnectError.from(error).code);
 }

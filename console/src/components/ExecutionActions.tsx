@@ -108,7 +108,7 @@ export function ExecutionActions({ execution }: { execution: Execution }) {
         Terminate
       </button>
       </div>
-      {failure && <ProblemMessage error={failure} />}
+      {failure && <ProblemMessage error={failure} acting />}
     </div>
   );
 }

@@ -1,5 +1,7 @@
+import { useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent, type ReactNode } from "react";
 import { NavLink, useLocation } from "react-router";
+import { useSession } from "../api/sessionContext";
 import { useScope } from "../scope";
 
 // The lists (executions, workflows, tasks) show one project and domain at a time.
@@ -36,6 +38,22 @@ function ScopePicker() {
   );
 }
 
+function SignOut() {
+  const { session, state } = useSession();
+  const queryClient = useQueryClient();
+  if (state.token === null) return null;
+  const signOut = () => {
+    // What this token was shown stays with it.
+    queryClient.clear();
+    session.signOut();
+  };
+  return (
+    <button className="sign-out" type="button" onClick={signOut}>
+      Sign out
+    </button>
+  );
+}
+
 export function Layout({ children }: { children: ReactNode }) {
   const { pathname, search } = useLocation();
   const scoped = SCOPED.includes(pathname);
@@ -57,6 +75,7 @@ export function Layout({ children }: { children: ReactNode }) {
           <NavLink to="/lineage">Lineage</NavLink>
         </nav>
         {scoped && <ScopePicker />}
+        <SignOut />
       </header>
       <main>{children}</main>
     </>

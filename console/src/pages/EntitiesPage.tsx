@@ -57,7 +57,7 @@ export function EntitiesPage({ kind }: { kind: EntityKind }) {
         />
       </div>
       {names.error ? (
-        <ProblemMessage error={names.error} />
+        <ProblemMessage error={names.error} project={scope.project} />
       ) : names.isLoading ? (
         <Loading what={kind} />
       ) : (

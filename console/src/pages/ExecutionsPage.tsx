@@ -163,7 +163,7 @@ export function ExecutionsPage() {
       </div>
 
       {list.error ? (
-        <ProblemMessage error={list.error} />
+        <ProblemMessage error={list.error} project={scope.project} />
       ) : list.isLoading ? (
         <Loading what="executions" />
       ) : (
