@@ -34,11 +34,17 @@ def stack(tmp_path_factory: pytest.TempPathFactory, ray_address: str) -> Iterato
 
 @pytest.fixture
 def page(browser: Browser, stack: Stack) -> Iterator[Page]:
+    """A tab signed in as a person does: through the login URL, once; the tab's
+    sessionStorage keeps the token for every later page of the test."""
     context = browser.new_context(viewport=VIEWPORT, base_url=stack.url)
     opened = context.new_page()
     # A page that throws is a failed test, whatever it shows.
     errors: list[str] = []
     opened.on("pageerror", lambda error: errors.append(str(error)))
+    token = stack.token
+    if token is not None:
+        opened.goto(stack.login_url(token))
+        opened.wait_for_url(lambda url: "token=" not in url)
     yield opened
     context.close()
     assert not errors, errors

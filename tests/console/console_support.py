@@ -29,6 +29,17 @@ class Stack:
     def db_url(self) -> str:
         return f"sqlite:///{self.home / 'graven.db'}"
 
+    @property
+    def token(self) -> str | None:
+        """The admin token `graven up` wrote into its home, None from a stack that writes none
+        (one without authentication)."""
+        path = self.home / "token"
+        return path.read_text().strip() if path.exists() else None
+
+    def login_url(self, token: str) -> str:
+        """The console URL `graven up` and `make demo` print: it signs the browser's tab in."""
+        return f"{self.url}/?token={token}"
+
 
 @contextmanager
 def graven_up(home: Path, ray_address: str) -> Iterator[Stack]:
