@@ -26,45 +26,45 @@ from graven.v1 import identifier_pb2 as graven_dot_v1_dot_identifier__pb2
 from graven.v1 import lineage_pb2 as graven_dot_v1_dot_lineage__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fgraven/v1/lineage_service.proto\x12\tgraven.v1\x1a\x1agraven/v1/identifier.proto\x1a\x17graven/v1/lineage.proto\"\"\n\x12GetArtifactRequest\x12\x0c\n\x04hash\x18\x01 \x01(\t\"<\n\x13GetArtifactResponse\x12%\n\x08\x61rtifact\x18\x01 \x01(\x0b\x32\x13.graven.v1.Artifact\"\xae\x01\n\x11GetLineageRequest\x12\x17\n\rartifact_hash\x18\x01 \x01(\tH\x00\x12\x36\n\x0c\x65xecution_id\x18\x02 \x01(\x0b\x32\x1e.graven.v1.ExecutionIdentifierH\x00\x12.\n\tdirection\x18\x03 \x01(\x0e\x32\x1b.graven.v1.LineageDirection\x12\r\n\x05\x64\x65pth\x18\x04 \x01(\rB\t\n\x07subject\"<\n\x12GetLineageResponse\x12&\n\x05graph\x18\x01 \x01(\x0b\x32\x17.graven.v1.LineageGraph\",\n\x14\x46indByContentRequest\x12\x14\n\x0c\x63ontent_hash\x18\x01 \x01(\t\"?\n\x15\x46indByContentResponse\x12&\n\tartifacts\x18\x01 \x03(\x0b\x32\x13.graven.v1.Artifact\"m\n\x15\x44iffExecutionsRequest\x12)\n\x01\x61\x18\x01 \x01(\x0b\x32\x1e.graven.v1.ExecutionIdentifier\x12)\n\x01\x62\x18\x02 \x01(\x0b\x32\x1e.graven.v1.ExecutionIdentifier\"\xc2\x01\n\x08NodeDiff\x12\x0f\n\x07node_id\x18\x01 \x01(\t\x12.\n\x0b\x64ifferences\x18\x02 \x03(\x0e\x32\x19.graven.v1.NodeDifference\x12!\n\x01\x61\x18\x03 \x01(\x0b\x32\x16.graven.v1.LineageStep\x12!\n\x01\x62\x18\x04 \x01(\x0b\x32\x16.graven.v1.LineageStep\x12\x16\n\x0e\x63hanged_inputs\x18\x05 \x03(\t\x12\x17\n\x0f\x63hanged_outputs\x18\x06 \x03(\t\"\x98\x01\n\x16\x44iffExecutionsResponse\x12,\n\ra_workflow_id\x18\x01 \x01(\x0b\x32\x15.graven.v1.Identifier\x12,\n\rb_workflow_id\x18\x02 \x01(\x0b\x32\x15.graven.v1.Identifier\x12\"\n\x05nodes\x18\x03 \x03(\x0b\x32\x13.graven.v1.NodeDiff\"+\n\rContentHeader\x12\x0c\n\x04hash\x18\x01 \x01(\t\x12\x0c\n\x04size\x18\x02 \x01(\x03\"[\n\x14UploadContentRequest\x12*\n\x06header\x18\x01 \x01(\x0b\x32\x18.graven.v1.ContentHeaderH\x00\x12\x0f\n\x05\x63hunk\x18\x02 \x01(\x0cH\x00\x42\x06\n\x04part\"3\n\x15UploadContentResponse\x12\x0c\n\x04hash\x18\x01 \x01(\t\x12\x0c\n\x04size\x18\x02 \x01(\x03\"\"\n\x12ReadContentRequest\x12\x0c\n\x04hash\x18\x01 \x01(\t\"$\n\x13ReadContentResponse\x12\r\n\x05\x63hunk\x18\x01 \x01(\x0c*\x93\x01\n\x10LineageDirection\x12!\n\x1dLINEAGE_DIRECTION_UNSPECIFIED\x10\x00\x12\x1e\n\x1aLINEAGE_DIRECTION_UPSTREAM\x10\x01\x12 \n\x1cLINEAGE_DIRECTION_DOWNSTREAM\x10\x02\x12\x1a\n\x16LINEAGE_DIRECTION_BOTH\x10\x03*\xc3\x01\n\x0eNodeDifference\x12\x1f\n\x1bNODE_DIFFERENCE_UNSPECIFIED\x10\x00\x12\x1b\n\x17NODE_DIFFERENCE_MISSING\x10\x01\x12 \n\x1cNODE_DIFFERENCE_TASK_VERSION\x10\x02\x12\x18\n\x14NODE_DIFFERENCE_CODE\x10\x03\x12\x1a\n\x16NODE_DIFFERENCE_INPUTS\x10\x04\x12\x1b\n\x17NODE_DIFFERENCE_OUTPUTS\x10\x05\x32\xfa\x03\n\x0eLineageService\x12L\n\x0bGetArtifact\x12\x1d.graven.v1.GetArtifactRequest\x1a\x1e.graven.v1.GetArtifactResponse\x12I\n\nGetLineage\x12\x1c.graven.v1.GetLineageRequest\x1a\x1d.graven.v1.GetLineageResponse\x12R\n\rFindByContent\x12\x1f.graven.v1.FindByContentRequest\x1a .graven.v1.FindByContentResponse\x12U\n\x0e\x44iffExecutions\x12 .graven.v1.DiffExecutionsRequest\x1a!.graven.v1.DiffExecutionsResponse\x12T\n\rUploadContent\x12\x1f.graven.v1.UploadContentRequest\x1a .graven.v1.UploadContentResponse(\x01\x12N\n\x0bReadContent\x12\x1d.graven.v1.ReadContentRequest\x1a\x1e.graven.v1.ReadContentResponse0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fgraven/v1/lineage_service.proto\x12\tgraven.v1\x1a\x1agraven/v1/identifier.proto\x1a\x17graven/v1/lineage.proto\"\"\n\x12GetArtifactRequest\x12\x0c\n\x04hash\x18\x01 \x01(\t\"<\n\x13GetArtifactResponse\x12%\n\x08\x61rtifact\x18\x01 \x01(\x0b\x32\x13.graven.v1.Artifact\"\xd5\x01\n\x11GetLineageRequest\x12\x17\n\rartifact_hash\x18\x01 \x01(\tH\x00\x12\x36\n\x0c\x65xecution_id\x18\x02 \x01(\x0b\x32\x1e.graven.v1.ExecutionIdentifierH\x00\x12.\n\tdirection\x18\x03 \x01(\x0e\x32\x1b.graven.v1.LineageDirection\x12\r\n\x05\x64\x65pth\x18\x04 \x01(\r\x12\x11\n\tpage_size\x18\x05 \x01(\x05\x12\x12\n\npage_token\x18\x06 \x01(\tB\t\n\x07subject\"U\n\x12GetLineageResponse\x12&\n\x05graph\x18\x01 \x01(\x0b\x32\x17.graven.v1.LineageGraph\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\",\n\x14\x46indByContentRequest\x12\x14\n\x0c\x63ontent_hash\x18\x01 \x01(\t\"?\n\x15\x46indByContentResponse\x12&\n\tartifacts\x18\x01 \x03(\x0b\x32\x13.graven.v1.Artifact\"m\n\x15\x44iffExecutionsRequest\x12)\n\x01\x61\x18\x01 \x01(\x0b\x32\x1e.graven.v1.ExecutionIdentifier\x12)\n\x01\x62\x18\x02 \x01(\x0b\x32\x1e.graven.v1.ExecutionIdentifier\"\xc2\x01\n\x08NodeDiff\x12\x0f\n\x07node_id\x18\x01 \x01(\t\x12.\n\x0b\x64ifferences\x18\x02 \x03(\x0e\x32\x19.graven.v1.NodeDifference\x12!\n\x01\x61\x18\x03 \x01(\x0b\x32\x16.graven.v1.LineageStep\x12!\n\x01\x62\x18\x04 \x01(\x0b\x32\x16.graven.v1.LineageStep\x12\x16\n\x0e\x63hanged_inputs\x18\x05 \x03(\t\x12\x17\n\x0f\x63hanged_outputs\x18\x06 \x03(\t\"\x98\x01\n\x16\x44iffExecutionsResponse\x12,\n\ra_workflow_id\x18\x01 \x01(\x0b\x32\x15.graven.v1.Identifier\x12,\n\rb_workflow_id\x18\x02 \x01(\x0b\x32\x15.graven.v1.Identifier\x12\"\n\x05nodes\x18\x03 \x03(\x0b\x32\x13.graven.v1.NodeDiff\"+\n\rContentHeader\x12\x0c\n\x04hash\x18\x01 \x01(\t\x12\x0c\n\x04size\x18\x02 \x01(\x03\"[\n\x14UploadContentRequest\x12*\n\x06header\x18\x01 \x01(\x0b\x32\x18.graven.v1.ContentHeaderH\x00\x12\x0f\n\x05\x63hunk\x18\x02 \x01(\x0cH\x00\x42\x06\n\x04part\"3\n\x15UploadContentResponse\x12\x0c\n\x04hash\x18\x01 \x01(\t\x12\x0c\n\x04size\x18\x02 \x01(\x03\"\"\n\x12ReadContentRequest\x12\x0c\n\x04hash\x18\x01 \x01(\t\"$\n\x13ReadContentResponse\x12\r\n\x05\x63hunk\x18\x01 \x01(\x0c*\x93\x01\n\x10LineageDirection\x12!\n\x1dLINEAGE_DIRECTION_UNSPECIFIED\x10\x00\x12\x1e\n\x1aLINEAGE_DIRECTION_UPSTREAM\x10\x01\x12 \n\x1cLINEAGE_DIRECTION_DOWNSTREAM\x10\x02\x12\x1a\n\x16LINEAGE_DIRECTION_BOTH\x10\x03*\xc3\x01\n\x0eNodeDifference\x12\x1f\n\x1bNODE_DIFFERENCE_UNSPECIFIED\x10\x00\x12\x1b\n\x17NODE_DIFFERENCE_MISSING\x10\x01\x12 \n\x1cNODE_DIFFERENCE_TASK_VERSION\x10\x02\x12\x18\n\x14NODE_DIFFERENCE_CODE\x10\x03\x12\x1a\n\x16NODE_DIFFERENCE_INPUTS\x10\x04\x12\x1b\n\x17NODE_DIFFERENCE_OUTPUTS\x10\x05\x32\xfa\x03\n\x0eLineageService\x12L\n\x0bGetArtifact\x12\x1d.graven.v1.GetArtifactRequest\x1a\x1e.graven.v1.GetArtifactResponse\x12I\n\nGetLineage\x12\x1c.graven.v1.GetLineageRequest\x1a\x1d.graven.v1.GetLineageResponse\x12R\n\rFindByContent\x12\x1f.graven.v1.FindByContentRequest\x1a .graven.v1.FindByContentResponse\x12U\n\x0e\x44iffExecutions\x12 .graven.v1.DiffExecutionsRequest\x1a!.graven.v1.DiffExecutionsResponse\x12T\n\rUploadContent\x12\x1f.graven.v1.UploadContentRequest\x1a .graven.v1.UploadContentResponse(\x01\x12N\n\x0bReadContent\x12\x1d.graven.v1.ReadContentRequest\x1a\x1e.graven.v1.ReadContentResponse0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'graven.v1.lineage_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_LINEAGEDIRECTION']._serialized_start=1276
-  _globals['_LINEAGEDIRECTION']._serialized_end=1423
-  _globals['_NODEDIFFERENCE']._serialized_start=1426
-  _globals['_NODEDIFFERENCE']._serialized_end=1621
+  _globals['_LINEAGEDIRECTION']._serialized_start=1340
+  _globals['_LINEAGEDIRECTION']._serialized_end=1487
+  _globals['_NODEDIFFERENCE']._serialized_start=1490
+  _globals['_NODEDIFFERENCE']._serialized_end=1685
   _globals['_GETARTIFACTREQUEST']._serialized_start=99
   _globals['_GETARTIFACTREQUEST']._serialized_end=133
   _globals['_GETARTIFACTRESPONSE']._serialized_start=135
   _globals['_GETARTIFACTRESPONSE']._serialized_end=195
   _globals['_GETLINEAGEREQUEST']._serialized_start=198
-  _globals['_GETLINEAGEREQUEST']._serialized_end=372
-  _globals['_GETLINEAGERESPONSE']._serialized_start=374
-  _globals['_GETLINEAGERESPONSE']._serialized_end=434
-  _globals['_FINDBYCONTENTREQUEST']._serialized_start=436
-  _globals['_FINDBYCONTENTREQUEST']._serialized_end=480
-  _globals['_FINDBYCONTENTRESPONSE']._serialized_start=482
-  _globals['_FINDBYCONTENTRESPONSE']._serialized_end=545
-  _globals['_DIFFEXECUTIONSREQUEST']._serialized_start=547
-  _globals['_DIFFEXECUTIONSREQUEST']._serialized_end=656
-  _globals['_NODEDIFF']._serialized_start=659
-  _globals['_NODEDIFF']._serialized_end=853
-  _globals['_DIFFEXECUTIONSRESPONSE']._serialized_start=856
-  _globals['_DIFFEXECUTIONSRESPONSE']._serialized_end=1008
-  _globals['_CONTENTHEADER']._serialized_start=1010
-  _globals['_CONTENTHEADER']._serialized_end=1053
-  _globals['_UPLOADCONTENTREQUEST']._serialized_start=1055
-  _globals['_UPLOADCONTENTREQUEST']._serialized_end=1146
-  _globals['_UPLOADCONTENTRESPONSE']._serialized_start=1148
-  _globals['_UPLOADCONTENTRESPONSE']._serialized_end=1199
-  _globals['_READCONTENTREQUEST']._serialized_start=1201
-  _globals['_READCONTENTREQUEST']._serialized_end=1235
-  _globals['_READCONTENTRESPONSE']._serialized_start=1237
-  _globals['_READCONTENTRESPONSE']._serialized_end=1273
-  _globals['_LINEAGESERVICE']._serialized_start=1624
-  _globals['_LINEAGESERVICE']._serialized_end=2130
+  _globals['_GETLINEAGEREQUEST']._serialized_end=411
+  _globals['_GETLINEAGERESPONSE']._serialized_start=413
+  _globals['_GETLINEAGERESPONSE']._serialized_end=498
+  _globals['_FINDBYCONTENTREQUEST']._serialized_start=500
+  _globals['_FINDBYCONTENTREQUEST']._serialized_end=544
+  _globals['_FINDBYCONTENTRESPONSE']._serialized_start=546
+  _globals['_FINDBYCONTENTRESPONSE']._serialized_end=609
+  _globals['_DIFFEXECUTIONSREQUEST']._serialized_start=611
+  _globals['_DIFFEXECUTIONSREQUEST']._serialized_end=720
+  _globals['_NODEDIFF']._serialized_start=723
+  _globals['_NODEDIFF']._serialized_end=917
+  _globals['_DIFFEXECUTIONSRESPONSE']._serialized_start=920
+  _globals['_DIFFEXECUTIONSRESPONSE']._serialized_end=1072
+  _globals['_CONTENTHEADER']._serialized_start=1074
+  _globals['_CONTENTHEADER']._serialized_end=1117
+  _globals['_UPLOADCONTENTREQUEST']._serialized_start=1119
+  _globals['_UPLOADCONTENTREQUEST']._serialized_end=1210
+  _globals['_UPLOADCONTENTRESPONSE']._serialized_start=1212
+  _globals['_UPLOADCONTENTRESPONSE']._serialized_end=1263
+  _globals['_READCONTENTREQUEST']._serialized_start=1265
+  _globals['_READCONTENTREQUEST']._serialized_end=1299
+  _globals['_READCONTENTRESPONSE']._serialized_start=1301
+  _globals['_READCONTENTRESPONSE']._serialized_end=1337
+  _globals['_LINEAGESERVICE']._serialized_start=1688
+  _globals['_LINEAGESERVICE']._serialized_end=2194
 # @@protoc_insertion_point(module_scope)

@@ -48,22 +48,28 @@ class GetArtifactResponse(_message.Message):
     def __init__(self, artifact: _Optional[_Union[_lineage_pb2.Artifact, _Mapping]] = ...) -> None: ...
 
 class GetLineageRequest(_message.Message):
-    __slots__ = ("artifact_hash", "execution_id", "direction", "depth")
+    __slots__ = ("artifact_hash", "execution_id", "direction", "depth", "page_size", "page_token")
     ARTIFACT_HASH_FIELD_NUMBER: _ClassVar[int]
     EXECUTION_ID_FIELD_NUMBER: _ClassVar[int]
     DIRECTION_FIELD_NUMBER: _ClassVar[int]
     DEPTH_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     artifact_hash: str
     execution_id: _identifier_pb2.ExecutionIdentifier
     direction: LineageDirection
     depth: int
-    def __init__(self, artifact_hash: _Optional[str] = ..., execution_id: _Optional[_Union[_identifier_pb2.ExecutionIdentifier, _Mapping]] = ..., direction: _Optional[_Union[LineageDirection, str]] = ..., depth: _Optional[int] = ...) -> None: ...
+    page_size: int
+    page_token: str
+    def __init__(self, artifact_hash: _Optional[str] = ..., execution_id: _Optional[_Union[_identifier_pb2.ExecutionIdentifier, _Mapping]] = ..., direction: _Optional[_Union[LineageDirection, str]] = ..., depth: _Optional[int] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class GetLineageResponse(_message.Message):
-    __slots__ = ("graph",)
+    __slots__ = ("graph", "next_page_token")
     GRAPH_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     graph: _lineage_pb2.LineageGraph
-    def __init__(self, graph: _Optional[_Union[_lineage_pb2.LineageGraph, _Mapping]] = ...) -> None: ...
+    next_page_token: str
+    def __init__(self, graph: _Optional[_Union[_lineage_pb2.LineageGraph, _Mapping]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class FindByContentRequest(_message.Message):
     __slots__ = ("content_hash",)
