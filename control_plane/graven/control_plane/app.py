@@ -66,13 +66,15 @@ class ControlPlane:
             raise RuntimeError("the control plane is already started")
         self._grpc = create_server(
             RegistryServicer(self.registry),
-            ExecutionServicer(self.executions),
-            AgentServicer(self.agents),
+            ExecutionServicer(self.executions, self.settings.grpc_max_watches_per_client),
+            AgentServicer(self.agents, self.settings.grpc_max_claims_per_client),
             LineageServicer(self.lineage),
             CacheServicer(self.cache),
             SignalServicer(self.signals),
             address=f"{self.settings.host}:{self.settings.grpc_port}",
             max_message_bytes=self.settings.max_message_bytes,
+            workers=self.settings.grpc_workers,
+            agent_workers=self.settings.grpc_agent_workers,
         )
         self._grpc.start()
         self.grpc_port = self._grpc.port

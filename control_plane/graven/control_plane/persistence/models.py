@@ -7,6 +7,7 @@ from graven.control_plane.persistence import (
     lineage_models,
     registry_models,
     signal_models,
+    token_models,
 )
 from graven.control_plane.persistence.base import Base
 
@@ -17,4 +18,5 @@ __all__ = [
     "lineage_models",
     "registry_models",
     "signal_models",
+    "token_models",
 ]

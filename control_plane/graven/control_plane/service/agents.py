@@ -8,6 +8,7 @@ a resuming agent needs nothing from the agent it replaces.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -47,7 +48,7 @@ from graven.control_plane.service.lineage_records import check_record
 from graven.control_plane.service.node_paths import in_order
 from graven.control_plane.service.signals import SignalService
 from graven.control_plane.service.validation import check_digest, checked_time
-from graven.control_plane.service.watch import CLAIMABLE, Cancellation, Notifier
+from graven.control_plane.service.watch import CLAIMABLE, Cancellation, Notifier, Offload
 from graven.store import ObjectStore
 from graven.v1 import agent_service_pb2 as ag
 from graven.v1 import execution_pb2 as pb
@@ -102,20 +103,48 @@ class AgentService:
         """How many ClaimExecution calls of this process are waiting for work."""
         return self._notifier.waiting(CLAIMABLE)
 
-    def claim_execution(
-        self, request: ag.ClaimExecutionRequest, cancellation: Cancellation | None = None
+    async def claim_execution(
+        self,
+        request: ag.ClaimExecutionRequest,
+        offload: Offload,
+        cancellation: Cancellation | None = None,
     ) -> ag.ClaimExecutionResponse:
         """The oldest claimable execution, waiting for one up to ``wait_for``; an empty
         answer when none came, or when the agent gave up waiting (``cancellation``), so no
-        execution is claimed on behalf of an agent that is gone."""
+        execution is claimed on behalf of an agent that is gone. The wait is on the event
+        loop, holding no thread; each database step runs with ``offload``."""
         agent = _checked_agent(request.agent_id)
         wait = request.wait_for.ToTimedelta()
         if wait < timedelta(0):
             raise InvalidArgument("wait_for", "must not be negative")
         deadline = time.monotonic() + min(wait, self._settings.max_claim_wait).total_seconds()
-        stored = self._claim_before(agent, deadline, cancellation)
-        if stored is None:
-            return ag.ClaimExecutionResponse()
+        with self._notifier.subscribe(CLAIMABLE, cancellation) as subscription:
+            while not subscription.cancelled:
+                stored, wake = await offload(functools.partial(self._try_claim, agent, deadline))
+                if stored is not None:
+                    return await offload(functools.partial(self._claimed, stored))
+                if wake <= 0:
+                    break
+                await subscription.wait(wake)
+        return ag.ClaimExecutionResponse()
+
+    def _try_claim(self, agent: str, deadline: float) -> tuple[StoredExecution | None, float]:
+        """An execution claimed for ``agent``, or none and how long to sleep before the next
+        try: until new work is queued, or until a lease runs out and its execution becomes
+        claimable again (0 or less: the wait is over)."""
+        now = datetime.now(UTC)
+        stored = self._repository.claim(agent, now, now + self._settings.lease)
+        remaining = deadline - time.monotonic()
+        if stored is not None or remaining <= 0:
+            return stored, 0.0
+        wake = min(remaining, self._settings.safety_net.total_seconds())
+        next_expiry = self._repository.next_lease_expiry()
+        if next_expiry is not None:
+            until_expiry = (next_expiry - datetime.now(UTC)).total_seconds()
+            wake = min(wake, max(until_expiry, MIN_CLAIM_WAIT_SECONDS))
+        return None, wake
+
+    def _claimed(self, stored: StoredExecution) -> ag.ClaimExecutionResponse:
         execution = stored.execution
         self._notifier.publish(ExecutionKey.of(execution.id))
         workflow_id = execution.spec.workflow_id
@@ -128,26 +157,6 @@ class AgentService:
             lease_expires_at=stored.lease_expires_at and to_timestamp(stored.lease_expires_at),
             store_url=self._store.url,
         )
-
-    def _claim_before(
-        self, agent: str, deadline: float, cancellation: Cancellation | None
-    ) -> StoredExecution | None:
-        with self._notifier.subscribe(CLAIMABLE, cancellation) as subscription:
-            while not subscription.cancelled:
-                now = datetime.now(UTC)
-                stored = self._repository.claim(agent, now, now + self._settings.lease)
-                remaining = deadline - time.monotonic()
-                if stored is not None or remaining <= 0:
-                    return stored
-                # Sleep until new work is queued, or until a lease runs out and its
-                # execution becomes claimable again.
-                wake = min(remaining, self._settings.safety_net.total_seconds())
-                next_expiry = self._repository.next_lease_expiry()
-                if next_expiry is not None:
-                    until_expiry = (next_expiry - datetime.now(UTC)).total_seconds()
-                    wake = min(wake, max(until_expiry, MIN_CLAIM_WAIT_SECONDS))
-                subscription.wait(wake)
-        return None
 
     def heartbeat(self, request: ag.HeartbeatRequest) -> ag.HeartbeatResponse:
         agent = _checked_agent(request.agent_id)

@@ -8,9 +8,10 @@ the object store as serialized LiteralMaps; the database holds their uris.
 from __future__ import annotations
 
 import bisect
+import functools
 import secrets
 import string
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -40,7 +41,7 @@ from graven.control_plane.service.lineage_records import InputArtifacts, store_r
 from graven.control_plane.service.node_paths import UNKNOWN_KEY, in_order
 from graven.control_plane.service.paging import decode_page_token, page_size, paginate
 from graven.control_plane.service.validation import check_name, checked_time, require
-from graven.control_plane.service.watch import CLAIMABLE, Cancellation, Notifier
+from graven.control_plane.service.watch import CLAIMABLE, Cancellation, Notifier, Offload
 from graven.errors import GravenValueError
 from graven.store import ObjectStore, StoreError
 from graven.store.layout import INPUTS, execution_prefix
@@ -441,14 +442,19 @@ class ExecutionService:
         return self._repository.node(stored, node_id) or pb.NodeExecution()
 
     def watch_execution(
-        self, request: es.WatchExecutionRequest, cancellation: Cancellation | None = None
+        self,
+        request: es.WatchExecutionRequest,
+        offload: Offload,
+        cancellation: Cancellation | None = None,
     ) -> ExecutionWatch:
-        """The execution's state now, then every change until it is terminal. Errors in the
-        request are raised here, before anything streams."""
+        """The execution's state now, then every change until it is terminal, read with
+        ``offload`` between waits on the event loop. Errors in the request are raised here,
+        before anything streams."""
         key = ExecutionKey.of(self._get(request.id).execution.id)
         return ExecutionWatch(
             key,
             self._notifier,
+            offload,
             cancellation,
             lambda: self._repository.get(key),
             self.node_executions,
@@ -526,45 +532,48 @@ class ExecutionService:
 
 class ExecutionWatch:
     """An execution's state, then each change, ending once it is terminal or the watcher
-    went away (``cancellation``)."""
+    went away (``cancellation``). An async iterator: it waits on the event loop, holding
+    no thread, and reads the database with ``offload``."""
 
     def __init__(
         self,
         key: ExecutionKey,
         notifier: Notifier,
+        offload: Offload,
         cancellation: Cancellation | None,
         read: Callable[[], StoredExecution | None],
         node_executions: Callable[[StoredExecution, int], list[pb.NodeExecution]],
     ) -> None:
         self._key = key
         self._notifier = notifier
+        self._offload = offload
         self._cancellation = cancellation
         self._read = read
         self._node_executions = node_executions
 
-    def __iter__(self) -> Iterator[es.WatchExecutionResponse]:
+    async def __aiter__(self) -> AsyncIterator[es.WatchExecutionResponse]:
         # Subscribe before reading, so a change between the read and the wait still wakes us.
         with self._notifier.subscribe(self._key, self._cancellation) as subscription:
-            stored = self._read()
+            stored = await self._offload(self._read)
             if stored is None:
                 return
-            yield es.WatchExecutionResponse(
-                execution=stored.execution, node_executions=self._node_executions(stored, 0)
-            )
+            yield await self._offload(functools.partial(self._response, stored, 0))
             seen = stored.revision
             while stored.execution.closure.phase not in EXECUTION_TERMINAL:
-                subscription.wait(WATCH_SAFETY_NET_SECONDS)
+                await subscription.wait(WATCH_SAFETY_NET_SECONDS)
                 if subscription.cancelled:
                     return
-                latest = self._read()
+                latest = await self._offload(self._read)
                 if latest is None or latest.revision == seen:
                     continue
                 stored = latest
-                yield es.WatchExecutionResponse(
-                    execution=stored.execution,
-                    node_executions=self._node_executions(stored, seen),
-                )
+                yield await self._offload(functools.partial(self._response, stored, seen))
                 seen = stored.revision
+
+    def _response(self, stored: StoredExecution, seen: int) -> es.WatchExecutionResponse:
+        return es.WatchExecutionResponse(
+            execution=stored.execution, node_executions=self._node_executions(stored, seen)
+        )
 
 
 def checked_key(identifier: ExecutionIdentifier, field: str) -> ExecutionKey:

@@ -1,9 +1,11 @@
-"""In-process change notification: a thread waits for a topic to change instead of polling.
+"""In-process change notification: a waiter sleeps until a topic changes instead of polling.
 
-Writers publish a topic (an execution, or the queue of claimable work) after they commit;
-readers subscribe *before* they read the database, so a change that lands between their read
-and their wait still wakes them. Only topics someone is waiting on are tracked, so memory
-stays proportional to the waiters.
+Writers publish a topic (an execution, or the queue of claimable work) after they commit, from
+any thread; readers subscribe *before* they read the database, so a change that lands between
+their read and their wait still wakes them. Waits are asyncio waits on the server's event loop:
+a waiting stream or long poll holds no thread, and a publish wakes it with
+call_soon_threadsafe. Only topics someone is waiting on are tracked, so memory stays
+proportional to the waiters.
 
 Notifications cover the writers of this process. Waits take a timeout as a safety net for
 writers elsewhere (a second control plane on the same PostgreSQL).
@@ -11,13 +13,23 @@ writers elsewhere (a second control plane on the same PostgreSQL).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import threading
-import time
-from collections.abc import Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from types import TracebackType
+from typing import Protocol, TypeVar
+
+T = TypeVar("T")
 
 # The topic of new claimable work: published when an execution is queued.
 CLAIMABLE = "claimable"
+
+
+class Offload(Protocol):
+    """Runs blocking work (SQL, the store) off the event loop, on a bounded thread pool."""
+
+    def __call__(self, work: Callable[[], T], /) -> Awaitable[T]: ...
 
 
 class Cancellation:
@@ -50,61 +62,94 @@ class Cancellation:
         callback()
 
 
+class _Topic:
+    __slots__ = ("published", "subscriptions")
+
+    def __init__(self) -> None:
+        self.subscriptions: set[Subscription] = set()
+        # Publications since the first subscriber came; a subscription remembers how many
+        # it has seen, so a publication between two waits is never missed.
+        self.published = 0
+
+
 class Notifier:
     def __init__(self) -> None:
-        self._changed = threading.Condition()
-        # topic -> [number of subscribers, number of publications since the first subscribed]
-        self._topics: dict[Hashable, list[int]] = {}
+        self._lock = threading.Lock()
+        self._topics: dict[Hashable, _Topic] = {}
 
     def subscribe(self, topic: Hashable, cancellation: Cancellation | None = None) -> Subscription:
         """Interest in ``topic``; a cancellation ends its waits for good."""
-        with self._changed:
-            self._topics.setdefault(topic, [0, 0])[0] += 1
-            subscription = Subscription(self, topic, self._topics[topic][1])
+        with self._lock:
+            state = self._topics.setdefault(topic, _Topic())
+            subscription = Subscription(self, topic, state.published)
+            state.subscriptions.add(subscription)
         if cancellation is not None:
             cancellation.on_cancel(subscription.cancel)
         return subscription
 
     def waiting(self, topic: Hashable) -> int:
         """How many subscriptions to ``topic`` are open: e.g. agents in a long-poll claim."""
-        with self._changed:
-            return self._topics.get(topic, [0, 0])[0]
+        with self._lock:
+            state = self._topics.get(topic)
+            return 0 if state is None else len(state.subscriptions)
 
     def publish(self, *topics: Hashable) -> None:
-        with self._changed:
-            woken = False
+        """Safe from any thread."""
+        wakers: list[Callable[[], None]] = []
+        with self._lock:
             for topic in topics:
-                counts = self._topics.get(topic)
-                if counts is not None:
-                    counts[1] += 1
-                    woken = True
-            if woken:
-                self._changed.notify_all()
+                state = self._topics.get(topic)
+                if state is not None:
+                    state.published += 1
+                    wakers.extend(s.waker for s in state.subscriptions if s.waker is not None)
+        for wake in wakers:
+            wake()
 
-    def _wait(self, subscription: Subscription, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while not subscription.cancelled:
-                published = self._topics[subscription.topic][1]
-                if published != subscription.seen:
-                    subscription.seen = published
-                    return True
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return False
-                self._changed.wait(remaining)
+    async def _wait(self, subscription: Subscription, timeout: float) -> bool:
+        loop = asyncio.get_running_loop()
+        woken = asyncio.Event()
+
+        def wake() -> None:
+            # A waker taken just before its wait ended may find the loop closed: nobody
+            # waits any more, so there is nothing to wake.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(woken.set)
+
+        with self._lock:
+            if subscription.cancelled or self._seen_news(subscription):
+                return not subscription.cancelled
+            subscription.waker = wake
+        try:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(timeout):
+                    await woken.wait()
+        finally:
+            with self._lock:
+                subscription.waker = None
+        with self._lock:
+            return not subscription.cancelled and self._seen_news(subscription)
+
+    def _seen_news(self, subscription: Subscription) -> bool:
+        """Whether the topic was published since the subscription last looked (the lock is
+        held)."""
+        published = self._topics[subscription.topic].published
+        if published == subscription.seen:
             return False
+        subscription.seen = published
+        return True
 
     def _cancel(self, subscription: Subscription) -> None:
-        with self._changed:
+        with self._lock:
             subscription.cancelled = True
-            self._changed.notify_all()
+            waker = subscription.waker
+        if waker is not None:
+            waker()
 
     def _unsubscribe(self, subscription: Subscription) -> None:
-        with self._changed:
-            counts = self._topics[subscription.topic]
-            counts[0] -= 1
-            if counts[0] == 0:
+        with self._lock:
+            state = self._topics[subscription.topic]
+            state.subscriptions.discard(subscription)
+            if not state.subscriptions:
                 del self._topics[subscription.topic]
 
 
@@ -116,11 +161,13 @@ class Subscription:
         self.topic = topic
         self.seen = seen
         self.cancelled = False
+        # Set while a wait is under way: wakes it from any thread.
+        self.waker: Callable[[], None] | None = None
 
-    def wait(self, timeout: float) -> bool:
-        """Block until the topic is published after the last wait (True), the timeout passes
+    async def wait(self, timeout: float) -> bool:
+        """Wait until the topic is published after the last wait (True), the timeout passes
         or the subscription is cancelled (False)."""
-        return self._notifier._wait(self, timeout)
+        return await self._notifier._wait(self, timeout)
 
     def cancel(self) -> None:
         self._notifier._cancel(self)

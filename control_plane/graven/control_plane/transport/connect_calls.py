@@ -1,10 +1,10 @@
-"""Runs the service layer (blocking: SQLAlchemy, the object store, waits for changes) for the
+"""Runs the service layer (blocking: SQLAlchemy, the object store) for the
 Connect adapters, which serve on an event loop, so one slow call never stalls the others."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -21,8 +21,8 @@ Res = TypeVar("Res")
 Context = RequestContext[Any, Any]
 # As many unary calls at once as the gRPC server's workers.
 CALL_WORKERS = 16
-# Streams wait most of their time; they get threads of their own, so that open watches (one
-# per browser tab showing a running execution) never starve the unary calls.
+# Content streams get threads of their own, so that slow readers never starve the unary
+# calls. Watches hold none: they wait on the event loop (watch()).
 STREAM_WORKERS = 64
 
 
@@ -39,6 +39,27 @@ class Blocking:
             return await asyncio.get_running_loop().run_in_executor(self._calls, method, request)
         except Exception as error:
             raise connect_error(error, method.__qualname__) from None
+
+    async def offload(self, work: Callable[[], Res]) -> Res:
+        """``work()`` on a worker thread: a watch's reads between its waits."""
+        return await asyncio.get_running_loop().run_in_executor(self._calls, work)
+
+    async def watch(
+        self, open_watch: Callable[[Cancellation], AsyncIterable[Res]], name: str
+    ) -> AsyncIterator[Res]:
+        """The messages of a watch, which waits on the event loop holding no thread; it is
+        opened (its request checked) on a worker thread. It ends when the request's
+        Cancellation fires (client gone, server stopping) or this generator is closed."""
+        cancellation = request_cancellation()
+        loop = asyncio.get_running_loop()
+        try:
+            messages = await loop.run_in_executor(self._calls, open_watch, cancellation)
+            async for message in messages:
+                yield message
+        except Exception as error:
+            raise connect_error(error, name) from None
+        finally:
+            cancellation.cancel()
 
     async def stream(
         self, open_stream: Callable[[Cancellation], Iterable[Res]], name: str

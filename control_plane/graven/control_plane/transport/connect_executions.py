@@ -48,8 +48,10 @@ class ExecutionConnect(es_connect.ExecutionService):
     def watch_execution(
         self, request: es.WatchExecutionRequest, ctx: Context
     ) -> AsyncIterator[es.WatchExecutionResponse]:
-        return self._blocking.stream(
-            lambda cancellation: self._executions.watch_execution(request, cancellation),
+        return self._blocking.watch(
+            lambda cancellation: self._executions.watch_execution(
+                request, self._blocking.offload, cancellation
+            ),
             "ExecutionService.WatchExecution",
         )
 

@@ -6,22 +6,17 @@ deserializer (an undecodable request becomes a marker) and rejects the marker it
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any
+import inspect
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, TypeAlias
 
 import grpc
 from google.protobuf.message import DecodeError
 
 from graven.control_plane.errors import InvalidArgument
 
-Behavior = Callable[[Any, grpc.ServicerContext], Any]
-
-HANDLER_KINDS = (
-    ("unary_unary", grpc.unary_unary_rpc_method_handler, False),
-    ("unary_stream", grpc.unary_stream_rpc_method_handler, False),
-    ("stream_unary", grpc.stream_unary_rpc_method_handler, True),
-    ("stream_stream", grpc.stream_stream_rpc_method_handler, True),
-)
+Context: TypeAlias = "grpc.aio.ServicerContext[Any, Any]"
+Handler: TypeAlias = "grpc.RpcMethodHandler[Any, Any]"
 
 
 class Undecodable:
@@ -29,13 +24,13 @@ class Undecodable:
         self.reason = str(error)
 
 
-class DecodeErrorInterceptor(grpc.ServerInterceptor):
-    def intercept_service(
+class DecodeErrorInterceptor(grpc.aio.ServerInterceptor):
+    async def intercept_service(
         self,
-        continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler[Any, Any] | None],
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Handler | None]],
         handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler[Any, Any] | None:
-        handler = continuation(handler_call_details)
+    ) -> Handler | None:
+        handler = await continuation(handler_call_details)
         if handler is None or handler.request_deserializer is None:
             return handler
         deserialize = handler.request_deserializer
@@ -46,34 +41,74 @@ class DecodeErrorInterceptor(grpc.ServerInterceptor):
             except DecodeError as error:
                 return Undecodable(error)
 
-        for kind, make_handler, request_streaming in HANDLER_KINDS:
-            behavior: Behavior | None = getattr(handler, kind)
-            if behavior is not None:
-                checked = _streaming(behavior) if request_streaming else _unary(behavior)
-                return make_handler(checked, parse, handler.response_serializer)
+        serialize = handler.response_serializer
+        if handler.unary_unary is not None:
+            return grpc.unary_unary_rpc_method_handler(
+                _unary_unary(handler.unary_unary), parse, serialize
+            )
+        if handler.unary_stream is not None:
+            return grpc.unary_stream_rpc_method_handler(
+                _unary_stream(handler.unary_stream), parse, serialize
+            )
+        if handler.stream_unary is not None:
+            return grpc.stream_unary_rpc_method_handler(
+                _stream_unary(handler.stream_unary), parse, serialize
+            )
+        if handler.stream_stream is not None:
+            return grpc.stream_stream_rpc_method_handler(
+                _stream_stream(handler.stream_stream), parse, serialize
+            )
         return handler
 
 
-def _unary(behavior: Behavior) -> Behavior:
-    def checked(request: Any, context: grpc.ServicerContext) -> Any:
+async def _checked(request: Any, context: Context) -> None:
+    if isinstance(request, Undecodable):
+        await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"request: {request.reason}")
+
+
+async def _decoded(requests: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    """A streaming servicer meets the bad message while reading the stream; it raises the
+    domain error there, which the servicer's grpc_errors wrapper turns into the status."""
+    async for request in requests:
         if isinstance(request, Undecodable):
-            context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"request: {request.reason}")
-        return behavior(request, context)
+            raise InvalidArgument("request", request.reason)
+        yield request
+
+
+def _unary_unary(behavior: Callable[..., Any]) -> Callable[..., Any]:
+    async def checked(request: Any, context: Context) -> Any:
+        await _checked(request, context)
+        return await behavior(request, context)
 
     return checked
 
 
-def _streaming(behavior: Behavior) -> Behavior:
-    """The servicer meets the bad message while reading the stream; it raises the domain
-    error there, which the servicer's grpc_method wrapper turns into the status."""
+def _unary_stream(behavior: Callable[..., Any]) -> Callable[..., Any]:
+    if not inspect.isasyncgenfunction(behavior):
+        # A handler that sends with context.write (the health service's Watch).
+        return _unary_unary(behavior)
 
-    def decoded(requests: Iterator[Any]) -> Iterator[Any]:
-        for request in requests:
-            if isinstance(request, Undecodable):
-                raise InvalidArgument("request", request.reason)
-            yield request
+    async def checked(request: Any, context: Context) -> AsyncIterator[Any]:
+        await _checked(request, context)
+        async for response in behavior(request, context):
+            yield response
 
-    def checked(requests: Iterator[Any], context: grpc.ServicerContext) -> Any:
-        return behavior(decoded(requests), context)
+    return checked
+
+
+def _stream_unary(behavior: Callable[..., Any]) -> Callable[..., Any]:
+    async def checked(requests: AsyncIterator[Any], context: Context) -> Any:
+        return await behavior(_decoded(requests), context)
+
+    return checked
+
+
+def _stream_stream(behavior: Callable[..., Any]) -> Callable[..., Any]:
+    if not inspect.isasyncgenfunction(behavior):
+        return _stream_unary(behavior)
+
+    async def checked(requests: AsyncIterator[Any], context: Context) -> AsyncIterator[Any]:
+        async for response in behavior(_decoded(requests), context):
+            yield response
 
     return checked

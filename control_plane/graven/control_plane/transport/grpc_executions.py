@@ -5,82 +5,91 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import AsyncIterator
 
 import grpc
 
 from graven.control_plane.service.executions import ExecutionService
 from graven.control_plane.transport.grpc_cancellation import cancellation_of
-from graven.control_plane.transport.grpc_errors import grpc_method, grpc_stream_method
+from graven.control_plane.transport.grpc_errors import Context, grpc_method, grpc_stream_method
+from graven.control_plane.transport.grpc_offload import Offload
+from graven.control_plane.transport.grpc_peer_limits import PeerLimit
 from graven.v1 import execution_service_pb2 as es
 from graven.v1 import execution_service_pb2_grpc as es_grpc
 
 
 class ExecutionServicer(es_grpc.ExecutionServiceServicer):
     service_name = es.DESCRIPTOR.services_by_name["ExecutionService"].full_name
+    reserved = False
+    offload: Offload
 
-    def __init__(self, executions: ExecutionService) -> None:
+    def __init__(self, executions: ExecutionService, max_watches_per_client: int) -> None:
         self._executions = executions
+        self._watches = PeerLimit(
+            max_watches_per_client, "WatchExecution streams", "grpc_max_watches_per_client"
+        )
 
-    def add_to_server(self, server: grpc.Server) -> None:
+    def add_to_server(self, server: grpc.aio.Server, offload: Offload) -> None:
+        self.offload = offload
         es_grpc.add_ExecutionServiceServicer_to_server(self, server)
 
     @grpc_method
-    def CreateExecution(
-        self, request: es.CreateExecutionRequest, context: grpc.ServicerContext
-    ) -> es.CreateExecutionResponse:
+    def CreateExecution(self, request: es.CreateExecutionRequest) -> es.CreateExecutionResponse:
         return self._executions.create_execution(request)
 
     @grpc_method
-    def GetExecution(
-        self, request: es.GetExecutionRequest, context: grpc.ServicerContext
-    ) -> es.GetExecutionResponse:
+    def GetExecution(self, request: es.GetExecutionRequest) -> es.GetExecutionResponse:
         return self._executions.get_execution(request)
 
     @grpc_method
-    def ListExecutions(
-        self, request: es.ListExecutionsRequest, context: grpc.ServicerContext
-    ) -> es.ListExecutionsResponse:
+    def ListExecutions(self, request: es.ListExecutionsRequest) -> es.ListExecutionsResponse:
         return self._executions.list_executions(request)
 
     @grpc_method
     def ListNodeExecutions(
-        self, request: es.ListNodeExecutionsRequest, context: grpc.ServicerContext
+        self, request: es.ListNodeExecutionsRequest
     ) -> es.ListNodeExecutionsResponse:
         return self._executions.list_node_executions(request)
 
     @grpc_method
-    def GetExecutionData(
-        self, request: es.GetExecutionDataRequest, context: grpc.ServicerContext
-    ) -> es.GetExecutionDataResponse:
+    def GetExecutionData(self, request: es.GetExecutionDataRequest) -> es.GetExecutionDataResponse:
         return self._executions.get_execution_data(request)
 
     @grpc_method
     def GetNodeExecutionData(
-        self, request: es.GetNodeExecutionDataRequest, context: grpc.ServicerContext
+        self, request: es.GetNodeExecutionDataRequest
     ) -> es.GetNodeExecutionDataResponse:
         return self._executions.get_node_execution_data(request)
 
     @grpc_stream_method
-    def WatchExecution(
-        self, request: es.WatchExecutionRequest, context: grpc.ServicerContext
-    ) -> Iterator[es.WatchExecutionResponse]:
-        yield from self._executions.watch_execution(request, cancellation_of(context))
+    async def WatchExecution(
+        self, request: es.WatchExecutionRequest, context: Context
+    ) -> AsyncIterator[es.WatchExecutionResponse]:
+        with self._watches.held(context.peer()):
+            watch = await self.offload(
+                functools.partial(
+                    self._executions.watch_execution,
+                    request,
+                    self.offload,
+                    cancellation_of(context),
+                )
+            )
+            async for response in watch:
+                yield response
 
     @grpc_method
     def TerminateExecution(
-        self, request: es.TerminateExecutionRequest, context: grpc.ServicerContext
+        self, request: es.TerminateExecutionRequest
     ) -> es.TerminateExecutionResponse:
         return self._executions.terminate_execution(request)
 
     @grpc_method
     def RelaunchExecution(
-        self, request: es.RelaunchExecutionRequest, context: grpc.ServicerContext
+        self, request: es.RelaunchExecutionRequest
     ) -> es.RelaunchExecutionResponse:
         return self._executions.relaunch_execution(request)
 
     @grpc_method
-    def RecoverExecution(
-        self, request: es.RecoverExecutionRequest, context: grpc.ServicerContext
-    ) -> es.RecoverExecutionResponse:
+    def RecoverExecution(self, request: es.RecoverExecutionRequest) -> es.RecoverExecutionResponse:
         return self._executions.recover_execution(request)

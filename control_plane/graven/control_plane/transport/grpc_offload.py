@@ -1,0 +1,37 @@
+"""Blocking service code (SQL, the object store) runs on bounded thread pools, awaited from
+the gRPC server's event loop, so the loop itself only multiplexes calls and never blocks."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+from collections.abc import AsyncIterator, Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+class Offload:
+    """A bounded pool of threads for blocking work; a call queues while every thread is busy."""
+
+    def __init__(self, workers: int, name: str) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
+
+    async def __call__(self, work: Callable[[], T]) -> T:
+        # The call's contextvars (what its interceptors set, e.g. who is calling) go with it.
+        context = contextvars.copy_context()
+        return await asyncio.get_running_loop().run_in_executor(self._pool, context.run, work)
+
+    async def stream(self, open_stream: Callable[[], Iterable[T]]) -> AsyncIterator[T]:
+        """The messages of a blocking stream (a generator reading the store), each made on a
+        pool thread."""
+        messages = await self(lambda: iter(open_stream()))
+        while (message := await self(functools.partial(next, messages, None))) is not None:
+            yield message
+
+    def shutdown(self) -> None:
+        """Let the work already running finish (the event loop must still run: an upload's
+        thread reads its chunks from it) and stop the threads."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
