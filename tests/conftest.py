@@ -4,6 +4,7 @@ one local Ray for the whole session."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import grpc
 import pytest
@@ -47,8 +48,16 @@ def control_plane(
 
 
 @pytest.fixture(scope="session")
-def ray_address() -> Iterator[str]:
-    """One local Ray for the whole session; agents started as subprocesses join it.
+def ray_token_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The file holding the session Ray's token (ray_runtime creates it)."""
+    return tmp_path_factory.mktemp("ray") / "ray-token"
+
+
+@pytest.fixture(scope="session")
+def ray_address(ray_token_path: Path) -> Iterator[str]:
+    """One local Ray for the whole session, closed as `graven up`'s is (loopback only, its
+    token in ray_token_path); agents started as subprocesses join it, inheriting the token's
+    path from this process's environment.
 
     Imported here rather than at the top, so tests that never run anything on Ray do not pay
     for importing it."""
@@ -56,7 +65,7 @@ def ray_address() -> Iterator[str]:
 
     from graven.data_plane import ray_runtime
 
-    ray_runtime.connect(num_cpus=2)
+    ray_runtime.connect(num_cpus=2, token_path=ray_token_path)
     yield ray_runtime.cluster_address()
     ray.shutdown()
 

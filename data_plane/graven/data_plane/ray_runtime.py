@@ -1,11 +1,12 @@
 """Connecting this process to Ray: a local cluster of its own, or an existing one.
 
-Ray 2.60 turns token authentication on by default for a cluster that ``ray.init`` starts, and
-every process that talks to a cluster must agree with its head on ``RAY_AUTH_MODE``. The
-embedded local cluster therefore sets the mode explicitly in this process's environment
-(``disabled`` unless the user chose otherwise), so the head, its workers and any agent
-started from here as a subprocess all inherit one setting. For an existing cluster the
-user's environment decides, as it does for the head they started.
+The local cluster is closed: every Ray server in it (GCS, raylet, object manager, workers,
+this driver) listens on loopback only, and each refuses a caller without the cluster's token
+(Ray's own token authentication). The token lives in a private file of the Graven home, and
+only its path travels, in the environment: Ray's processes, its workers and any agent started
+from here as a subprocess inherit it, and no command line that ``ps`` shows carries it. For an
+existing cluster the user's environment decides (``RAY_AUTH_MODE=token`` and the token, as the
+README's "Running a secure Ray cluster" says), as it does for the head they started.
 
 Workers write to the object store, so they need its credentials (``GRAVEN_S3_ACCESS_KEY`` /
 ``GRAVEN_S3_SECRET_KEY``, or ``AWS_ACCESS_KEY_ID`` / ``AWS_SECRET_ACCESS_KEY``). The workers of
@@ -18,21 +19,46 @@ from __future__ import annotations
 
 import logging
 import os
+import re
+import secrets
+from pathlib import Path
 
 import ray
+from ray._private import ray_constants
 
+from graven.private_files import (
+    PRIVATE_FOLDER_MODE,
+    is_private_file,
+    publish_private_file,
+    replace_private_file,
+)
 from graven.store.s3 import CREDENTIAL_VARIABLES
 
+# Ray's own settings (Ray 2.60), which every Ray process reads from its environment.
 AUTH_MODE_VARIABLE = "RAY_AUTH_MODE"
-LOCAL_AUTH_MODE = "disabled"
+TOKEN_PATH_VARIABLE = "RAY_AUTH_TOKEN_PATH"
+TOKEN_VARIABLE = "RAY_AUTH_TOKEN"
+# On Linux Ray swaps a loopback node address for the machine's own, so that other machines
+# can join; with this off a node keeps 127.0.0.1, and Ray's servers then bind to it alone.
+MULTI_NODE_VARIABLE = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
+LOOPBACK = "127.0.0.1"
+TOKEN_FILE = "ray-token"
+# 256 random bits, as Ray's own `ray get-auth-token --generate` makes; a file holding anything
+# shorter (or not one word) is not trusted as a token and is replaced.
+TOKEN_BYTES = 32
+TOKEN_PATTERN = re.compile(r"\S{32,}")
 # A namespace of our own keeps Graven's named Ray objects apart from a shared cluster's.
 NAMESPACE = "graven"
 
 log = logging.getLogger(__name__)
 
 
-def connect(address: str | None = None, *, num_cpus: int | None = None) -> None:
-    """Connect to ``address`` (``ray://host:port`` or ``host:port``), or start a local cluster.
+def connect(
+    address: str | None = None, *, num_cpus: int | None = None, token_path: Path | None = None
+) -> None:
+    """Connect to ``address`` (``ray://host:port`` or ``host:port``), or start a local
+    cluster closed by the token in ``token_path`` (default: ``ray-token`` in the Graven home
+    of ``GRAVEN_HOME``, ``~/.graven`` as for the CLI), created if missing.
 
     A process holds one Ray connection; a second call is a no-op, so embedding Graven in a
     process that already uses Ray keeps that process's connection.
@@ -44,7 +70,7 @@ def connect(address: str | None = None, *, num_cpus: int | None = None) -> None:
     if address:
         ray.init(address=address, namespace=NAMESPACE, log_to_driver=False, runtime_env=runtime_env)
     else:
-        os.environ.setdefault(AUTH_MODE_VARIABLE, LOCAL_AUTH_MODE)
+        close_local_cluster(token_path or default_token_path())
         ray.init(
             num_cpus=num_cpus if num_cpus is not None else os.cpu_count() or 1,
             namespace=NAMESPACE,
@@ -52,8 +78,56 @@ def connect(address: str | None = None, *, num_cpus: int | None = None) -> None:
             log_to_driver=False,
             logging_level=logging.WARNING,
             runtime_env=runtime_env,
+            _node_ip_address=LOOPBACK,
         )
     warm_up()
+
+
+def default_token_path() -> Path:
+    home = Path(os.environ.get("GRAVEN_HOME") or "~/.graven").expanduser()
+    return home / TOKEN_FILE
+
+
+def close_local_cluster(token_path: Path) -> None:
+    """Set this process up so that the cluster ``ray.init`` starts next binds to loopback and
+    requires the token in ``token_path``; so do its workers and the processes started from
+    here, which inherit the environment."""
+    token_path = ensure_token(token_path)
+    os.environ[AUTH_MODE_VARIABLE] = "token"
+    os.environ[TOKEN_PATH_VARIABLE] = str(token_path)
+    # A token in the environment would win over the file.
+    os.environ.pop(TOKEN_VARIABLE, None)
+    os.environ[MULTI_NODE_VARIABLE] = "0"
+    # This process read both settings when it imported Ray (the child processes will read
+    # them afresh): tell it again, before ray.init resolves the node's address and loads the
+    # token.
+    ray_constants.ENABLE_RAY_CLUSTER = False
+    from ray._raylet import (  # type: ignore[attr-defined]
+        AuthenticationTokenLoader,
+        Config,
+    )
+
+    Config.initialize("")
+    AuthenticationTokenLoader.instance().reset_cache()
+
+
+def ensure_token(path: Path) -> Path:
+    """``path`` (made absolute) once it is a private file holding a token: the one there if it
+    is this user's, private and well-formed, or a new one."""
+    path = path.expanduser().absolute()
+    path.parent.mkdir(mode=PRIVATE_FOLDER_MODE, parents=True, exist_ok=True)
+    if holds_token(path):
+        return path
+    token = secrets.token_hex(TOKEN_BYTES)
+    # Of several processes creating it at once, the first one's token is everyone's.
+    if not publish_private_file(path, token) and not holds_token(path):
+        log.warning("replacing %s: it was not a private file holding a Ray token", path)
+        replace_private_file(path, token)
+    return path
+
+
+def holds_token(path: Path) -> bool:
+    return is_private_file(path) and TOKEN_PATTERN.fullmatch(path.read_text().strip()) is not None
 
 
 def worker_environment() -> dict[str, str]:

@@ -81,7 +81,7 @@ def up(
     if runner is not None:
         with console.status("Starting Ray…"):
             # In the main thread, where Ray can install its signal handlers.
-            ray_runtime.connect(ray)
+            ray_runtime.connect(ray, token_path=settings.home / ray_runtime.TOKEN_FILE)
         thread = threading.Thread(target=runner.run, name="graven-agent", daemon=True)
         thread.start()
         with console.status("Starting the agent…"):
