@@ -18,11 +18,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 COPY . /src
 # A regular (non-editable) install: the wheel merges the four source folders into one package,
 # so the sources are not needed afterwards.
+# /var/lib/ray-auth: where compose mounts the Ray token's volume, which takes this folder's
+# owner and mode when Docker first fills it.
 RUN pip install /src \
     && rm -rf /src \
     && useradd --create-home --uid 1000 graven \
-    && mkdir -p "$GRAVEN_HOME" \
-    && chown graven:graven "$GRAVEN_HOME"
+    && mkdir -p "$GRAVEN_HOME" /var/lib/ray-auth \
+    && chown graven:graven "$GRAVEN_HOME" /var/lib/ray-auth \
+    && chmod 0700 /var/lib/ray-auth
 
 COPY --from=console /console/dist /opt/graven/console
 USER graven

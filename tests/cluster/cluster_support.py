@@ -27,13 +27,15 @@ from pathlib import Path
 from data_plane.dp_support import wait_until
 from e2e.e2e_support import write_package
 
+from auth_support import token_for
 from graven.ports import free_loopback_port
 from graven.remote import Remote
 from graven.v1.identifier_pb2 import RESOURCE_TYPE_WORKFLOW, ExecutionIdentifier
 
 # Every Ray process of a cluster, and every driver joining it, must agree on this (Ray 2.60
-# turns token authentication on by default).
-RAY_ENV = {"RAY_AUTH_MODE": "disabled"}
+# turns token authentication on by default). The session's closed Ray (conftest.ray_address)
+# leaves its loopback-only setting in this process's environment: these nodes span addresses.
+RAY_ENV = {"RAY_AUTH_MODE": "disabled", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "1"}
 SPECIAL = "special"
 PROJECT = "cluster"
 # Logical CPUs: the tests hold up to four tasks at a gate at once, on a 2-core machine.
@@ -371,7 +373,7 @@ def survives(folder: str) -> int:
 def register_flows(endpoint: str, root: Path) -> dict[str, str]:
     """Register FLOWS as the package ``flows``; the version of each workflow, by short name."""
     package = write_package(root, "clusterflows", {"flows": FLOWS})
-    with Remote(endpoint) as remote:
+    with Remote(endpoint, token=token_for(endpoint)) as remote:
         registered = remote.register(package, project=PROJECT)
     prefix = "clusterflows.flows."
     return {

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import shlex
 import socket
+import stat
 import subprocess
 import sys
 import tomllib
@@ -39,10 +41,16 @@ SERVICES: dict[str, dict[str, Any]] = COMPOSE["services"]
 GRAVEN = typer.main.get_command(app)
 SHELL_OPERATORS = {"&&", "||", ";", "|", "&"}
 HEALTH_ADDRESS = "localhost:8089"
+RAY_TOKEN_PATH = "/var/lib/ray-auth/token"
+RAY_TOKEN_FOLDER = str(Path(RAY_TOKEN_PATH).parent)
+
+
+def dockerfile() -> str:
+    return (ROOT / "Dockerfile").read_text()
 
 
 def dockerfile_entrypoint() -> list[str]:
-    lines = (ROOT / "Dockerfile").read_text().splitlines()
+    lines = dockerfile().splitlines()
     entrypoints = [line.split(None, 1)[1] for line in lines if line.startswith("ENTRYPOINT ")]
     assert entrypoints, "the Dockerfile has no ENTRYPOINT"
     entrypoint: list[str] = json.loads(entrypoints[-1])
@@ -195,12 +203,90 @@ def test_every_graven_variable_is_read_by_graven() -> None:
     assert used - known == set()
 
 
-def test_ray_auth_mode_is_one_setting_for_every_ray_process() -> None:
-    ray_users = set(services_running("ray")) | {"agent"}
-    modes = {name: environment(SERVICES[name]).get("RAY_AUTH_MODE") for name in ray_users}
-    assert None not in modes.values(), f"RAY_AUTH_MODE unset on some of {modes}"
+def ray_processes() -> set[str]:
+    """The services running a Ray node or a Ray driver (the agents)."""
+    return set(services_running("ray")) | {"agent"}
+
+
+def published(service: dict[str, Any]) -> list[tuple[str | None, str]]:
+    """(host address or None for every interface, published port) of each published port, in
+    either of compose's syntaxes."""
+    found: list[tuple[str | None, str]] = []
+    for port in service.get("ports") or []:
+        if isinstance(port, dict):
+            found.append((port.get("host_ip"), str(port.get("published", port["target"]))))
+            continue
+        parts = str(port).rsplit("/", 1)[0].split(":")
+        host_ip = parts[0] if len(parts) == 3 else None
+        found.append((host_ip, parts[-2] if len(parts) > 1 else parts[-1]))
+    return found
+
+
+def test_published_ports_are_on_loopback_only() -> None:
+    every = {name: published(service) for name, service in SERVICES.items()}
+    assert every["graven"] == [("127.0.0.1", "8089"), ("127.0.0.1", "8080")]
+    for name, ports in every.items():
+        for host_ip, port in ports:
+            assert host_ip == "127.0.0.1", f"{name} publishes {port} beyond loopback"
+    for name in ray_processes():
+        assert every[name] == [], f"{name} publishes Ray's ports"
+        assert "network_mode" not in SERVICES[name], f"{name} shares the host's network"
+
+
+def test_ray_token_authentication_is_on_for_every_ray_process() -> None:
+    settings = {
+        name: (environment(SERVICES[name]).get("RAY_AUTH_MODE"), token_path(SERVICES[name]))
+        for name in ray_processes()
+    }
+    assert set(settings.values()) == {("token", RAY_TOKEN_PATH)}, settings
     everywhere = {environment(s).get("RAY_AUTH_MODE") for s in SERVICES.values()} - {None}
-    assert len(everywhere) == 1
+    assert everywhere == {"token"}
+    # The token itself is in a file, never in an environment `docker inspect` shows.
+    assert [n for n, s in SERVICES.items() if "RAY_AUTH_TOKEN" in environment(s)] == []
+    for name in ray_processes():
+        service = SERVICES[name]
+        assert mounts(service).get(RAY_TOKEN_FOLDER) == ("ray-auth", True), name
+        assert service["depends_on"]["ray-auth"]["condition"] == "service_completed_successfully"
+    assert mounts(SERVICES["ray-auth"])[RAY_TOKEN_FOLDER] == ("ray-auth", False)
+    # A new volume takes the owner of the image's folder it is mounted on: without the
+    # folder, root's, which the image's user could not write the token into.
+    assert f'chown graven:graven "$GRAVEN_HOME" {RAY_TOKEN_FOLDER}' in dockerfile()
+
+
+def token_path(service: dict[str, Any]) -> str | None:
+    return environment(service).get("RAY_AUTH_TOKEN_PATH")
+
+
+def mounts(service: dict[str, Any]) -> dict[str, tuple[str, bool]]:
+    """target folder -> (volume, read-only) of the service's volumes (short syntax)."""
+    found = {}
+    for volume in service.get("volumes") or []:
+        source, target, *options = volume.split(":")
+        found[target] = (source, "ro" in options)
+    return found
+
+
+def run_ray_auth(path: Path) -> None:
+    """The ray-auth service's script, for real, on ``path`` instead of the volume's file."""
+    args = argv(SERVICES["ray-auth"])
+    assert args[:2] == ["python", "-c"]
+    assert RAY_TOKEN_PATH in args[2]
+    script = args[2].replace(RAY_TOKEN_PATH, str(path))
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_ray_auth_service_makes_a_private_token_once(tmp_path: Path) -> None:
+    path = tmp_path / "ray-auth" / "token"
+    run_ray_auth(path)
+    first = path.read_text()
+    assert re.fullmatch("[0-9a-f]{64}", first)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    # A restarted stack keeps its token: nodes already running hold it.
+    run_ray_auth(path)
+    assert path.read_text() == first
 
 
 def test_addresses_name_services_of_the_stack() -> None:
