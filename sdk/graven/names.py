@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from graven.shown import shown
+
 # Lowercase so names are unambiguous on case-insensitive stores and in URLs; dots, dashes
 # and underscores so Python qualified names ("pkg.module.fn") fit.
 NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{0,252}")
@@ -28,5 +30,5 @@ def name_problem(kind: str, value: str) -> str | None:
     if not value:
         return f"{kind} must not be empty"
     if pattern.fullmatch(value) is None:
-        return f"{kind} {value!r} must match {pattern.pattern}"
+        return f"{kind} {shown(value)} must match {pattern.pattern}"
     return None

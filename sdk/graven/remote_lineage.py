@@ -34,7 +34,8 @@ class LineageCalls:
         depth: int = 0,
     ) -> lineage_pb2.LineageGraph:
         """The graph around an artifact ("sha256:<hex>") or an execution, ``depth`` steps
-        (0: all the way) towards the producers, the consumers or both."""
+        (0: all the way) towards the producers, the consumers or both; every page of it (the
+        server answers at most its max_lineage_steps steps a call)."""
         if direction not in DIRECTIONS:
             raise GravenValueError(
                 f"lineage direction {direction!r} must be one of {', '.join(DIRECTIONS)}"
@@ -46,7 +47,19 @@ class LineageCalls:
             request.execution_id.CopyFrom(subject)
         else:
             request.artifact_hash = subject
-        return self.lineage_service.GetLineage(request).graph
+        graph = lineage_pb2.LineageGraph()
+        seen: set[str] = set()
+        while True:
+            page = self.lineage_service.GetLineage(request)
+            graph.steps.extend(page.graph.steps)
+            # An artifact several pages' steps touch comes with each of them.
+            for artifact in page.graph.artifacts:
+                if artifact.hash not in seen:
+                    seen.add(artifact.hash)
+                    graph.artifacts.append(artifact)
+            if not page.next_page_token:
+                return _in_order(graph)
+            request.page_token = page.next_page_token
 
     def artifact(self, artifact_hash: str) -> lineage_pb2.Artifact:
         """A stored value's type, size and every lineage record of it."""
@@ -68,3 +81,26 @@ class LineageCalls:
         """Every node of either execution, with what differs: task version, code, inputs,
         outputs."""
         return self.lineage_service.DiffExecutions(lin.DiffExecutionsRequest(a=a, b=b))
+
+
+def _in_order(graph: lineage_pb2.LineageGraph) -> lineage_pb2.LineageGraph:
+    """The pages' steps and artifacts in the order of one answer: oldest first, ties by
+    identity (each page is ordered so, not the pages among themselves)."""
+
+    def step_order(step: lineage_pb2.LineageStep) -> tuple[int, int, str, str, str, str]:
+        execution = step.id.execution_id
+        at = step.created_at
+        return (
+            at.seconds,
+            at.nanos,
+            execution.project,
+            execution.domain,
+            execution.name,
+            step.id.node_id,
+        )
+
+    steps = sorted(graph.steps, key=step_order)
+    artifacts = sorted(
+        graph.artifacts, key=lambda a: (a.created_at.seconds, a.created_at.nanos, a.hash)
+    )
+    return lineage_pb2.LineageGraph(steps=steps, artifacts=artifacts)

@@ -9,10 +9,13 @@ from graven.control_plane.config import Settings, prepare_private_state
 from graven.control_plane.persistence.base import make_engine, make_sessions
 from graven.control_plane.persistence.migrate import upgrade
 from graven.control_plane.persistence.registry_repository import RegistryRepository
+from graven.control_plane.persistence.upload_repository import UploadRepository
 from graven.control_plane.service.agents import LeaseSettings
 from graven.control_plane.service.bundles import BundleStore
-from graven.control_plane.service.execution_wiring import execution_services
+from graven.control_plane.service.clock import Clock, utc_now
+from graven.control_plane.service.execution_wiring import RequestLimits, execution_services
 from graven.control_plane.service.registry import RegistryService
+from graven.control_plane.service.upload_collection import PeriodicCollection, UploadCollector
 from graven.control_plane.transport.connect_apps import ConnectServices
 from graven.control_plane.transport.grpc_agent import AgentServicer
 from graven.control_plane.transport.grpc_cache import CacheServicer
@@ -34,7 +37,8 @@ class ControlPlane:
     0 (any free port) is found out.
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, clock: Clock = utc_now) -> None:
+        """``clock`` is the time uploads are recorded and collected by (tests move it)."""
         self.settings = settings
         # The home, database and store are private to the user running Graven (0700/0600).
         prepare_private_state(settings)
@@ -51,7 +55,16 @@ class ControlPlane:
                 lease=timedelta(seconds=settings.lease_seconds),
                 max_claim_wait=timedelta(seconds=settings.max_claim_wait_seconds),
             ),
+            RequestLimits(settings.max_upload_bytes, settings.max_lineage_steps),
+            clock,
         )
+        self.uploads = UploadCollector(
+            UploadRepository(sessions),
+            self.store,
+            grace=timedelta(seconds=settings.upload_grace_seconds),
+            clock=clock,
+        )
+        self._collection = PeriodicCollection(self.uploads, settings.upload_collection_seconds)
         self.grpc_port = settings.grpc_port
         self._grpc: GrpcServer | None = None
         self.http_port = settings.http_port
@@ -78,6 +91,7 @@ class ControlPlane:
         )
         self._grpc.start()
         self.grpc_port = self._grpc.port
+        self._collection.start()
         if self.settings.http_port is not None:
             self._http = create_http_server(
                 ConnectServices(
@@ -96,6 +110,7 @@ class ControlPlane:
             self._http.stop(grace)
         if self._grpc is not None:
             self._grpc.stop(grace)
+        self._collection.stop()
         self.engine.dispose()
 
     def wait(self) -> None:

@@ -14,6 +14,11 @@ DEFAULT_GRPC_PORT = 8089
 DEFAULT_HTTP_PORT = 8080
 # Room for large workflow closures; code bundles stream in chunks well below this.
 DEFAULT_MAX_MESSAGE_BYTES = 64 << 20
+# Limits on what one request may ask for (README, Configuration).
+DEFAULT_MAX_UPLOAD_BYTES = 5 << 30
+DEFAULT_UPLOAD_GRACE_SECONDS = 24 * 3600.0
+DEFAULT_UPLOAD_COLLECTION_SECONDS = 3600.0
+DEFAULT_MAX_LINEAGE_STEPS = 10_000
 # The home holds the database, the store and (soon) credentials: only its owner reads it.
 PRIVATE_FOLDER_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600
@@ -51,6 +56,14 @@ class Settings:
     # address) may have open at once; beyond, RESOURCE_EXHAUSTED.
     grpc_max_watches_per_client: int = 1000
     grpc_max_claims_per_client: int = 64
+    # The largest content one UploadContent may store.
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
+    # Uploaded content nothing references is deleted once this old, by a collection that
+    # runs this often (`graven admin collect-uploads` runs one at once).
+    upload_grace_seconds: float = DEFAULT_UPLOAD_GRACE_SECONDS
+    upload_collection_seconds: float = DEFAULT_UPLOAD_COLLECTION_SECONDS
+    # The most steps one GetLineage page holds (a smaller page_size asks for fewer).
+    max_lineage_steps: int = DEFAULT_MAX_LINEAGE_STEPS
 
     @classmethod
     def for_home(

@@ -6,9 +6,20 @@ layer never mentions a transport.
 
 from __future__ import annotations
 
+# The longest message an error carries to a client. Echoed values are cut by
+# graven.shown.shown() already; this bounds what is left (a field path built from a huge
+# request key, a list of problems), so a refusal never grows with the request that caused it.
+MAX_MESSAGE_CHARS = 1000
+
 
 class ServiceError(Exception):
     """Base of every error a client can act on."""
+
+    def __init__(self, message: str = "") -> None:
+        if len(message) > MAX_MESSAGE_CHARS:
+            cut = len(message) - MAX_MESSAGE_CHARS
+            message = f"{message[:MAX_MESSAGE_CHARS]}... ({cut} more characters)"
+        super().__init__(message)
 
 
 class InvalidArgument(ServiceError):

@@ -70,6 +70,12 @@ class ObjectStore(Protocol):
         """Every key under ``prefix``, in lexicographic order."""
         ...
 
+    def delete(self, key: str) -> None:
+        """Remove the object at ``key`` (nothing when it is missing). Objects are write-once:
+        only the collection of uploads nothing references calls this (see
+        graven.control_plane.service.upload_collection)."""
+        ...
+
 
 def check_key(key: str) -> str:
     parts = key.split("/")

@@ -173,6 +173,10 @@ class LocalStore:
         )
         yield from sorted(k for k in keys if k.startswith(prefix))
 
+    def delete(self, key: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self._path(key).unlink()
+
 
 def _syncfs() -> Callable[[int], int] | None:
     """Linux's syncfs(2), where the C library has it (it is not in the os module)."""

@@ -282,6 +282,11 @@ class S3Store:
                 ):
                     yield key
 
+    def delete(self, key: str) -> None:
+        # S3 answers a delete of a missing object with success.
+        with self._errors(f"deleting {self.uri(key)}"):
+            self._client.remove_object(self._bucket, self._name(key))
+
     @contextlib.contextmanager
     def _errors(self, action: str) -> Iterator[None]:
         """Client and connection failures, as StoreErrors a person can act on."""

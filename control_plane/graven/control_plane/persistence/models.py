@@ -8,6 +8,7 @@ from graven.control_plane.persistence import (
     registry_models,
     signal_models,
     token_models,
+    upload_models,
 )
 from graven.control_plane.persistence.base import Base
 
@@ -19,4 +20,5 @@ __all__ = [
     "registry_models",
     "signal_models",
     "token_models",
+    "upload_models",
 ]

@@ -49,6 +49,7 @@ from graven.control_plane.service.node_paths import in_order
 from graven.control_plane.service.signals import SignalService
 from graven.control_plane.service.validation import check_digest, checked_time
 from graven.control_plane.service.watch import CLAIMABLE, Cancellation, Notifier, Offload
+from graven.shown import shown
 from graven.store import ObjectStore
 from graven.v1 import agent_service_pb2 as ag
 from graven.v1 import execution_pb2 as pb
@@ -200,7 +201,7 @@ class AgentService:
             changed = self._repository.update(agent, touched, apply, moment)
         except LeaseLost as lost:
             raise FailedPrecondition(
-                f"agent {agent!r} does not hold the lease of execution(s) {lost}: another "
+                f"agent {shown(agent)} does not hold the lease of execution(s) {lost}: another "
                 "agent took over or they never ran here; stop working on them"
             ) from None
         self._notifier.publish(*changed)
@@ -222,7 +223,7 @@ class AgentService:
         for i, asked in enumerate(request.requests):
             if paths.resolve(asked.node_id) is None:
                 raise InvalidArgument(
-                    f"requests[{i}].node_id", f"execution {key} has no node {asked.node_id!r}"
+                    f"requests[{i}].node_id", f"execution {key} has no node {shown(asked.node_id)}"
                 )
             check_digest(asked.key, f"requests[{i}].key")
             wanted.append(KeyRequest(asked.node_id, asked.key))
@@ -232,7 +233,7 @@ class AgentService:
             )
         except ExecutionNotHeld:
             raise FailedPrecondition(
-                f"agent {agent!r} does not hold the lease of execution {key}, or it is not "
+                f"agent {shown(agent)} does not hold the lease of execution {key}, or it is not "
                 "running: only the agent running an execution reserves its cache keys"
             ) from None
         return ag.ReserveCacheResponse(answers=answers)
@@ -244,7 +245,7 @@ class AgentService:
         lost = self._repository.not_held(agent, self._signals.held_executions(request))
         if lost:
             raise FailedPrecondition(
-                f"agent {agent!r} does not hold the lease of execution(s) "
+                f"agent {shown(agent)} does not hold the lease of execution(s) "
                 f"{', '.join(map(str, lost))}: only the agent running an execution waits for "
                 "its signals"
             )
@@ -274,13 +275,14 @@ def _apply(
             raise InvalidArgument(
                 "events",
                 f"execution {ExecutionKey.of(state.execution.id)} runs "
-                f"{workflow_id.name}@{workflow_id.version}, which has no node {node_id!r}",
+                f"{workflow_id.name}@{workflow_id.version}, which has no node {shown(node_id)}",
             )
         if event.node.parent_node_id and event.node.parent_node_id != resolved.parent_id:
             raise InvalidArgument(
                 "events",
-                f"node {node_id!r} is nested in {resolved.parent_id or 'the top level'!r}, "
-                f"not in {event.node.parent_node_id!r}",
+                f"node {shown(node_id)} is nested in "
+                f"{shown(resolved.parent_id or 'the top level')}, "
+                f"not in {shown(event.node.parent_node_id)}",
             )
         apply_node_event(state, event.node, now)
         recorded = state.nodes[node_id].node

@@ -24,6 +24,7 @@ from graven.control_plane.service.execution_workflows import WorkflowVersions
 from graven.control_plane.service.executions import ExecutionService, checked_key
 from graven.control_plane.service.identifiers import describe
 from graven.control_plane.service.validation import check_identifier, require
+from graven.shown import shown
 from graven.v1 import agent_service_pb2 as ag
 from graven.v1 import execution_pb2 as pb
 from graven.v1.identifier_pb2 import RESOURCE_TYPE_LAUNCH_PLAN, NodeExecutionIdentifier
@@ -72,7 +73,7 @@ class ChildExecutions:
         lost = self._repository.not_held(agent, parents)
         if lost:
             raise FailedPrecondition(
-                f"agent {agent!r} does not hold the lease of execution(s) "
+                f"agent {shown(agent)} does not hold the lease of execution(s) "
                 f"{', '.join(map(str, lost))}: only the agent running an execution starts its "
                 "child executions"
             )
@@ -106,14 +107,14 @@ class ChildExecutions:
         if resolved is None or not resolved.node.workflow_node.HasField("launch_plan_id"):
             raise InvalidArgument(
                 f"{at}.parent.node_id",
-                f"{describe(workflow_id)} has no launch-plan node {node_id!r}",
+                f"{describe(workflow_id)} has no launch-plan node {shown(node_id)}",
             )
         check_identifier(asked.launch_plan_id, f"{at}.launch_plan_id", RESOURCE_TYPE_LAUNCH_PLAN)
         pinned = resolved.node.workflow_node.launch_plan_id
         if asked.launch_plan_id != pinned:
             raise InvalidArgument(
                 f"{at}.launch_plan_id",
-                f"node {node_id!r} of {describe(workflow_id)} runs {describe(pinned)}, "
+                f"node {shown(node_id)} of {describe(workflow_id)} runs {describe(pinned)}, "
                 f"not {describe(asked.launch_plan_id)}",
             )
         launch_plan = self._workflows.launch_plan(pinned, f"{at}.launch_plan_id")
@@ -167,7 +168,7 @@ class ChildExecutions:
         if existing.execution.spec.parent_node_execution != child.parent:
             raise FailedPrecondition(
                 f"execution {child.key} exists and was not started by node "
-                f"{child.parent.node_id!r} of {ExecutionKey.of(child.parent.execution_id)}"
+                f"{shown(child.parent.node_id)} of {ExecutionKey.of(child.parent.execution_id)}"
             )
         return existing.execution
 

@@ -39,6 +39,7 @@ from graven.control_plane.service.identifiers import describe
 from graven.control_plane.service.interfaces import check_interface, check_literal
 from graven.control_plane.service.validation import check_digest, check_identifier, require
 from graven.literals import DURATION_MAX_SECONDS
+from graven.shown import shown
 from graven.v1.identifier_pb2 import RESOURCE_TYPE_WORKFLOW, Identifier
 from graven.v1.interface_pb2 import TypedInterface
 from graven.v1.launch_plan_pb2 import LaunchPlanClosure, LaunchPlanSpec
@@ -76,7 +77,9 @@ def compile_task(spec: TaskSpec, field: str = "spec") -> TaskClosure:
     for name in ("module", "function"):
         value = getattr(code, name)
         if not DOTTED_NAME_PATTERN.fullmatch(value):
-            raise InvalidArgument(f"{at}.code.{name}", f"{value!r} is not a dotted Python name")
+            raise InvalidArgument(
+                f"{at}.code.{name}", f"{shown(value)} is not a dotted Python name"
+            )
     require(bool(code.code_digest), f"{at}.code.code_digest")
     _check_metadata(spec, f"{at}.metadata")
     return TaskClosure()
@@ -105,7 +108,9 @@ def _check_metadata(spec: TaskSpec, field: str) -> None:
     inputs = {v.name for v in spec.template.interface.inputs}
     for i, name in enumerate(metadata.cache.ignore_inputs):
         if name not in inputs:
-            raise InvalidArgument(f"{field}.cache.ignore_inputs[{i}]", f"no input named {name!r}")
+            raise InvalidArgument(
+                f"{field}.cache.ignore_inputs[{i}]", f"no input named {shown(name)}"
+            )
 
 
 # --- workflows ------------------------------------------------------------------------------
@@ -170,20 +175,20 @@ def _check_structure(places: Sequence[Located], failure_field: str) -> dict[str,
         node, at = place.node, place.field
         if not NODE_ID_PATTERN.fullmatch(node.id):
             raise InvalidArgument(
-                f"{at}.id", f"node id {node.id!r} must match {NODE_ID_PATTERN.pattern}"
+                f"{at}.id", f"node id {shown(node.id)} must match {NODE_ID_PATTERN.pattern}"
             )
         if node.id in first:
             raise InvalidArgument(
-                f"{at}.id", f"duplicate node id {node.id!r} (also {first[node.id]})"
+                f"{at}.id", f"duplicate node id {shown(node.id)} (also {first[node.id]})"
             )
         first[node.id] = at
         failure = at == failure_field
         if failure != (node.id == FAILURE_NODE_ID):
             raise InvalidArgument(
                 f"{at}.id",
-                f"the failure node's id is {FAILURE_NODE_ID!r}, not {node.id!r}"
+                f"the failure node's id is {shown(FAILURE_NODE_ID)}, not {shown(node.id)}"
                 if failure
-                else f"node id {FAILURE_NODE_ID!r} is reserved for the failure node",
+                else f"node id {shown(FAILURE_NODE_ID)} is reserved for the failure node",
             )
         target = node.WhichOneof("target")
         if target is None:
@@ -246,7 +251,7 @@ def compile_launch_plan(
             if variable is None:
                 raise InvalidArgument(
                     item_at,
-                    f"{describe(spec.workflow_id)} has no input {name!r}; "
+                    f"{describe(spec.workflow_id)} has no input {shown(name)}; "
                     f"its inputs are {names(interface.inputs)}",
                 )
             check_literal(literals[name], variable.type, item_at)
@@ -254,7 +259,8 @@ def compile_launch_plan(
     if both:
         raise InvalidArgument(
             f"{field}.fixed_inputs.literals[{both[0]}]",
-            f"input {both[0]!r} is also in default_inputs: an input is either fixed or defaulted",
+            f"input {shown(both[0])} is also in default_inputs: an input is either fixed or "
+            "defaulted",
         )
     expected = TypedInterface(outputs=interface.outputs)
     for variable in interface.inputs:

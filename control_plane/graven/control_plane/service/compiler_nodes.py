@@ -24,6 +24,7 @@ from graven.control_plane.service.identifiers import describe
 from graven.control_plane.service.interfaces import check_type
 from graven.literals import DURATION_MAX_SECONDS
 from graven.names import name_problem
+from graven.shown import shown
 from graven.types import describe_type, optional_of
 from graven.v1.interface_pb2 import TypedInterface, Variable
 from graven.v1.types_pb2 import LiteralType
@@ -103,13 +104,13 @@ class NodeCompiler:
             if name not in inputs:
                 raise InvalidArgument(
                     f"{at}.mapped_inputs[{k}]",
-                    f"{place.label}: {describe(task.id)} has no input {name!r}; its inputs "
+                    f"{place.label}: {describe(task.id)} has no input {shown(name)}; its inputs "
                     f"are {names(interface.inputs)}",
                 )
             if name in mapped:
                 raise InvalidArgument(
                     f"{at}.mapped_inputs[{k}]",
-                    f"{place.label}: input {name!r} is mapped twice "
+                    f"{place.label}: input {shown(name)} is mapped twice "
                     f"(also mapped_inputs[{mapped[name]}])",
                 )
             mapped[name] = k
@@ -230,7 +231,7 @@ class NodeCompiler:
         if first is not None:
             raise InvalidArgument(
                 field,
-                f"{label}: signal id {signal_id!r} is also waited for at {first}; a signal "
+                f"{label}: signal id {shown(signal_id)} is also waited for at {first}; a signal "
                 "is set once per execution, so each gate needs its own",
             )
         self._signals[signal_id] = field
@@ -249,7 +250,7 @@ def inlined_signals(workflow: Workflow) -> Iterator[tuple[str, str]]:
             if target == "gate_node":
                 condition = node.gate_node.WhichOneof("condition")
                 if condition in ("signal", "approve"):
-                    gate = f"{node.id!r} in {describe(current.id)}"
+                    gate = f"{shown(node.id)} in {describe(current.id)}"
                     yield getattr(node.gate_node, condition).signal_id, gate
             elif target == "workflow_node" and node.workflow_node.HasField("sub_workflow_id"):
                 yield from walk(inlined[key(node.workflow_node.sub_workflow_id)])

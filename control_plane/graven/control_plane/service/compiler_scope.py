@@ -13,6 +13,7 @@ from graven.attributes import AttributePathError, attribute_type, describe_path
 from graven.control_plane.errors import InvalidArgument
 from graven.control_plane.service.interfaces import check_literal
 from graven.control_plane.service.validation import require
+from graven.shown import shown
 from graven.types import describe_type, is_assignable, literal_type_of, type_problem
 from graven.v1.interface_pb2 import Variable
 from graven.v1.types_pb2 import LiteralType
@@ -42,10 +43,10 @@ class Scope:
         if branch is not None:
             raise InvalidArgument(
                 field,
-                f"{what}: node {node_id!r} is inside branch {branch!r}, whose case nodes "
-                f"are not visible outside it; name the branch {branch!r} instead",
+                f"{what}: node {shown(node_id)} is inside branch {shown(branch)}, whose case nodes "
+                f"are not visible outside it; name the branch {shown(branch)} instead",
             )
-        raise InvalidArgument(field, f"{what}: no node {node_id!r}")
+        raise InvalidArgument(field, f"{what}: no node {shown(node_id)}")
 
     def bind(
         self,
@@ -67,17 +68,18 @@ class Scope:
             if target is None:
                 raise InvalidArgument(
                     f"{at}.name",
-                    f"{owner} has no {noun} {binding.name!r}; its {noun}s are {names(targets)}",
+                    f"{owner} has no {noun} {shown(binding.name)}; "
+                    f"its {noun}s are {names(targets)}",
                 )
             if binding.name in first_index:
                 raise InvalidArgument(
                     f"{at}.name",
-                    f"{noun} {binding.name!r} of {owner} is bound twice "
+                    f"{noun} {shown(binding.name)} of {owner} is bound twice "
                     f"(also {field}[{first_index[binding.name]}])",
                 )
             first_index[binding.name] = j
             require(binding.HasField("binding"), f"{at}.binding")
-            what = f"{noun} {binding.name!r} of {owner}"
+            what = f"{noun} {shown(binding.name)} of {owner}"
             data = binding.binding
             if failure and data.WhichOneof("value") == "promise":
                 raise InvalidArgument(
@@ -94,7 +96,7 @@ class Scope:
         ]
         if missing:
             listed = ", ".join(
-                f"{name!r} ({describe_type(by_name[name].type)})" for name in missing
+                f"{shown(name)} ({describe_type(by_name[name].type)})" for name in missing
             )
             raise InvalidArgument(field, f"{owner}: missing {noun} binding(s) for {listed}")
 
@@ -147,7 +149,7 @@ class Scope:
             if source is None:
                 raise InvalidArgument(
                     f"{field}.promise.output_name",
-                    f"{what}: node {node_id!r} has no output {output!r}; "
+                    f"{what}: node {shown(node_id)} has no output {shown(output)}; "
                     f"its outputs are {names_of(outputs)}",
                 )
             origin = f"{node_id}.{output}"
@@ -157,10 +159,10 @@ class Scope:
             if found is None:
                 raise InvalidArgument(
                     f"{field}.workflow_input",
-                    f"{what}: the workflow has no input {name!r}; "
+                    f"{what}: the workflow has no input {shown(name)}; "
                     f"its inputs are {names_of(self.input_types)}",
                 )
-            source, origin = found, f"input {name!r}"
+            source, origin = found, f"input {shown(name)}"
         if not data.attr_path:
             return source, origin
         try:

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from graven.shown import shown
 from graven.v1.identifier_pb2 import Identifier
 from graven.v1.workflow_pb2 import BindingData, BooleanExpression, Node, WorkflowTemplate
 
@@ -30,10 +31,10 @@ class Located:
 def each_node(template: WorkflowTemplate, at: str) -> Iterator[Located]:
     """Every node of the template, parents before their case nodes, the failure node last."""
     for i, node in enumerate(template.nodes):
-        yield from _with_cases(Located(node, f"{at}.nodes[{i}]", f"node {node.id!r}"))
+        yield from _with_cases(Located(node, f"{at}.nodes[{i}]", f"node {shown(node.id)}"))
     if template.HasField("failure_node"):
         failure = template.failure_node
-        yield Located(failure, f"{at}.failure_node", f"failure node {failure.id!r}")
+        yield Located(failure, f"{at}.failure_node", f"failure node {shown(failure.id)}")
 
 
 def _with_cases(place: Located) -> Iterator[Located]:
@@ -62,8 +63,8 @@ def case_places(place: Located) -> list[tuple[int | None, Located]]:
             Located(
                 inner,
                 f"{place.field}.branch_node.{path}",
-                f"node {inner.id!r} ({'the else' if k is None else f'case {k}'} of branch "
-                f"{node.id!r})",
+                f"node {shown(inner.id)} ({'the else' if k is None else f'case {k}'} of branch "
+                f"{shown(node.id)})",
                 top,
             ),
         )

@@ -8,7 +8,9 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable, Iterator
 
-from graven.control_plane.errors import InvalidArgument, NotFound
+from graven.control_plane.errors import InvalidArgument, NotFound, ResourceExhausted
+from graven.control_plane.persistence.upload_repository import UploadRepository
+from graven.control_plane.service.clock import Clock, utc_now
 from graven.control_plane.service.validation import check_digest
 from graven.store import ObjectStore, content_key
 from graven.store.base import CHUNK_SIZE
@@ -16,8 +18,17 @@ from graven.v1.lineage_service_pb2 import ContentHeader, ReadContentResponse, Up
 
 
 class ContentStore:
-    def __init__(self, store: ObjectStore) -> None:
+    def __init__(
+        self,
+        store: ObjectStore,
+        uploads: UploadRepository,
+        max_upload_bytes: int,
+        clock: Clock = utc_now,
+    ) -> None:
         self._store = store
+        self._uploads = uploads
+        self._max_upload_bytes = max_upload_bytes
+        self._clock = clock
 
     def upload(self, header: ContentHeader, chunks: Iterable[bytes]) -> UploadContentResponse:
         """Store the content unless the store holds it already (then the chunks are not
@@ -25,15 +36,27 @@ class ContentStore:
 
         The store hashes the bytes as they stream in and keeps them under their own hash,
         so a wrong header leaves nothing under the hash it claimed; it is refused after the
-        fact, and the bytes stay stored as the content they are."""
+        fact, and the bytes stay stored as the content they are (an upload too, collected
+        like any other). Content larger than the cap is refused as it streams, and nothing
+        of it is stored. The upload is recorded before the store is looked at: see
+        upload_collection for why that ordering keeps the collector from deleting it."""
         check_digest(header.hash, "header.hash")
         if header.size < 0:
             raise InvalidArgument("header.size", "must not be negative")
+        if header.size > self._max_upload_bytes:
+            raise InvalidArgument(
+                "header.size",
+                f"{header.size} bytes is more than an upload may hold "
+                f"({self._max_upload_bytes} bytes, the server's max_upload_bytes)",
+            )
+        self._uploads.record([header.hash], self._clock())
         key = content_key(header.hash)
         if self._store.exists(key):
             return UploadContentResponse(hash=header.hash, size=self._store.size(key))
-        stored = self._store.put_content(io.BufferedReader(_ChunkStream(chunks), CHUNK_SIZE))
+        capped = _capped(chunks, self._max_upload_bytes)
+        stored = self._store.put_content(io.BufferedReader(_ChunkStream(capped), CHUNK_SIZE))
         if stored.digest != header.hash:
+            self._uploads.record([stored.digest], self._clock())
             raise InvalidArgument(
                 "header.hash", f"{header.hash} does not match the bytes sent ({stored.digest})"
             )
@@ -57,6 +80,20 @@ def _chunks(store: ObjectStore, key: str) -> Iterator[ReadContentResponse]:
     with store.open(key) as stream:
         while chunk := stream.read(CHUNK_SIZE):
             yield ReadContentResponse(chunk=chunk)
+
+
+def _capped(chunks: Iterable[bytes], max_bytes: int) -> Iterator[bytes]:
+    """The chunks, refused with ResourceExhausted as soon as they pass ``max_bytes`` (the
+    store then drops what it had written of them)."""
+    received = 0
+    for chunk in chunks:
+        received += len(chunk)
+        if received > max_bytes:
+            raise ResourceExhausted(
+                f"the upload is larger than the server accepts ({max_bytes} bytes, its "
+                "max_upload_bytes); nothing of it was stored"
+            )
+        yield chunk
 
 
 class _ChunkStream(io.RawIOBase):

@@ -16,9 +16,11 @@ from graven.control_plane.persistence.cache_repository import CacheRepository
 from graven.control_plane.persistence.execution_repository import ExecutionRepository
 from graven.control_plane.persistence.lineage_repository import LineageRepository
 from graven.control_plane.persistence.signal_repository import SignalRepository
+from graven.control_plane.persistence.upload_repository import UploadRepository
 from graven.control_plane.service.agents import AgentService, LeaseSettings
 from graven.control_plane.service.cache import CacheService
 from graven.control_plane.service.child_executions import ChildExecutions
+from graven.control_plane.service.clock import Clock, utc_now
 from graven.control_plane.service.contents import ContentStore
 from graven.control_plane.service.execution_workflows import WorkflowVersions
 from graven.control_plane.service.executions import ExecutionService
@@ -27,6 +29,11 @@ from graven.control_plane.service.registry import RegistryService
 from graven.control_plane.service.signals import SignalService
 from graven.control_plane.service.watch import Notifier
 from graven.store import ObjectStore
+
+
+class RequestLimits(NamedTuple):
+    max_upload_bytes: int
+    max_lineage_steps: int
 
 
 class ExecutionServices(NamedTuple):
@@ -42,13 +49,16 @@ def execution_services(
     registry: RegistryService,
     store: ObjectStore,
     leases: LeaseSettings,
+    limits: RequestLimits,
+    clock: Clock = utc_now,
 ) -> ExecutionServices:
     repository = ExecutionRepository(sessions)
     lineage = LineageRepository(sessions)
     cache = CacheRepository(sessions)
+    uploads = UploadRepository(sessions)
     workflows = WorkflowVersions(registry)
     notifier = Notifier()
-    executions = ExecutionService(repository, workflows, store, notifier, lineage)
+    executions = ExecutionService(repository, workflows, store, notifier, lineage, uploads, clock)
     signals = SignalService(SignalRepository(sessions), repository, workflows)
     children = ChildExecutions(executions, repository, workflows)
     return ExecutionServices(
@@ -56,7 +66,11 @@ def execution_services(
         agents=AgentService(
             repository, workflows, store, notifier, leases, cache, signals, children
         ),
-        lineage=LineageService(lineage, ContentStore(store)),
+        lineage=LineageService(
+            lineage,
+            ContentStore(store, uploads, limits.max_upload_bytes, clock),
+            limits.max_lineage_steps,
+        ),
         cache=CacheService(cache, executions),
         signals=signals,
     )

@@ -11,7 +11,7 @@ import bisect
 import functools
 import secrets
 import string
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -33,6 +33,8 @@ from graven.control_plane.persistence.lineage_repository import (
     StepKey,
 )
 from graven.control_plane.persistence.proto_columns import to_timestamp
+from graven.control_plane.persistence.upload_repository import UploadRepository
+from graven.control_plane.service.clock import Clock, utc_now
 from graven.control_plane.service.execution_inputs import resolve_inputs
 from graven.control_plane.service.execution_workflows import WorkflowVersions
 from graven.control_plane.service.group_commit import GroupCommit
@@ -40,9 +42,15 @@ from graven.control_plane.service.identifiers import describe
 from graven.control_plane.service.lineage_records import InputArtifacts, store_records, taken_over
 from graven.control_plane.service.node_paths import UNKNOWN_KEY, in_order
 from graven.control_plane.service.paging import decode_page_token, page_size, paginate
-from graven.control_plane.service.validation import check_name, checked_time, require
+from graven.control_plane.service.validation import (
+    check_labels,
+    check_name,
+    checked_time,
+    require,
+)
 from graven.control_plane.service.watch import CLAIMABLE, Cancellation, Notifier, Offload
 from graven.errors import GravenValueError
+from graven.shown import shown
 from graven.store import ObjectStore, StoreError
 from graven.store.layout import INPUTS, execution_prefix
 from graven.v1 import execution_pb2 as pb
@@ -81,12 +89,16 @@ class ExecutionService:
         store: ObjectStore,
         notifier: Notifier,
         lineage: LineageRepository,
+        uploads: UploadRepository,
+        clock: Clock = utc_now,
     ) -> None:
         self._repository = repository
         self._workflows = workflows
         self._store = store
         self._notifier = notifier
         self._lineage = lineage
+        self._uploads = uploads
+        self._clock = clock
         # Concurrent launches share a transaction and a store flush.
         self._launches = GroupCommit(self._insert)
 
@@ -112,6 +124,7 @@ class ExecutionService:
         check_name("domain", domain, "domain")
         if request.name:
             check_name("name", request.name, "name")
+        check_labels(request.labels, "labels")
         inputs = resolve_inputs(
             workflow.spec.template.interface,
             request.inputs,
@@ -247,7 +260,7 @@ class ExecutionService:
         """
         interface = self._workflows.exact(spec.workflow_id).spec.template.interface
         with self._store.deferred_sync() as store:
-            artifacts = InputArtifacts(store, interface, inputs)
+            artifacts = InputArtifacts(store, interface, inputs, self._hold_uploads)
         data = inputs.SerializeToString(deterministic=True)
         source_records = self._recovered_records(spec.source_execution_id, recovered)
         for _ in range(NAME_ATTEMPTS):
@@ -281,6 +294,9 @@ class ExecutionService:
             if name:
                 raise AlreadyExists(f"execution {_path(execution_id)} already exists")
         raise AlreadyExists(f"no free execution name after {NAME_ATTEMPTS} attempts")
+
+    def _hold_uploads(self, content_hashes: Collection[str]) -> None:
+        self._uploads.hold(content_hashes, self._clock())
 
     def _insert(self, launches: Sequence[_Launch]) -> list[bool]:
         """Launches arriving together, in one transaction: each one's inputs and their
@@ -361,7 +377,7 @@ class ExecutionService:
         parent = request.parent_node_id if request.HasField("parent_node_id") else None
         paths = self._workflows.paths(stored.execution.spec.workflow_id)
         if parent and paths.resolve(parent) is None:
-            raise NotFound(f"execution {_path(stored.execution.id)} has no node {parent!r}")
+            raise NotFound(f"execution {_path(stored.execution.id)} has no node {shown(parent)}")
         scope = "*" if parent is None else f"={parent}"
         query = ("nodes", *ExecutionKey.of(stored.execution.id), scope)
         nodes = self.node_executions(stored, parent=parent)
@@ -438,7 +454,7 @@ class ExecutionService:
         node_id = identifier.node_id
         require(bool(node_id), f"{field}.node_id")
         if self._workflows.paths(stored.execution.spec.workflow_id).resolve(node_id) is None:
-            raise NotFound(f"execution {_path(stored.execution.id)} has no node {node_id!r}")
+            raise NotFound(f"execution {_path(stored.execution.id)} has no node {shown(node_id)}")
         return self._repository.node(stored, node_id) or pb.NodeExecution()
 
     def watch_execution(
@@ -516,7 +532,7 @@ class ExecutionService:
                 outputs.literals[name].CopyFrom(read_artifact(self._store, artifact_hash))
             except (StoreError, GravenValueError) as error:
                 raise FailedPrecondition(
-                    f"output {name!r} (artifact {artifact_hash}) cannot be read: {error}"
+                    f"output {shown(name)} (artifact {artifact_hash}) cannot be read: {error}"
                 ) from None
         return outputs
 

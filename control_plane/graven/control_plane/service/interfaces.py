@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from graven.control_plane.errors import InvalidArgument
 from graven.control_plane.service.validation import require
 from graven.literals import literal_hash, literal_matches_type, nested_hash_path
+from graven.shown import shown
 from graven.types import describe_type
 from graven.v1.interface_pb2 import TypedInterface, Variable
 from graven.v1.literals_pb2 import Literal
@@ -34,12 +35,12 @@ def _check_variables(variables: Sequence[Variable], field: str, noun: str) -> No
         at = f"{field}[{i}]"
         if not variable.name.isidentifier():
             raise InvalidArgument(
-                f"{at}.name", f"{noun} name {variable.name!r} is not a Python identifier"
+                f"{at}.name", f"{noun} name {shown(variable.name)} is not a Python identifier"
             )
         if variable.name in first_index:
             other = f"{field}[{first_index[variable.name]}]"
             raise InvalidArgument(
-                f"{at}.name", f"duplicate {noun} name {variable.name!r} (also {other})"
+                f"{at}.name", f"duplicate {noun} name {shown(variable.name)} (also {other})"
             )
         first_index[variable.name] = i
         require(variable.HasField("type"), f"{at}.type")
@@ -75,7 +76,9 @@ def check_type(t: LiteralType, field: str) -> None:
         for i, member in enumerate(t.structured_type.fields):
             at = f"{field}.structured_type.fields[{i}]"
             if not member.name.isidentifier() or member.name in names:
-                raise InvalidArgument(f"{at}.name", f"{member.name!r} is not a distinct identifier")
+                raise InvalidArgument(
+                    f"{at}.name", f"{shown(member.name)} is not a distinct identifier"
+                )
             names.add(member.name)
             require(member.HasField("type"), f"{at}.type")
             check_type(member.type, f"{at}.type")
@@ -104,5 +107,5 @@ def check_literal(literal: Literal, t: LiteralType, field: str, what: str = "") 
     expected = literal_hash(literal)
     if literal.hash != expected:
         raise InvalidArgument(
-            f"{field}.hash", f"{literal.hash!r} is not the content hash {expected}"
+            f"{field}.hash", f"{shown(literal.hash)} is not the content hash {expected}"
         )

@@ -65,32 +65,53 @@ def step_of(key: StepKey, records: Iterable[LineageRecord]) -> LineageStep:
 
 
 class LineageWalk:
-    """The steps and artifacts of one answer, gathered over one index reader."""
+    """The steps and artifacts of one answer, gathered over one index reader.
 
-    def __init__(self, index: LineageIndex) -> None:
+    ``order`` lists the steps as the walk reached them: level by level, each level in key
+    order, so the same records always give the same order (what a page of it is cut from).
+    With a ``limit``, a walk stops once it has reached that many steps: it loads no more
+    than it may answer with, however widely an artifact is shared."""
+
+    def __init__(self, index: LineageIndex, limit: int | None = None) -> None:
         self._index = index
+        self._limit = limit
         self.steps: dict[StepKey, LineageStep] = {}
+        self.order: list[StepKey] = []
         self.artifacts: set[str] = set()
 
-    def load(self, keys: Collection[StepKey]) -> list[StepKey]:
-        """Make sure the steps are loaded; the given keys in order."""
-        missing = [key for key in keys if key not in self.steps]
+    @property
+    def full(self) -> bool:
+        return self._limit is not None and len(self.order) >= self._limit
+
+    def load(self, keys: Collection[StepKey], bounded: bool = False) -> list[StepKey]:
+        """Make sure the steps are loaded; the given keys in order. ``bounded``: of the steps
+        not loaded yet, only as many as the limit leaves room for (the first in key order)
+        are loaded, and only the keys loaded are returned."""
+        wanted = sorted(keys)
+        missing = [key for key in wanted if key not in self.steps]
+        if bounded and self._limit is not None:
+            room = max(0, self._limit - len(self.order))
+            if len(missing) > room:
+                left_out = set(missing[room:])
+                missing = missing[:room]
+                wanted = [key for key in wanted if key not in left_out]
         if missing:
             found = self._index.step_records(missing)
             for key in missing:
                 step = self.steps[key] = step_of(key, found.get(key, ()))
                 self.artifacts.update(step.inputs.values(), step.outputs.values())
-        return sorted(keys)
+            self.order.extend(missing)
+        return wanted
 
     def walk(
         self, frontier: Frontier, upstream: bool, depth: int, expanded: Collection[StepKey] = ()
     ) -> None:
         """Walk ``depth`` steps (0: to the end) from ``frontier``, in one direction, skipping
-        the steps already ``expanded``."""
+        the steps already ``expanded``, until the end or the limit."""
         done = set(expanded)
         looked: set[tuple[ExecutionName | None, str]] = set()
         level = 0
-        while frontier and (depth == 0 or level < depth):
+        while frontier and (depth == 0 or level < depth) and not self.full:
             level += 1
             reached: set[StepKey] = set()
             for within, hashes in frontier.items():
@@ -99,7 +120,7 @@ class LineageWalk:
                 if fresh:
                     find = self._index.producers if upstream else self._index.consumers
                     reached |= find(fresh, within)
-            new = self.load(reached - done)
+            new = self.load(reached - done, bounded=True)
             done.update(new)
             frontier = defaultdict(set)
             for key in new:
@@ -107,11 +128,22 @@ class LineageWalk:
                 edges = step.inputs if upstream else step.outputs
                 frontier[key.execution].update(edges.values())
 
-    def graph(self) -> LineageGraph:
-        indexed = self._index.artifacts(self.artifacts)
-        artifacts = [indexed.get(h) or Artifact(hash=h) for h in self.artifacts]
+    def graph(
+        self, keys: Iterable[StepKey] | None = None, also: Iterable[str] = ()
+    ) -> LineageGraph:
+        """The graph of the steps ``keys`` (None: all) with the artifacts they consumed or
+        produced, and the artifacts ``also``."""
+        if keys is None:
+            chosen = list(self.steps.values())
+            hashes = set(self.artifacts)
+        else:
+            chosen = [self.steps[key] for key in keys]
+            hashes = {h for step in chosen for h in (*step.inputs.values(), *step.outputs.values())}
+        hashes.update(also)
+        indexed = self._index.artifacts(hashes)
+        artifacts = [indexed.get(h) or Artifact(hash=h) for h in hashes]
         artifacts.sort(key=lambda a: (a.created_at.seconds, a.created_at.nanos, a.hash))
-        steps = sorted(self.steps.values(), key=step_order)
+        steps = sorted(chosen, key=step_order)
         return LineageGraph(artifacts=artifacts, steps=steps)
 
 

@@ -7,7 +7,7 @@ always be rebuilt from the store, never the other way round.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -50,18 +50,34 @@ def store_records(store: ObjectStore, records: Iterable[LineageRecord]) -> list[
 
 class InputArtifacts:
     """An execution's inputs stored as artifacts, and checked to have their content stored:
-    what the execution's input records describe."""
+    what the execution's input records describe.
 
-    def __init__(self, store: ObjectStore, interface: TypedInterface, inputs: LiteralMap) -> None:
+    ``hold`` is given every content the inputs need before any is checked to be stored: it
+    restarts the grace of those that are uploads (see service/upload_collection), so what is
+    found stored here stays stored until the launch's records reference it."""
+
+    def __init__(
+        self,
+        store: ObjectStore,
+        interface: TypedInterface,
+        inputs: LiteralMap,
+        hold: Callable[[Collection[str]], None],
+    ) -> None:
         types = {variable.name: variable.type for variable in interface.inputs}
         blobs = StoreBlobs(store)
         self._records: list[LineageRecord] = []
+        needs: dict[str, list[str]] = {}
+        for name, literal in sorted(inputs.literals.items()):
+            try:
+                needs[name] = content_hashes(literal, blobs)
+            except StoreError as error:
+                raise InvalidArgument(
+                    f"inputs.{name}", f"its content is not in the store: {error}"
+                ) from None
+        hold({h for needed in needs.values() for h in needed})
         for name, literal in sorted(inputs.literals.items()):
             field = f"inputs.{name}"
-            try:
-                needed = content_hashes(literal, blobs)
-            except StoreError as error:
-                raise InvalidArgument(field, f"its content is not in the store: {error}") from None
+            needed = needs[name]
             for content_hash in needed:
                 if not store.exists(artifact_key(content_hash)):
                     raise InvalidArgument(

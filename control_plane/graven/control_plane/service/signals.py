@@ -30,6 +30,7 @@ from graven.control_plane.service.executions import checked_key
 from graven.control_plane.service.paging import decode_page_token, page_size, paginate
 from graven.control_plane.service.validation import checked_time, require
 from graven.literals import literal_hash, literal_matches_type, nested_hash_path, sealed
+from graven.shown import shown
 from graven.types import describe_type
 from graven.v1 import agent_service_pb2 as ag
 from graven.v1 import signal_service_pb2 as ss
@@ -125,7 +126,8 @@ class SignalService:
             if resolved is None or not resolved.node.HasField("gate_node"):
                 raise InvalidArgument(
                     f"{at}.node_id",
-                    f"{workflow_id.name}@{workflow_id.version} has no gate node {wait.node_id!r}",
+                    f"{workflow_id.name}@{workflow_id.version} has no gate node "
+                    f"{shown(wait.node_id)}",
                 )
             deadline = checked_time(wait, "deadline", f"{at}.deadline")
             waits.append((key, SignalWait(signal_id, wait.node_id, wait.type, deadline)))
@@ -176,7 +178,8 @@ def _checked_value(value: Literal, signal: Signal) -> Literal:
     if not literal_matches_type(value, signal.type):
         raise InvalidArgument(
             "value",
-            f"signal {signal.id.signal_id!r} takes a value of type {describe_type(signal.type)}",
+            f"signal {shown(signal.id.signal_id)} takes a value of type "
+            f"{describe_type(signal.type)}",
         )
     nested = nested_hash_path(value)
     if nested is not None:
@@ -184,7 +187,7 @@ def _checked_value(value: Literal, signal: Signal) -> Literal:
             f"value.{nested}.hash", "only a top-level value carries a hash, not a nested one"
         )
     if value.hash and value.hash != literal_hash(value):
-        raise InvalidArgument("value.hash", f"{value.hash!r} is not the content hash")
+        raise InvalidArgument("value.hash", f"{shown(value.hash)} is not the content hash")
     stored = Literal()
     stored.CopyFrom(value)
     return sealed(stored)
@@ -206,8 +209,8 @@ def _cursor_of(signal: Signal) -> str:
 
 
 def _describe(key: ExecutionKey, signal_id: str) -> str:
-    return f"{signal_id!r} of execution {key}"
+    return f"{shown(signal_id)} of execution {key}"
 
 
 def _nobody_waits(key: ExecutionKey, signal_id: str) -> str:
-    return f"no gate of execution {key} waits for signal {signal_id!r} (yet)"
+    return f"no gate of execution {key} waits for signal {shown(signal_id)} (yet)"

@@ -4,6 +4,7 @@ path in the request (``id.version``, ``spec.template.nodes[2].inputs[0]``)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +12,7 @@ from graven.control_plane.errors import InvalidArgument
 from graven.control_plane.persistence.proto_columns import to_datetime
 from graven.control_plane.service.identifiers import KIND_LABELS, resource_type_name
 from graven.names import name_problem
+from graven.shown import shown
 from graven.v1.identifier_pb2 import Identifier
 
 DIGEST_PATTERN = re.compile(r"sha256:[0-9a-f]{64}")
@@ -19,6 +21,12 @@ DIGEST_PATTERN = re.compile(r"sha256:[0-9a-f]{64}")
 MIN_TIMESTAMP_SECONDS = -62_135_596_800
 MAX_TIMESTAMP_SECONDS = 253_402_300_799
 NANOS_PER_SECOND = 1_000_000_000
+# An execution's labels, bounded as Kubernetes bounds its own (where labels often end up):
+# a key is a name segment, letters, digits and ._- between alphanumerics.
+MAX_LABELS = 64
+MAX_LABEL_KEY_CHARS = 63
+MAX_LABEL_VALUE_CHARS = 256
+LABEL_KEY_PATTERN = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
 
 
 def require(present: bool, field: str) -> None:
@@ -66,8 +74,29 @@ def check_name_prefix(prefix: str, field: str) -> None:
 def check_digest(value: str, field: str) -> None:
     if not DIGEST_PATTERN.fullmatch(value):
         raise InvalidArgument(
-            field, f"{value!r} is not a digest of the form sha256:<64 hex digits>"
+            field, f"{shown(value)} is not a digest of the form sha256:<64 hex digits>"
         )
+
+
+def check_labels(labels: Mapping[str, str], field: str) -> None:
+    """At most MAX_LABELS labels, each key a short name segment and each value short text
+    without control characters; a failure names the label."""
+    if len(labels) > MAX_LABELS:
+        raise InvalidArgument(field, f"has {len(labels)} labels; at most {MAX_LABELS} are allowed")
+    for key, value in sorted(labels.items()):
+        at = f"{field}[{shown(key)}]"
+        if len(key) > MAX_LABEL_KEY_CHARS:
+            raise InvalidArgument(
+                at, f"the key is {len(key)} characters long; at most {MAX_LABEL_KEY_CHARS}"
+            )
+        if not LABEL_KEY_PATTERN.fullmatch(key):
+            raise InvalidArgument(at, f"the key must match {LABEL_KEY_PATTERN.pattern}")
+        if len(value) > MAX_LABEL_VALUE_CHARS:
+            raise InvalidArgument(
+                at, f"the value is {len(value)} characters long; at most {MAX_LABEL_VALUE_CHARS}"
+            )
+        if not value.isprintable():
+            raise InvalidArgument(at, f"the value {shown(value)} holds control characters")
 
 
 def checked_time(message: Any, name: str, field: str) -> datetime | None:
