@@ -14,6 +14,7 @@ from graven.digests import canonical_bytes, sha256_hex
 from graven.errors import GravenValueError
 from graven.literals import unhashed
 from graven.store.base import ObjectStore, StoreError
+from graven.store.integrity import CorruptContent
 from graven.store.layout import artifact_key
 from graven.v1.literals_pb2 import Literal
 
@@ -40,21 +41,33 @@ def put_artifact(store: ObjectStore, literal: Literal) -> str:
     """Store ``literal``'s artifact unless the store holds it (write-once); its hash.
 
     A literal whose ``hash`` is set but wrong is refused: its artifact would land under a key
-    its bytes do not hash to."""
+    its bytes do not hash to. Stored bytes other than the artifact's are quarantined and
+    replaced."""
     data = artifact_bytes(literal)
     artifact_hash = sha256_hex(data)
     if literal.hash and literal.hash != artifact_hash:
         raise GravenValueError(f"literal hash {literal.hash} is not its content hash")
     key = artifact_key(artifact_hash)
-    if not store.exists(key):
-        store.put_bytes(key, data)
+    # Read back rather than only looked up (an artifact is small: one request either way),
+    # so that writing a value repairs a corrupt copy of it, --overwrite-cache's runs included.
+    try:
+        if store.get_bytes(key) == data:
+            return artifact_hash
+    except StoreError:
+        pass  # missing (or unreadable, which the write reports)
+    else:
+        store.quarantine(key)
+    store.put_bytes(key, data)
     return artifact_hash
 
 
 def read_artifact(store: ObjectStore, artifact_hash: str) -> Literal:
-    """The literal stored as ``artifact_hash``; StoreError when it is missing or its bytes do
-    not hash to it."""
-    data = store.get_bytes(artifact_key(artifact_hash))
+    """The literal stored as ``artifact_hash``; StoreError when it is missing, CorruptContent
+    (a StoreError) when its bytes do not hash to it."""
+    key = artifact_key(artifact_hash)
+    data = store.get_bytes(key)
     if sha256_hex(data) != artifact_hash:
-        raise StoreError(f"artifact {artifact_hash} is corrupt: its bytes hash differently")
+        raise CorruptContent(
+            key, f"artifact {artifact_hash} is corrupt: its bytes hash differently"
+        )
     return literal_from_artifact(data)

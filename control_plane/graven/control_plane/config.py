@@ -10,6 +10,11 @@ from pathlib import Path
 from sqlalchemy import make_url
 from sqlalchemy.exc import ArgumentError
 
+# The home holds the database, the store and credentials: only its owner reads it. The modes
+# are the shared package's, which the data plane (the Ray token's file) uses too.
+from graven.private_files import PRIVATE_FILE_MODE as PRIVATE_FILE_MODE
+from graven.private_files import PRIVATE_FOLDER_MODE as PRIVATE_FOLDER_MODE
+
 DEFAULT_GRPC_PORT = 8089
 DEFAULT_HTTP_PORT = 8080
 # Room for large workflow closures; code bundles stream in chunks well below this.
@@ -19,9 +24,6 @@ DEFAULT_MAX_UPLOAD_BYTES = 5 << 30
 DEFAULT_UPLOAD_GRACE_SECONDS = 24 * 3600.0
 DEFAULT_UPLOAD_COLLECTION_SECONDS = 3600.0
 DEFAULT_MAX_LINEAGE_STEPS = 10_000
-# The home holds the database, the store and (soon) credentials: only its owner reads it.
-PRIVATE_FOLDER_MODE = 0o700
-PRIVATE_FILE_MODE = 0o600
 DATABASE_FILE = "graven.db"
 # The files SQLite keeps beside a database (it gives them the database file's mode).
 SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")

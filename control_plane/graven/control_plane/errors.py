@@ -44,3 +44,7 @@ class FailedPrecondition(ServiceError):
 
 class ResourceExhausted(ServiceError):
     pass
+
+
+class DataLoss(ServiceError):
+    """Stored bytes that do not hash to their key: corrupt, so never served as the content."""

@@ -153,9 +153,15 @@ class BundleCache:
         shutil.rmtree(aside, ignore_errors=True)
 
     def _fill(self, store: ObjectStore, digest: str, target: Path) -> None:
-        archive = store.get_bytes(bundle_key(digest))
+        key = bundle_key(digest)
+        archive = store.get_bytes(key)
         if sha256_hex(archive) != digest:
-            raise BundleIntegrityError(f"bundle {digest} in the store has other content")
+            # Out of the way, so the next registration of this code uploads it again.
+            store.quarantine(key)
+            raise BundleIntegrityError(
+                f"bundle {digest} in the store has other content; it was quarantined: "
+                "register the code again to upload it"
+            )
         staging = Path(tempfile.mkdtemp(dir=self.root, prefix=".staging-"))
         try:
             extract_bundle(archive, staging)

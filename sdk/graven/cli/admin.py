@@ -15,6 +15,7 @@ admin_app = typer.Typer(
 def install(app: typer.Typer) -> None:
     app.add_typer(admin_app, name="admin")
     admin_app.command()(reindex)
+    admin_app.command(name="verify-store")(verify_store)
 
 
 def reindex(home: Home = DEFAULT_HOME, db: Database = None, store: Store = None) -> None:
@@ -38,3 +39,74 @@ def reindex(home: Home = DEFAULT_HOME, db: Database = None, store: Store = None)
         # The first line only: the rest is SQLAlchemy's link to its own docs.
         raise ValueError(f"database: {str(error).splitlines()[0]}") from None
     console.print(f"Reindexed {count} lineage record(s) from {settings.store_url}")
+
+
+def verify_store(home: Home = DEFAULT_HOME, db: Database = None, store: Store = None) -> None:
+    """Re-hash every content-addressed object of the store, quarantine the corrupt ones, and
+    report the lineage records the database indexed that the store no longer holds.
+
+    Safe beside a running control plane: an object is moved to quarantine/ only when its
+    bytes, hashed again as it is moved, do not match its key. Exits 1 when anything was
+    found; the next run that produces a quarantined value stores it again."""
+    from rich.markup import escape
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from graven.control_plane.config import Settings, sqlite_file
+    from graven.control_plane.persistence.base import make_engine
+    from graven.control_plane.service.store_scrub import (
+        ScrubReport,
+        addressed_keys,
+        missing_records,
+        scrub_objects,
+    )
+    from graven.store import open_store
+
+    settings = Settings.for_home(home.expanduser(), db_url=db, store_url=store)
+    objects = open_store(settings.store_url)
+    report = ScrubReport()
+    with console.status(f"Listing {settings.store_url}…"):
+        keys = addressed_keys(objects)
+    columns = (TextColumn("Hashing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        bar = progress.add_task("objects", total=len(keys))
+        intact = scrub_objects(objects, keys, report, lambda key, size: progress.advance(bar))
+    for bad in report.quarantined:
+        console.print(
+            f"[red]corrupt[/] {escape(bad.key)} (hashes to sha256:{bad.sha256}): "
+            f"moved to {escape(bad.moved_to)}",
+            highlight=False,
+        )
+    database = sqlite_file(settings.db_url)
+    if database is not None and not database.exists():
+        console.print(f"No database at {database}: lineage records not checked")
+    else:
+        engine = make_engine(settings.db_url)
+        try:
+            if inspect(engine).has_table("lineage_records"):
+                report.missing_records.extend(missing_records(engine, intact))
+        except SQLAlchemyError as error:
+            raise ValueError(f"database: {str(error).splitlines()[0]}") from None
+        finally:
+            engine.dispose()
+    for missing in report.missing_records:
+        console.print(
+            f"[yellow]missing[/] lineage record {escape(missing.key)} of "
+            f"{escape(missing.producer)}",
+            highlight=False,
+        )
+    console.print(
+        f"Checked {report.checked} object(s), {report.bytes} bytes, in {settings.store_url}: "
+        f"{len(report.quarantined)} corrupt (quarantined), "
+        f"{len(report.missing_records)} lineage record(s) missing",
+        highlight=False,
+    )
+    if not report.clean:
+        raise typer.Exit(1)

@@ -76,6 +76,14 @@ class ObjectStore(Protocol):
         graven.control_plane.service.upload_collection)."""
         ...
 
+    def quarantine(self, key: str) -> str | None:
+        """Move the object at the content-addressed ``key`` to a fresh key under
+        ``quarantine/`` if, re-hashed now, its bytes do not hash to the key; the key it was
+        moved to, or None when it is intact or missing. The only write that touches an
+        existing object: afterwards the normal put can store the right bytes under ``key``.
+        StoreError for a key that does not name its content (see ``graven.store.integrity``)."""
+        ...
+
 
 def check_key(key: str) -> str:
     parts = key.split("/")

@@ -5,16 +5,18 @@ from __future__ import annotations
 import contextlib
 import copy
 import ctypes
+import fcntl
 import functools
 import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import BinaryIO, TypeVar
+from typing import BinaryIO, TypeVar, cast
 
 from graven.store.base import CHUNK_SIZE, TEMP_MARK, StoreError, check_key
 from graven.store.content import CAS_PREFIX, ContentRef, HashingReader
+from graven.store.integrity import expected_sha256, quarantine_key, sha256_of_stream
 
 
 class LocalStore:
@@ -117,7 +119,7 @@ class LocalStore:
             shutil.copyfileobj(reader, f, CHUNK_SIZE)
             return reader.ref().key
 
-        self._write(self.root / CAS_PREFIX, fill)
+        self._write(self.root / CAS_PREFIX, fill, repair=True)
         return reader.ref()
 
     def _put(self, key: str, fill: Callable[[BinaryIO], object]) -> None:
@@ -131,16 +133,19 @@ class LocalStore:
 
         self._write(path.parent, fill_key)
 
-    def _write(self, folder: Path, fill: Callable[[BinaryIO], str]) -> None:
+    def _write(self, folder: Path, fill: Callable[[BinaryIO], str], repair: bool = False) -> None:
         """Fill a temporary file in ``folder``, then link it to the key ``fill`` returns.
 
         Readers never see a partial object, and of two concurrent writers of one key the first
-        one wins: a link never replaces a file. ``folder`` is on the target's file system."""
+        one wins: a link never replaces a file. ``folder`` is on the target's file system.
+        With ``repair`` (content keyed by its hash), an existing object of another size than
+        the bytes just hashed is corrupt for certain: it is quarantined and replaced."""
         fd, tmp = _made_in(folder, lambda: tempfile.mkstemp(dir=folder, prefix=TEMP_MARK))
         try:
             with os.fdopen(fd, "wb") as f:
-                path = self._path(fill(f))
-                if path.exists():
+                key = fill(f)
+                path = self._path(key)
+                if path.exists() and not (repair and self._quarantined_other_size(key, f.tell())):
                     return
                 f.flush()
                 if self._unsynced is None:
@@ -151,6 +156,38 @@ class LocalStore:
                     self._unsynced.append(path)
         finally:
             os.unlink(tmp)
+
+    def _quarantined_other_size(self, key: str, size: int) -> bool:
+        try:
+            stored = self._path(key).stat().st_size
+        except FileNotFoundError:
+            return True
+        return stored != size and self.quarantine(key) is not None
+
+    def quarantine(self, key: str) -> str | None:
+        # Writers never replace a name (a link fails on an existing one), so while the bad
+        # object is under ``key`` only a quarantine can move it, and every quarantine of it
+        # holds the lock of its inode: a second one finds the name gone or naming another
+        # file (the right bytes, written since), and leaves it.
+        expected = expected_sha256(key)
+        path = self._path(key)
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        except FileNotFoundError:
+            return None
+        with os.fdopen(fd, "rb") as held:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                if not os.path.samestat(path.stat(), os.fstat(fd)):
+                    return None
+            except FileNotFoundError:
+                return None
+            if sha256_of_stream(cast(BinaryIO, held)) == expected:
+                return None
+            moved = quarantine_key(key)
+            target = self._path(moved)
+            _made_in(target.parent, lambda: os.rename(path, target))
+            return moved
 
     def get_bytes(self, key: str) -> bytes:
         with self.open(key) as f:

@@ -11,6 +11,7 @@ from graven.control_plane.errors import InvalidArgument, NotFound, ResourceExhau
 from graven.control_plane.service.validation import check_digest
 from graven.digests import PREFIX
 from graven.store import ObjectStore
+from graven.store.integrity import intact
 from graven.store.layout import bundle_key
 from graven.v1.registry_service_pb2 import Bundle, BundleHeader
 
@@ -62,7 +63,9 @@ class BundleStore:
             raise InvalidArgument("header.size", "must not be negative")
         self._check_size(header.size)
         key = bundle_key(header.digest)
-        if self._store.exists(key):
+        # A stored copy that does not hash to its digest is quarantined here, so the genuine
+        # bytes being sent replace it.
+        if intact(self._store, key):
             return Bundle(digest=header.digest, size=self._store.size(key))
         hasher = hashlib.sha256()
         received = 0
@@ -86,9 +89,11 @@ class BundleStore:
         return Bundle(digest=digest, size=received)
 
     def get(self, digest: str) -> Bundle:
+        """The stored bundle, hashed through: a corrupt copy is quarantined and answered as
+        missing, so a client that uploads what is missing (``graven register``) repairs it."""
         check_digest(digest, "digest")
         key = bundle_key(digest)
-        if not self._store.exists(key):
+        if not intact(self._store, key):
             raise NotFound(f"bundle {digest} is not in the store; upload it first")
         return Bundle(digest=digest, size=self._store.size(key))
 

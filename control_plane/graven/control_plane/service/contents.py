@@ -5,13 +5,15 @@ blob's content) a client reads back. Both stream: nothing is held in memory whol
 
 from __future__ import annotations
 
+import hashlib
 import io
 from collections.abc import Iterable, Iterator
 
-from graven.control_plane.errors import InvalidArgument, NotFound, ResourceExhausted
+from graven.control_plane.errors import DataLoss, InvalidArgument, NotFound, ResourceExhausted
 from graven.control_plane.persistence.upload_repository import UploadRepository
 from graven.control_plane.service.clock import Clock, utc_now
 from graven.control_plane.service.validation import check_digest
+from graven.digests import PREFIX
 from graven.store import ObjectStore, content_key
 from graven.store.base import CHUNK_SIZE
 from graven.v1.lineage_service_pb2 import ContentHeader, ReadContentResponse, UploadContentResponse
@@ -73,13 +75,34 @@ class ContentStore:
         key = content_key(content_hash)
         if not self._store.exists(key):
             raise NotFound(f"content {content_hash} is not in the store")
-        return _chunks(self._store, key)
+        return _verified_chunks(self._store, key, content_hash)
 
 
-def _chunks(store: ObjectStore, key: str) -> Iterator[ReadContentResponse]:
+def _verified_chunks(
+    store: ObjectStore, key: str, content_hash: str
+) -> Iterator[ReadContentResponse]:
+    """The chunks, hashed as they stream, each sent only once the next one is read: the last
+    goes out only after the whole was found to hash to ``content_hash``, else the stream ends
+    in DataLoss instead. Content of one chunk (most values) is thus checked before anything
+    is sent; of a larger one, a reader has received all but the last chunk when the error
+    comes, never the whole, so a reader that waits for the end never takes corrupt bytes."""
+    hasher = hashlib.sha256()
     with store.open(key) as stream:
-        while chunk := stream.read(CHUNK_SIZE):
-            yield ReadContentResponse(chunk=chunk)
+        chunk = stream.read(CHUNK_SIZE)
+        while True:
+            hasher.update(chunk)
+            following = stream.read(CHUNK_SIZE) if chunk else b""
+            if not following and PREFIX + hasher.hexdigest() != content_hash:
+                raise DataLoss(
+                    f"content {content_hash} is corrupt in the store (its bytes hash to "
+                    f"{PREFIX}{hasher.hexdigest()}); `graven admin verify-store` quarantines "
+                    "it, and the next run that produces it stores it again"
+                )
+            if chunk:
+                yield ReadContentResponse(chunk=chunk)
+            if not following:
+                return
+            chunk = following
 
 
 def _capped(chunks: Iterable[bytes], max_bytes: int) -> Iterator[bytes]:
