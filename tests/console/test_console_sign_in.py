@@ -1,0 +1,136 @@
+"""Signing the console in, in Chromium, against a live `graven up` that requires tokens: the
+URL it prints logs a tab in and leaves the address bar, a tab without a token gets the
+sign-in page, a pasted token works, a wrong one is refused on that page, and signing out
+forgets the token."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from console_support import Stack, screenshot_path
+from playwright.sync_api import Browser, Page, Request, expect
+
+TOKEN_KEY = "graven.token"
+
+
+@pytest.fixture
+def tab(browser: Browser, stack: Stack) -> Iterator[Page]:
+    """A tab that holds no token yet; a page that throws fails the test."""
+    context = browser.new_context(base_url=stack.url)
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    yield opened
+    context.close()
+    assert not errors, errors
+
+
+@pytest.fixture
+def token(stack: Stack) -> str:
+    written = stack.token
+    assert written is not None, f"graven up wrote no token into {stack.home}"
+    return written
+
+
+@pytest.fixture
+def project() -> str:
+    return f"sign-in-{uuid.uuid4().hex[:8]}"
+
+
+def api_calls(page: Page) -> list[Request]:
+    calls: list[Request] = []
+    page.on("request", lambda r: calls.append(r) if "/graven.v1." in r.url else None)
+    return calls
+
+
+def stored_token(page: Page) -> str | None:
+    held: str | None = page.evaluate(f"() => sessionStorage.getItem({TOKEN_KEY!r})")
+    return held
+
+
+def expect_sign_in(page: Page) -> None:
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+
+
+def expect_signed_in_list(page: Page, project: str) -> None:
+    """The list's own answer for an empty project: the API took the tab's token."""
+    expect(page.get_by_text(f"No executions in {project}/development yet.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Sign in")).to_have_count(0)
+
+
+def test_the_printed_url_signs_the_tab_in_and_leaves_the_address(
+    tab: Page, stack: Stack, token: str
+) -> None:
+    calls = api_calls(tab)
+    tab.goto(stack.login_url(token))
+    expect(tab.get_by_role("heading", name="Executions")).to_be_visible()
+    expect_signed_in_list(tab, "default")
+    assert "token" not in tab.url, tab.url
+    assert re.fullmatch(rf"{re.escape(stack.url)}/executions", tab.url), tab.url
+    assert calls, "the list asked the API nothing"
+    for call in calls:
+        headers = call.all_headers()
+        assert headers.get("authorization") == f"Bearer {token}", call.url
+        # No Referer at all (no-referrer): the login URL cannot leak through one.
+        assert "referer" not in headers, headers["referer"]
+    # A reload keeps the tab signed in: the token is in its sessionStorage, not the URL.
+    tab.reload()
+    expect_signed_in_list(tab, "default")
+    assert stored_token(tab) == token
+
+
+def test_another_tab_is_not_signed_in(tab: Page, stack: Stack, token: str) -> None:
+    tab.goto(stack.login_url(token))
+    expect_signed_in_list(tab, "default")
+    other = tab.context.new_page()
+    other.goto("/executions")
+    expect_sign_in(other)
+    assert stored_token(other) is None
+
+
+def test_without_a_token_the_sign_in_page_takes_a_pasted_one(
+    tab: Page, token: str, project: str
+) -> None:
+    calls = api_calls(tab)
+    tab.goto(f"/executions?project={project}&domain=development")
+    expect_sign_in(tab)
+    expect(tab.get_by_text("This control plane needs a token.")).to_be_visible()
+    assert calls
+    assert all("authorization" not in c.all_headers() for c in calls)
+    tab.screenshot(path=screenshot_path("sign-in"))
+    tab.get_by_label("Token").fill(token)
+    tab.get_by_role("button", name="Sign in").click()
+    # The page asked for is drawn again, now with the token.
+    expect_signed_in_list(tab, project)
+    assert f"project={project}" in tab.url
+    assert calls[-1].all_headers().get("authorization") == f"Bearer {token}"
+    assert stored_token(tab) == token
+
+
+def test_a_wrong_token_shows_the_sign_in_page_with_its_refusal(
+    tab: Page, stack: Stack, token: str, project: str
+) -> None:
+    tab.goto(f"{stack.url}/executions?project={project}&domain=development&token=not-a-token")
+    expect_sign_in(tab)
+    expect(tab.get_by_role("heading", name="The token was refused")).to_be_visible()
+    assert "token=" not in tab.url, tab.url
+    # A refused token is forgotten: a reload does not send it again.
+    assert stored_token(tab) is None
+    tab.get_by_label("Token").fill(token)
+    tab.get_by_role("button", name="Sign in").click()
+    expect_signed_in_list(tab, project)
+
+
+def test_signing_out_forgets_the_token(tab: Page, stack: Stack, token: str) -> None:
+    tab.goto(stack.login_url(token))
+    expect_signed_in_list(tab, "default")
+    tab.get_by_role("button", name="Sign out").click()
+    expect_sign_in(tab)
+    expect(tab.get_by_text("You signed out.", exact=False)).to_be_visible()
+    assert stored_token(tab) is None
+    tab.reload()
+    expect_sign_in(tab)
+    expect(tab.get_by_text("This control plane needs a token.")).to_be_visible()
