@@ -25,6 +25,8 @@ from execution_support import (
     private_plane,
 )
 from google.protobuf.duration_pb2 import Duration
+from grpc_health.v1 import health_pb2
+from grpc_health.v1.health_pb2_grpc import HealthStub
 
 from graven.literals import int_literal
 from graven.v1 import agent_service_pb2 as ag
@@ -37,6 +39,7 @@ WATCHES = 200
 LONG_POLLS = 16
 # What "answers at once" means under that load (each call takes milliseconds when idle).
 FAST_S = 1.0
+STOP_GRACE_S = 1.0
 
 T = TypeVar("T")
 
@@ -186,3 +189,29 @@ def eventually_opened(open_call: Callable[[], T]) -> T:
             if error.code() != grpc.StatusCode.RESOURCE_EXHAUSTED or time.monotonic() > deadline:
                 raise
         time.sleep(0.01)
+
+
+def test_a_stopping_server_says_not_serving_then_ends_its_streams_after_the_grace(
+    tmp_path: Path, database_url: str
+) -> None:
+    with private_plane(tmp_path, database_url) as cp:
+        execution_id, _ = running_execution(cp)
+        call = watch(cp, execution_id)
+        # Health needs no token: a channel of its own.
+        with grpc.insecure_channel(cp.plane.grpc_address) as channel:
+            statuses = HealthStub(channel).Watch(health_pb2.HealthCheckRequest(), timeout=60)
+            assert next(statuses).status == health_pb2.HealthCheckResponse.SERVING
+            with ThreadPoolExecutor(1) as pool:
+                started = time.monotonic()
+                stopped = pool.submit(cp.plane.stop, STOP_GRACE_S)
+                assert next(statuses).status == health_pb2.HealthCheckResponse.NOT_SERVING
+                said_not_serving = time.monotonic() - started
+                with pytest.raises(grpc.RpcError) as ended:
+                    next(call)
+                streams_ended = time.monotonic() - started
+                stopped.result(timeout=WAIT)
+        assert ended.value.code() in (grpc.StatusCode.CANCELLED, grpc.StatusCode.UNAVAILABLE)
+        print(
+            f"NOT_SERVING after {said_not_serving:.2f} s, streams ended after {streams_ended:.2f} s"
+        )
+        assert said_not_serving < STOP_GRACE_S <= streams_ended + 0.1
