@@ -217,6 +217,10 @@ def fetch(blobs: Blobs, sha256: str) -> Path:
             shutil.copyfileobj(reader, out, CHUNK_SIZE)
         got = reader.ref().sha256
         if got != hex_digest:
+            if isinstance(blobs, StoreBlobs):
+                # Out of the way, so the next run that produces the content stores it again
+                # rather than finding its key taken (a client's reads end in DATA_LOSS).
+                blobs.store.quarantine(content_key(hex_digest))
             raise GravenValueError(f"content {hex_digest} read back with sha256 {got}")
         os.chmod(tmp, READ_ONLY)
         # A new inode: a task still holding the spoilt copy open cannot write into this one.

@@ -8,6 +8,7 @@ import hashlib
 import io
 import os
 import threading
+from pathlib import Path
 
 import grpc
 import pytest
@@ -16,11 +17,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from graven.artifacts import artifact_bytes, put_artifact, read_artifact
+from graven.blobs import StoreBlobs, fetch
 from graven.control_plane.app import ControlPlane
 from graven.control_plane.errors import NotFound
 from graven.control_plane.service.bundles import BundleStore
 from graven.data_plane.cache_hits import entry_outputs
 from graven.digests import PREFIX, sha256_hex
+from graven.errors import GravenValueError
 from graven.literals import int_literal
 from graven.store import ObjectStore, StoreError, content_key
 from graven.store.base import CHUNK_SIZE
@@ -149,6 +152,20 @@ def test_intact_reads_the_object_through(store: ObjectStore) -> None:
     assert not intact(store, ref.key)
     assert not store.exists(ref.key)
     assert quarantined(store, ref.key) == [b"file CONTENT"]
+
+
+def test_a_worker_fetching_corrupt_content_quarantines_it(
+    store: ObjectStore, tmp_path: Path
+) -> None:
+    blobs = StoreBlobs(store, tmp_path / "cache")
+    ref = store.put_content(io.BytesIO(b"an input file"))
+    overwrite(store, ref.key, b"an input FILE")
+    with pytest.raises(GravenValueError, match="read back with sha256"):
+        fetch(blobs, ref.sha256)
+    assert quarantined(store, ref.key) == [b"an input FILE"]
+    # The producer's next write stores the content again, and the input reads right.
+    store.put_content(io.BytesIO(b"an input file"))
+    assert fetch(blobs, ref.sha256).read_bytes() == b"an input file"
 
 
 def cache_entry(store: ObjectStore) -> tuple[CacheEntry, str, str]:
