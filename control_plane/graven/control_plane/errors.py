@@ -6,19 +6,22 @@ layer never mentions a transport.
 
 from __future__ import annotations
 
-# The longest message an error carries to a client. Echoed values are cut by
-# graven.shown.shown() already; this bounds what is left (a field path built from a huge
-# request key, a list of problems), so a refusal never grows with the request that caused it.
-MAX_MESSAGE_CHARS = 1000
+# The most UTF-8 bytes of a message an error carries to a client (the status details then
+# stay under 1 KiB). Echoed values are cut by graven.shown.shown() already; this bounds what
+# is left (a field path built from a huge request key, a list of problems), so a refusal
+# never grows with the request that caused it.
+MAX_MESSAGE_BYTES = 960
 
 
 class ServiceError(Exception):
     """Base of every error a client can act on."""
 
     def __init__(self, message: str = "") -> None:
-        if len(message) > MAX_MESSAGE_CHARS:
-            cut = len(message) - MAX_MESSAGE_CHARS
-            message = f"{message[:MAX_MESSAGE_CHARS]}... ({cut} more characters)"
+        data = message.encode("utf-8", "surrogatepass")
+        if len(data) > MAX_MESSAGE_BYTES:
+            # Cut a little earlier, so the note fits too; a character cut in two is dropped.
+            kept = data[: MAX_MESSAGE_BYTES - 32].decode("utf-8", "ignore")
+            message = f"{kept}... ({len(data) - len(kept.encode())} more bytes)"
         super().__init__(message)
 
 

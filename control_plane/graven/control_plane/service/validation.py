@@ -4,6 +4,7 @@ path in the request (``id.version``, ``spec.template.nodes[2].inputs[0]``)."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -27,6 +28,9 @@ MAX_LABELS = 64
 MAX_LABEL_KEY_CHARS = 63
 MAX_LABEL_VALUE_CHARS = 256
 LABEL_KEY_PATTERN = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
+# What a label value may not hold (a value is shown on one line): control characters, lone
+# surrogates, line and paragraph separators.
+UNPRINTED_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
 
 
 def require(present: bool, field: str) -> None:
@@ -80,7 +84,7 @@ def check_digest(value: str, field: str) -> None:
 
 def check_labels(labels: Mapping[str, str], field: str) -> None:
     """At most MAX_LABELS labels, each key a short name segment and each value short text
-    without control characters; a failure names the label."""
+    of one line; a failure names the label."""
     if len(labels) > MAX_LABELS:
         raise InvalidArgument(field, f"has {len(labels)} labels; at most {MAX_LABELS} are allowed")
     for key, value in sorted(labels.items()):
@@ -95,8 +99,10 @@ def check_labels(labels: Mapping[str, str], field: str) -> None:
             raise InvalidArgument(
                 at, f"the value is {len(value)} characters long; at most {MAX_LABEL_VALUE_CHARS}"
             )
-        if not value.isprintable():
-            raise InvalidArgument(at, f"the value {shown(value)} holds control characters")
+        if any(unicodedata.category(c) in UNPRINTED_CATEGORIES for c in value):
+            raise InvalidArgument(
+                at, f"the value {shown(value)} holds control characters or line breaks"
+            )
 
 
 def checked_time(message: Any, name: str, field: str) -> datetime | None:
