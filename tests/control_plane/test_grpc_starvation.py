@@ -7,6 +7,9 @@ cannot open more of either than its limit; a client that hangs up frees its plac
 
 from __future__ import annotations
 
+import gzip
+import hashlib
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent import futures
@@ -28,6 +31,7 @@ from google.protobuf.duration_pb2 import Duration
 from grpc_health.v1 import health_pb2
 from grpc_health.v1.health_pb2_grpc import HealthStub
 
+from graven.control_plane.transport.grpc_server import DEFAULT_UPLOAD_WORKERS, DEFAULT_WORKERS
 from graven.literals import int_literal
 from graven.v1 import agent_service_pb2 as ag
 from graven.v1 import execution_pb2 as pb
@@ -40,6 +44,7 @@ LONG_POLLS = 16
 # What "answers at once" means under that load (each call takes milliseconds when idle).
 FAST_S = 1.0
 STOP_GRACE_S = 1.0
+STALLED = DEFAULT_WORKERS + DEFAULT_UPLOAD_WORKERS + 4
 
 T = TypeVar("T")
 
@@ -176,6 +181,39 @@ def test_a_client_has_at_most_its_limit_of_waiting_claims(
         assert not cp.agent().heartbeat().lost
         cp.plane.stop(grace=None)
         assert not futures.wait(polls, timeout=WAIT).not_done
+
+
+def test_stalled_uploads_leave_the_unary_calls_their_threads(cp: Harness) -> None:
+    bundle = gzip.compress(b"not checked until a worker extracts it\n" * 100)
+    digest = f"sha256:{hashlib.sha256(bundle).hexdigest()}"
+    release = threading.Event()
+
+    def stalled() -> Iterator[rs.UploadBundleRequest]:
+        yield rs.UploadBundleRequest(header=rs.BundleHeader(digest=digest, size=len(bundle)))
+        release.wait(WAIT)
+        yield rs.UploadBundleRequest(chunk=bundle)
+
+    # Other servers of this process may have upload threads of their own, idle.
+    idle = upload_threads()
+    # More uploads than every pool has threads, each stalled after its header.
+    uploads = [cp.registry.UploadBundle.future(stalled(), timeout=60) for _ in range(STALLED)]
+    try:
+        wait_until(
+            lambda: upload_threads() == idle + DEFAULT_UPLOAD_WORKERS, "every upload thread waits"
+        )
+        execution_id, _ = running_execution(cp)
+        got, seconds = timed(lambda: cp.get(execution_id))
+        assert got.id == execution_id
+        print(f"GetExecution beside {STALLED} stalled uploads: {seconds * 1000:.1f} ms")
+        assert seconds < FAST_S
+    finally:
+        release.set()
+    assert {u.result(timeout=WAIT).bundle.digest for u in uploads} == {digest}
+
+
+def upload_threads() -> int:
+    """The upload threads of the servers of this process."""
+    return sum(t.name.startswith("grpc-upload") for t in threading.enumerate())
 
 
 def eventually_opened(open_call: Callable[[], T]) -> T:

@@ -88,6 +88,7 @@ class ControlPlane:
             max_message_bytes=self.settings.max_message_bytes,
             workers=self.settings.grpc_workers,
             agent_workers=self.settings.grpc_agent_workers,
+            upload_workers=self.settings.grpc_upload_workers,
         )
         self._grpc.start()
         self.grpc_port = self._grpc.port

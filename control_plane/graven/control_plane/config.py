@@ -49,11 +49,12 @@ class Settings:
     lease_seconds: float = 10.0
     # The longest a ClaimExecution call waits for work before answering "nothing".
     max_claim_wait_seconds: float = 30.0
-    # gRPC threads for blocking service work: unary calls of the client services, and a
-    # reserved pool for AgentService (an agent's heartbeats always find one). Streams and
-    # long polls wait holding no thread.
+    # gRPC threads for blocking service work: unary calls of the client services, a
+    # reserved pool for AgentService (an agent's heartbeats always find one), and uploads
+    # (a slow client holds its thread). Streams and long polls wait holding no thread.
     grpc_workers: int = 16
     grpc_agent_workers: int = 8
+    grpc_upload_workers: int = 8
     # The most WatchExecution streams, and ClaimExecution long polls, one client (network
     # address) may have open at once; beyond, RESOURCE_EXHAUSTED.
     grpc_max_watches_per_client: int = 1000

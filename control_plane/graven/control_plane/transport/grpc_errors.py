@@ -81,13 +81,13 @@ def grpc_upload_method(
     method: Callable[[S, Iterator[Req]], Res],
 ) -> Callable[[S, AsyncIterator[Req], Context], Coroutine[Any, Any, Res]]:
     """The same for a client-streaming method: the body reads the request messages as a
-    plain iterator on its pool thread, each message received on the event loop."""
+    plain iterator on an upload thread, each message received on the event loop."""
 
     @functools.wraps(method)
     async def wrapper(self: S, requests: AsyncIterator[Req], context: Context) -> Res:
         messages = _blocking_iterator(requests, asyncio.get_running_loop())
         try:
-            return await self.offload(functools.partial(method, self, messages))
+            return await self.offload.upload(functools.partial(method, self, messages))
         except Exception as error:
             await abort(context, error, method.__qualname__)
 

@@ -2,9 +2,10 @@
 the standard health service, so generic tools (grpcurl, load balancers) can use it.
 
 One event loop thread, owned by the server, multiplexes every call. Blocking service code
-runs on two bounded thread pools: one for AgentService (reserved, so heartbeats, claims and
-reports always find a thread) and one for every other service. Streams and long polls wait
-on the loop, holding no thread, so any number of them leaves both pools to the unary calls.
+runs on bounded thread pools: one for AgentService (reserved, so heartbeats, claims and
+reports always find a thread), one for the unary calls of every other service, and one for
+uploads (which wait on their client between chunks). Streams and long polls wait on the
+loop, holding no thread, so any number of them leaves the pools to the unary calls.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from graven.control_plane.transport.grpc_offload import Offload
 
 DEFAULT_WORKERS = 16
 DEFAULT_AGENT_WORKERS = 8
+DEFAULT_UPLOAD_WORKERS = 8
 
 
 class Servicer(Protocol):
@@ -83,6 +85,7 @@ def create_server(
     max_message_bytes: int,
     workers: int = DEFAULT_WORKERS,
     agent_workers: int = DEFAULT_AGENT_WORKERS,
+    upload_workers: int = DEFAULT_UPLOAD_WORKERS,
     interceptors: Sequence[grpc.aio.ServerInterceptor] = (),
 ) -> GrpcServer:
     """A server bound to ``address`` (port 0: a free one), not yet started.
@@ -92,8 +95,9 @@ def create_server(
     RESOURCE_EXHAUSTED, and one that does not parse with INVALID_ARGUMENT, before either
     reaches a servicer.
     """
-    unary = Offload(workers, "grpc")
-    agent = Offload(agent_workers, "grpc-agent")
+    unary = Offload("grpc", workers, upload_workers)
+    # AgentService has no uploads: its upload pool never starts a thread.
+    agent = Offload("grpc-agent", agent_workers, 1)
 
     async def build() -> tuple[grpc.aio.Server, Any, int]:
         server = grpc.aio.server(
