@@ -11,6 +11,8 @@ committing them leaves them alone.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Collection, Iterator
 from datetime import UTC, datetime, timedelta
@@ -274,3 +276,21 @@ def test_a_collection_while_a_launch_holds_its_upload_leaves_it(plane: Plane) ->
     assert plane.plane.uploads.collect().objects == 0
     assert plane.read(digest) == data
     assert plane.get(execution.id).id == execution.id
+
+
+def test_graven_admin_collect_uploads_beside_a_running_control_plane(plane: Plane) -> None:
+    """The command collects with the real clock: uploads recorded at the test clock's time
+    (long past) are past any grace of an hour."""
+    referenced, dropped = os.urandom(300), os.urandom(400)
+    kept_digest = plane.upload(referenced)
+    plane.launch(kept_digest, len(referenced))
+    dropped_digest = plane.upload(dropped)
+    settings = plane.plane.settings
+    command = [sys.executable, "-m", "graven.cli", "admin", "collect-uploads"]
+    command += ["--home", str(settings.home), "--db", settings.db_url]
+    command += ["--store", settings.store_url, "--grace-hours", "1"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "Collected 1 unreferenced upload(s), 400 bytes" in result.stdout
+    assert not plane.stored(dropped_digest)
+    assert plane.read(kept_digest) == referenced

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from graven.cli.options import DEFAULT_HOME, Database, Home, Store
 from graven.cli.output import console
+
+# The control plane's own grace (Settings.upload_grace_seconds); the control plane is
+# imported only by the commands that run it, so `graven --help` stays quick.
+DEFAULT_GRACE_HOURS = 24.0
 
 admin_app = typer.Typer(
     help="Offline repairs of a stack's database and store.", no_args_is_help=True
@@ -16,6 +22,7 @@ def install(app: typer.Typer) -> None:
     app.add_typer(admin_app, name="admin")
     admin_app.command()(reindex)
     admin_app.command(name="verify-store")(verify_store)
+    admin_app.command(name="collect-uploads")(collect_uploads)
 
 
 def reindex(home: Home = DEFAULT_HOME, db: Database = None, store: Store = None) -> None:
@@ -110,3 +117,41 @@ def verify_store(home: Home = DEFAULT_HOME, db: Database = None, store: Store = 
     )
     if not report.clean:
         raise typer.Exit(1)
+
+
+def collect_uploads(
+    home: Home = DEFAULT_HOME,
+    db: Database = None,
+    store: Store = None,
+    grace_hours: Annotated[
+        float,
+        typer.Option(
+            "--grace-hours",
+            min=0,
+            help="Collect uploads older than this that nothing references.",
+        ),
+    ] = DEFAULT_GRACE_HOURS,
+) -> None:
+    """Delete uploaded content (UploadContent: a file input sent before its launch) that no
+    execution, lineage record or launch plan references, once older than the grace.
+
+    `graven up` runs the same collection every hour; this runs one now, on the same --home,
+    --db and --store, and is safe beside a running control plane."""
+    from datetime import timedelta
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from graven.control_plane.config import Settings
+    from graven.control_plane.service.upload_collection import collect_uploads as collect
+
+    settings = Settings.for_home(home.expanduser(), db_url=db, store_url=store)
+    try:
+        with console.status(f"Collecting unreferenced uploads in {settings.store_url}…"):
+            collected = collect(settings, timedelta(hours=grace_hours))
+    except SQLAlchemyError as error:
+        raise ValueError(f"database: {str(error).splitlines()[0]}") from None
+    console.print(
+        f"Collected {collected.objects} unreferenced upload(s), {collected.bytes} bytes, "
+        f"from {settings.store_url}",
+        highlight=False,
+    )

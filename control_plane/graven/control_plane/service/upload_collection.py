@@ -34,9 +34,12 @@ from datetime import timedelta
 from functools import partial
 
 from graven.blobs import StoreBlobs, content_hashes
+from graven.control_plane.config import Settings
+from graven.control_plane.persistence.base import make_engine, make_sessions
+from graven.control_plane.persistence.migrate import upgrade
 from graven.control_plane.persistence.upload_repository import UploadRepository
 from graven.control_plane.service.clock import Clock, utc_now
-from graven.store import ObjectStore, StoreError, content_key
+from graven.store import ObjectStore, StoreError, content_key, open_store
 from graven.v1.launch_plan_pb2 import LaunchPlanSpec
 
 log = logging.getLogger(__name__)
@@ -108,6 +111,19 @@ class UploadCollector:
                     with contextlib.suppress(StoreError):
                         needed.update(content_hashes(literal, blobs))
         return needed
+
+
+def collect_uploads(settings: Settings, grace: timedelta) -> Collected:
+    """One collection on the database and store of ``settings`` (migrated first), for
+    `graven admin collect-uploads`; safe beside a running control plane, whose launches and
+    uploads it is ordered with through the database like its own collector."""
+    engine = make_engine(settings.db_url)
+    try:
+        upgrade(engine)
+        uploads = UploadRepository(make_sessions(engine))
+        return UploadCollector(uploads, open_store(settings.store_url), grace).collect()
+    finally:
+        engine.dispose()
 
 
 class PeriodicCollection:
