@@ -8,6 +8,7 @@ from pathlib import Path
 
 import grpc
 import pytest
+from auth_support import authorized_channel, remember
 from hypothesis import settings
 from store.minio_server import minio_server  # noqa: F401  (a real MinIO, for any test)
 
@@ -43,7 +44,7 @@ def control_plane(
     )
     plane = ControlPlane(settings)
     plane.start()
-    yield plane
+    yield remember(plane)
     plane.stop(grace=None)
 
 
@@ -72,7 +73,7 @@ def ray_address(ray_token_path: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def grpc_channel(control_plane: ControlPlane) -> Iterator[grpc.Channel]:
-    channel = grpc.insecure_channel(control_plane.grpc_address)
+    channel = authorized_channel(control_plane)
     grpc.channel_ready_future(channel).result(timeout=10)
     yield channel
     channel.close()

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import grpc
 from google.protobuf.message import Message
 
+from graven.channels import open_channel, resolve_token
 from graven.errors import GravenTypeError, GravenValueError, located
 from graven.files import Directory, File
 from graven.literals import from_json_value, to_json_value, to_literal, to_python
@@ -23,6 +24,7 @@ from graven.remote_cache import CacheCalls
 from graven.remote_lineage import LineageCalls
 from graven.remote_pages import pages
 from graven.remote_signals import SignalCalls
+from graven.remote_tokens import TokenCalls
 from graven.tables import PARQUET_FORMAT
 from graven.types import PICKLE_FORMAT
 from graven.v1 import execution_pb2 as ex
@@ -37,6 +39,7 @@ from graven.v1.interface_pb2 import TypedInterface
 from graven.v1.lineage_service_pb2_grpc import LineageServiceStub
 from graven.v1.registry_service_pb2_grpc import RegistryServiceStub
 from graven.v1.signal_service_pb2_grpc import SignalServiceStub
+from graven.v1.token_service_pb2_grpc import TokenServiceStub
 from graven.v1.types_pb2 import BLOB_DIMENSIONALITY_MULTIPART, BlobType, LiteralType
 
 if TYPE_CHECKING:
@@ -44,8 +47,6 @@ if TYPE_CHECKING:
 from graven.versioning import Spec
 
 DEFAULT_ENDPOINT = "127.0.0.1:8089"
-# Room for large workflow closures; the server enforces its own limit.
-MAX_MESSAGE_BYTES = 64 << 20
 
 
 def default_endpoint() -> str:
@@ -60,24 +61,23 @@ class Registered:
     created: bool
 
 
-class Remote(LineageCalls, CacheCalls, SignalCalls):
-    """A connection to one control plane; lineage, cache and signal calls come from the
-    mixins."""
+class Remote(LineageCalls, CacheCalls, SignalCalls, TokenCalls):
+    """A connection to one control plane; lineage, cache, signal and token calls come from
+    the mixins."""
 
-    def __init__(self, endpoint: str | None = None) -> None:
+    def __init__(
+        self, endpoint: str | None = None, token: str | None = None, home: Path | None = None
+    ) -> None:
+        """``token``: the bearer token; default GRAVEN_TOKEN, else the token file of ``home``
+        (default GRAVEN_HOME, else ~/.graven), see graven.channels."""
         self.endpoint = endpoint or default_endpoint()
-        self._channel = grpc.insecure_channel(
-            self.endpoint,
-            options=[
-                ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
-                ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
-            ],
-        )
+        self._channel = open_channel(self.endpoint, resolve_token(token, home))
         self.registry = RegistryServiceStub(self._channel)
         self.executions = ExecutionServiceStub(self._channel)
         self.lineage_service = LineageServiceStub(self._channel)
         self.cache_service = CacheServiceStub(self._channel)
         self.signal_service = SignalServiceStub(self._channel)
+        self.token_service = TokenServiceStub(self._channel)
         self.blobs = RemoteBlobs(self.lineage_service)
 
     def close(self) -> None:

@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 import grpc
+from auth_support import agent_channel, agent_token, authorized_channel, remember
 from google.protobuf.duration_pb2 import Duration
 
 from graven.control_plane.app import ControlPlane
@@ -136,7 +137,8 @@ class PlaneClient:
         self.endpoint = plane.grpc_address
         self.registry = RegistryServiceStub(channel)
         self.executions = ExecutionServiceStub(channel)
-        self.agents = AgentServiceStub(channel)
+        self.agent_channel = agent_channel(plane)
+        self.agents = AgentServiceStub(self.agent_channel)
         self.project = f"cli-{uuid.uuid4().hex[:10]}"
 
     def id(self, kind: idl.ResourceType, name: str) -> idl.Identifier:
@@ -209,10 +211,12 @@ def private_plane(home: Path) -> Iterator[PlaneClient]:
         Settings.for_home(home, grpc_port=0), lease_seconds=LEASE_SECONDS
     )
     with ControlPlane(settings) as plane:
-        channel = grpc.insecure_channel(plane.grpc_address)
+        channel = authorized_channel(remember(plane))
+        client = PlaneClient(plane, channel)
         try:
-            yield PlaneClient(plane, channel)
+            yield client
         finally:
+            client.agent_channel.close()
             channel.close()
 
 
@@ -222,7 +226,7 @@ def agent_stack(home: Path, ray_address: str) -> Iterator[PlaneClient]:
     from graven.data_plane.agent import Agent
 
     with private_plane(home) as client:
-        agent = Agent(client.endpoint, ray_address, claim_wait=1.0)
+        agent = Agent(client.endpoint, ray_address, claim_wait=1.0, token=agent_token(client.plane))
         thread = threading.Thread(target=agent.run, name="cli-agent", daemon=True)
         thread.start()
         try:

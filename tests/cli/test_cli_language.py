@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from auth_support import token_for
 from cli_language_support import (
     INT,
     PlaneClient,
@@ -543,7 +544,7 @@ def test_an_input_named_like_a_run_option_is_refused_unless_given_after_a_separa
     )
     assert launched.returncode == 0, launched.stderr
     execution = json.loads(launched.stdout)
-    with Remote(at) as remote:
+    with Remote(at, token=token_for(at)) as remote:
         recorded = remote.data(
             idl.ExecutionIdentifier(
                 project=project, domain="development", name=execution["id"]["name"]

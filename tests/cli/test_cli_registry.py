@@ -11,6 +11,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from auth_support import token_env
 
 from graven.control_plane.app import ControlPlane
 
@@ -23,7 +24,7 @@ def graven(*args: str, endpoint: str) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         timeout=120,
-        env={**os.environ, "GRAVEN_ENDPOINT": endpoint, "COLUMNS": "200"},
+        env={**os.environ, **token_env(endpoint), "COLUMNS": "200"},
     )
 
 

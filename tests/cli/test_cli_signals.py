@@ -13,6 +13,7 @@ from pathlib import Path
 
 import grpc
 import pytest
+from auth_support import token_for
 from cli_language_support import (
     BOOL,
     INT,
@@ -223,7 +224,7 @@ def test_user_errors_are_one_line(
 
 
 def test_remote_sets_python_values_with_the_signals_type(gated: Gated) -> None:
-    with Remote(gated.client.endpoint) as remote:
+    with Remote(gated.client.endpoint, token=token_for(gated.client.endpoint)) as remote:
         signal = remote.set_signal(gated.execution, "threshold", [1, 2], set_by="ci")
         assert to_json_value(signal.value) == [1, 2]
         assert signal.set_by == "ci"
@@ -236,7 +237,7 @@ def test_remote_sets_python_values_with_the_signals_type(gated: Gated) -> None:
 
 
 def test_remote_python_type_converts_and_the_server_checks(gated: Gated) -> None:
-    with Remote(gated.client.endpoint) as remote:
+    with Remote(gated.client.endpoint, token=token_for(gated.client.endpoint)) as remote:
         with pytest.raises(grpc.RpcError) as refused:
             remote.set_signal(gated.execution, "threshold", "3", python_type=str)
         assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
@@ -257,7 +258,7 @@ def test_any_list_of_ints_as_typed_reaches_the_gate(
     execution = client.launch(workflow, x=client.int_literal(1))
     gated = Gated(client, execution, client.claim(execution.id))
     gated.look()
-    with Remote(client.endpoint) as remote:
+    with Remote(client.endpoint, token=token_for(client.endpoint)) as remote:
         remote.set_signal(execution, "threshold", json.dumps(values))
     assert gated.look()["threshold"] == values
 
@@ -309,7 +310,7 @@ def test_a_running_gate_waits_for_the_cli(stack: PlaneClient, tmp_path: Path) ->
     assert launched.returncode == 0, launched.stderr
     execution_id = idl.ExecutionIdentifier(**json.loads(launched.stdout)["id"])
     name = execution_id.name
-    with Remote(at) as remote:
+    with Remote(at, token=token_for(at)) as remote:
 
         def waiting() -> set[str]:
             return {s.id.signal_id for s in remote.signals(execution_id) if not s.HasField("value")}

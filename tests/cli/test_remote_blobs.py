@@ -11,6 +11,7 @@ from pathlib import Path
 
 import grpc
 import pytest
+from auth_support import token_for
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -41,7 +42,7 @@ class OneWayStream(io.RawIOBase):
 def remote(
     control_plane: ControlPlane, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Remote]:
-    with Remote(control_plane.grpc_address) as client:
+    with Remote(control_plane.grpc_address, token=token_for(control_plane.grpc_address)) as client:
         client.blobs.cache_dir = tmp_path_factory.mktemp("blob-cache")
         yield client
 

@@ -24,10 +24,10 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
+from auth_support import agent_token_for, remember_home, token_for
 from data_plane.dp_support import wait_until
 from e2e.e2e_support import write_package
 
-from auth_support import token_for
 from graven.ports import free_loopback_port
 from graven.remote import Remote
 from graven.v1.identifier_pb2 import RESOURCE_TYPE_WORKFLOW, ExecutionIdentifier
@@ -244,6 +244,7 @@ def start_agent(logs: Path, endpoint: str, ray_address: str, name: str, *args: s
             "agent", "--endpoint", endpoint, "--ray", ray_address, "--agent-id", name, *args
         ),
         logs / f"{name}.log",
+        env={"GRAVEN_TOKEN": agent_token_for(endpoint)},
     )
 
 
@@ -267,6 +268,7 @@ def start_control_plane(log: Path, home: Path, grpc_port: int, db: str) -> Servi
         env={"COLUMNS": "200"},
     )
     plane.wait_for_output(r"^ready$", READY_SECONDS)
+    remember_home(f"127.0.0.1:{grpc_port}", home)
     return plane
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from auth_support import remember, token_for
 from cluster_support import (
     RayCluster,
     Service,
@@ -47,13 +48,13 @@ def plane(tmp_path: Path) -> Iterator[ControlPlane]:
     settings = Settings.for_home(tmp_path / "home", grpc_port=0)
     control_plane = ControlPlane(dataclasses.replace(settings, lease_seconds=LEASE_SECONDS))
     control_plane.start()
-    yield control_plane
+    yield remember(control_plane)
     control_plane.stop(grace=None)
 
 
 @pytest.fixture
 def remote(plane: ControlPlane) -> Iterator[Remote]:
-    with Remote(plane.grpc_address) as client:
+    with Remote(plane.grpc_address, token=token_for(plane.grpc_address)) as client:
         yield client
 
 

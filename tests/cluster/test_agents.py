@@ -8,6 +8,7 @@ import signal
 from pathlib import Path
 
 import pytest
+from auth_support import token_for
 from cluster_support import (
     RayCluster,
     StartAgent,
@@ -146,7 +147,7 @@ def test_a_control_plane_restarted_mid_execution_loses_nothing(
     try:
         versions = register_flows(endpoint, tmp_path / "project")
         agent = agents(endpoint, "agent-1")
-        with Remote(endpoint) as remote:
+        with Remote(endpoint, token=token_for(endpoint)) as remote:
             execution_id = launch(remote, versions, "chain", folder=str(tmp_path))
             wait_for_file(tmp_path / "started-b", FINISH_SECONDS)
             wait_for_attempts(remote, execution_id, "n1", [ex.NODE_PHASE_RUNNING])
@@ -155,7 +156,7 @@ def test_a_control_plane_restarted_mid_execution_loses_nothing(
         open_gate(tmp_path, "b")
         wait_for_file(tmp_path / "started-c", FINISH_SECONDS)
         plane = start_control_plane(logs / "control-plane-2.log", home, port, database_url)
-        with Remote(endpoint) as remote:
+        with Remote(endpoint, token=token_for(endpoint)) as remote:
             # The restarted control plane hears what happened while it was away...
             wait_for_attempts(remote, execution_id, "n2", [ex.NODE_PHASE_RUNNING])
             # ...and what happens after the restart reaches it too.

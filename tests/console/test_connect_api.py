@@ -8,8 +8,10 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from urllib.parse import urlparse
 
 import pytest
+from auth_support import ConnectBearer, http_headers, http_token, remember
 from connectrpc.code import Code
 from connectrpc.errors import ConnectError
 from service_support import missing_service
@@ -43,7 +45,7 @@ def plane(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ControlPlane]:
     home = tmp_path_factory.mktemp("connect-home")
     plane = ControlPlane(Settings.for_home(home, grpc_port=0, http_port=0))
     plane.start()
-    yield plane
+    yield remember(plane)
     plane.stop(grace=None)
 
 
@@ -53,12 +55,17 @@ def base_url(plane: ControlPlane) -> str:
 
 
 def post(url: str, body: bytes) -> tuple[int, dict[str, str]]:
-    request = urllib.request.Request(url, data=body, headers={"content-type": "application/json"})
+    headers = {"content-type": "application/json", **http_headers(urlparse(url).port or 0)}
+    request = urllib.request.Request(url, data=body, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read())
+
+
+def bearer_of(url: str) -> ConnectBearer:
+    return ConnectBearer(http_token(urlparse(url).port or 0))
 
 
 def get(url: str) -> tuple[int, str]:
@@ -97,7 +104,7 @@ def test_a_body_that_is_not_json_is_invalid_argument(base_url: str) -> None:
 
 
 def test_a_watch_of_an_unknown_execution_ends_with_not_found(base_url: str) -> None:
-    client = ExecutionServiceClientSync(base_url)
+    client = ExecutionServiceClientSync(base_url, interceptors=[bearer_of(base_url)])
     request = es.WatchExecutionRequest(id=ExecutionIdentifier(project="p", domain="d", name="x"))
     with pytest.raises(ConnectError) as raised:
         list(client.watch_execution(request))
@@ -105,7 +112,7 @@ def test_a_watch_of_an_unknown_execution_ends_with_not_found(base_url: str) -> N
 
 
 def test_an_empty_list_is_an_answer_not_an_error(base_url: str) -> None:
-    client = ExecutionServiceClientSync(base_url)
+    client = ExecutionServiceClientSync(base_url, interceptors=[bearer_of(base_url)])
     listed = client.list_executions(es.ListExecutionsRequest(project="p", domain="d"))
     assert list(listed.executions) == []
 
@@ -154,7 +161,7 @@ def test_signals_are_set_and_listed_over_connect(plane: ControlPlane, base_url: 
     key = ExecutionKey.of(execution_id)
     SignalRepository(sessions).wait([(key, SignalWait("publish", "n3", BOOL, None))], now)
 
-    client = SignalServiceClientSync(base_url)
+    client = SignalServiceClientSync(base_url, interceptors=[bearer_of(base_url)])
     signal_id = SignalIdentifier(execution_id=execution_id, signal_id="publish")
     approved = client.set_signal(
         ss.SetSignalRequest(id=signal_id, value=Literal(primitive=Primitive(boolean=True)),

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from auth_support import http_headers, remember
 from playwright.sync_api import Browser, expect
 from starlette.types import Message, Receive, Scope, Send
 
@@ -42,7 +43,7 @@ def start(home: Path, **settings: Any) -> ControlPlane:
     base = Settings.for_home(home, grpc_port=0, http_port=0)
     plane = ControlPlane(dataclasses.replace(base, **settings))
     plane.start()
-    return plane
+    return remember(plane)
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +79,7 @@ def call(
     try:
         connection.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
         connection.putheader("Host", host if host is not None else f"127.0.0.1:{port}")
-        for name, value in (headers or {}).items():
+        for name, value in {**http_headers(port), **(headers or {})}.items():
             connection.putheader(name, value)
         if body is not None and "Content-Length" not in (headers or {}):
             connection.putheader("Content-Length", str(len(body)))

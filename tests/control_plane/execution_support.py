@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import grpc
+from auth_support import agent_channel, authorized_channel, remember
 from cp_support import (
     DOMAIN,
     INT,
@@ -56,10 +57,12 @@ class Harness:
     """A running control plane with stubs of its three services."""
 
     def __init__(self, plane: ControlPlane, channel: grpc.Channel) -> None:
+        """``channel`` is a user's (the plane's admin); the agent stub speaks as its agent."""
         self.plane = plane
         self.registry = RegistryServiceStub(channel)
         self.executions = ExecutionServiceStub(channel)
-        self.agents = AgentServiceStub(channel)
+        self.agent_channel = agent_channel(plane)
+        self.agents = AgentServiceStub(self.agent_channel)
         self.project = unique("p")
 
     def register(
@@ -204,10 +207,12 @@ def private_plane(home: Path, db_url: str, **settings: float) -> Iterator[Harnes
     """A control plane of one's own; ``settings`` override Settings fields (lease_seconds)."""
     config = dataclasses.replace(Settings.for_home(home, db_url=db_url, grpc_port=0), **settings)
     with ControlPlane(config) as plane:
-        channel = grpc.insecure_channel(plane.grpc_address)
+        channel = authorized_channel(remember(plane))
+        harness = Harness(plane, channel)
         try:
-            yield Harness(plane, channel)
+            yield harness
         finally:
+            harness.agent_channel.close()
             channel.close()
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import grpc
+from auth_support import authorized_channel
 from cp_support import DOMAIN, task_id
 from execution_support import WAIT, FakeAgent, Harness, execution_event, node_event, private_plane
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -219,9 +220,11 @@ def now() -> Timestamp:
 @contextmanager
 def lineage_plane(home: Path, db_url: str, **settings: float) -> Iterator[LineageHarness]:
     with private_plane(home, db_url, **settings) as harness:
-        channel = grpc.insecure_channel(harness.plane.grpc_address)
+        channel = authorized_channel(harness.plane)
         grpc.channel_ready_future(channel).result(timeout=WAIT)
+        lineage = LineageHarness(harness.plane, channel)
         try:
-            yield LineageHarness(harness.plane, channel)
+            yield lineage
         finally:
+            lineage.agent_channel.close()
             channel.close()

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import grpc
 import pytest
+from auth_support import authorized_channel
 from cp_support import INT, STR
 from execution_support import Harness, private_plane
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -45,7 +46,7 @@ def cp(tmp_path: Path, database_url: str) -> Iterator[Harness]:
 
 @pytest.fixture
 def signals(cp: Harness) -> SignalServiceStub:
-    return SignalServiceStub(grpc.insecure_channel(cp.plane.grpc_address))
+    return SignalServiceStub(authorized_channel(cp.plane))
 
 
 class Gates:

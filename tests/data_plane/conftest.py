@@ -5,8 +5,8 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-import grpc
 import pytest
+from auth_support import agent_token, authorized_channel, remember
 from dp_support import LEASE_SECONDS
 
 from graven.control_plane.app import ControlPlane
@@ -27,13 +27,13 @@ def plane(tmp_path: Path) -> Iterator[ControlPlane]:
     settings = Settings.for_home(tmp_path / "home", grpc_port=0)
     control_plane = ControlPlane(dataclasses.replace(settings, lease_seconds=LEASE_SECONDS))
     control_plane.start()
-    yield control_plane
+    yield remember(control_plane)
     control_plane.stop(grace=None)
 
 
 @pytest.fixture
 def executions(plane: ControlPlane) -> Iterator[ExecutionServiceStub]:
-    channel = grpc.insecure_channel(plane.grpc_address)
+    channel = authorized_channel(plane)
     yield ExecutionServiceStub(channel)
     channel.close()
 
@@ -41,7 +41,7 @@ def executions(plane: ControlPlane) -> Iterator[ExecutionServiceStub]:
 @pytest.fixture
 def agent(plane: ControlPlane, ray_address: str) -> Iterator[Agent]:
     """An agent of the test's control plane, in this process, on the session's Ray."""
-    running = Agent(plane.grpc_address, ray_address, claim_wait=1.0)
+    running = Agent(plane.grpc_address, ray_address, claim_wait=1.0, token=agent_token(plane))
     thread = threading.Thread(target=running.run)
     thread.start()
     yield running

@@ -13,6 +13,8 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from auth_support import agent_token_for
+
 from graven.bundle import build_bundle
 from graven.literals import to_literal
 from graven.store import ObjectStore
@@ -307,5 +309,7 @@ Agent(sys.argv[1], sys.argv[2], claim_wait=1.0).run()
 
 def agent_process(endpoint: str, ray_address: str) -> subprocess.Popen[bytes]:
     """An agent in a process of its own, joined to the cluster at ``ray_address`` as a
-    separate Ray job (it inherits this process's environment)."""
-    return subprocess.Popen([sys.executable, "-c", AGENT_SCRIPT, endpoint, ray_address])
+    separate Ray job (it inherits this process's environment, and the agent token of the
+    plane at ``endpoint`` as GRAVEN_TOKEN)."""
+    env = {**os.environ, "GRAVEN_TOKEN": agent_token_for(endpoint)}
+    return subprocess.Popen([sys.executable, "-c", AGENT_SCRIPT, endpoint, ray_address], env=env)

@@ -10,8 +10,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import grpc
 import pytest
+from auth_support import admin_token, agent_channel, agent_token
 from dp_support import (
     DOMAIN,
     LEASE_SECONDS,
@@ -105,7 +105,7 @@ def flows(plane: ControlPlane, tmp_path: Path) -> dict[str, str]:
     root = tmp_path / "project"
     root.mkdir()
     (root / "flows.py").write_text(textwrap.dedent(FLOWS))
-    with Remote(plane.grpc_address) as remote:
+    with Remote(plane.grpc_address, token=admin_token(plane)) as remote:
         registered = remote.register(root / "flows.py", project=PROJECT, domain=DOMAIN)
     return {
         r.id.name: r.id.version for r in registered if r.id.resource_type == RESOURCE_TYPE_WORKFLOW
@@ -217,7 +217,7 @@ def test_a_killed_agent_is_replaced_and_no_succeeded_node_runs_twice(
     wait_until(lambda: not pid_alive(orphan), 30, "the dead agent's task to stop")
     (tmp_path / "gate").touch()
 
-    successor = Agent(plane.grpc_address, ray_address, claim_wait=1.0)
+    successor = Agent(plane.grpc_address, ray_address, claim_wait=1.0, token=agent_token(plane))
     thread = threading.Thread(target=successor.run)
     thread.start()
     try:
@@ -263,7 +263,7 @@ def claim_as(stub: AgentServiceStub, agent_id: str) -> ExecutionIdentifier:
 
 @pytest.fixture
 def agent_service(plane: ControlPlane) -> Iterator[AgentServiceStub]:
-    channel = grpc.insecure_channel(plane.grpc_address)
+    channel = agent_channel(plane)
     yield AgentServiceStub(channel)
     channel.close()
 

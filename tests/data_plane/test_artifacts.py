@@ -7,8 +7,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-import grpc
 import pytest
+from auth_support import agent_channel
 from dp_support import (
     EventLog,
     claim,
@@ -248,7 +248,7 @@ def test_a_resumed_cached_node_reports_the_key_its_inputs_make(
 
     first = claim(store, graph(plain))
     before = walk(store, first)
-    channel = grpc.insecure_channel(plane.grpc_address)
+    channel = agent_channel(plane)
     cache = CacheReservations(AgentServiceStub(channel), "resuming-agent")
     after = EventLog()
     resumed = claim(store, graph(cached), name=first.execution.id.name)

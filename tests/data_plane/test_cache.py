@@ -13,8 +13,8 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-import grpc
 import pytest
+from auth_support import admin_token, agent_token, authorized_channel, remember
 from dp_support import (
     DOMAIN,
     LEASE_SECONDS,
@@ -144,7 +144,7 @@ class Project:
         """(Re-)register the project with ``scale``'s body returning ``scale``."""
         source = PIPELINE.format(folder=str(self.folder), scale=scale)
         (self.root / "pipeline.py").write_text(textwrap.dedent(source))
-        with Remote(self.plane.grpc_address) as remote:
+        with Remote(self.plane.grpc_address, token=admin_token(self.plane)) as remote:
             registered = remote.register(self.root / "pipeline.py", project=PROJECT, domain=DOMAIN)
         self.versions = {
             r.id.name: r.id.version
@@ -366,7 +366,7 @@ def test_an_evicted_entry_is_recomputed_and_nothing_below_reuses_a_stale_key(
     first = project.run("stamped", n=1)
     assert project.result(first) == 102
     # The agent remembers what stamp's key gave; the control plane no longer has it.
-    channel = grpc.insecure_channel(project.plane.grpc_address)
+    channel = authorized_channel(project.plane)
     request = cs.EvictCacheRequest(project=PROJECT, domain=DOMAIN, task_name="pipeline.stamp")
     assert CacheServiceStub(channel).EvictCache(request).evicted == 1
     channel.close()
@@ -420,7 +420,9 @@ def test_a_resumed_execution_runs_the_key_its_dead_agent_reserved(
     wait_until(lambda: not pid_alive(orphan), 30, "Ray to stop the dead agent's task")
     (project.folder / "gate").touch()
     # The key is still reserved for this very node: its successor must run it, not wait.
-    successor = Agent(project.plane.grpc_address, ray_address, claim_wait=1.0)
+    successor = Agent(
+        project.plane.grpc_address, ray_address, claim_wait=1.0, token=agent_token(project.plane)
+    )
     thread = threading.Thread(target=successor.run)
     thread.start()
     try:
@@ -440,14 +442,14 @@ def s3_plane(tmp_path: Path, minio_server: MinioServer) -> Iterator[ControlPlane
     settings = Settings.for_home(tmp_path / "home", grpc_port=0, store_url=minio_server.url())
     plane = ControlPlane(dataclasses.replace(settings, lease_seconds=LEASE_SECONDS))
     plane.start()
-    yield plane
+    yield remember(plane)
     plane.stop(grace=None)
 
 
 def test_on_minio_a_second_run_hits_and_a_plain_client_sees_the_layout(
     s3_plane: ControlPlane, minio_server: MinioServer, ray_address: str, tmp_path: Path
 ) -> None:
-    channel = grpc.insecure_channel(s3_plane.grpc_address)
+    channel = authorized_channel(s3_plane)
     project = Project(s3_plane, ExecutionServiceStub(channel), tmp_path / "project")
     # Its own process and Ray job: the store's credentials reach its workers from the agent.
     agent = agent_process(s3_plane.grpc_address, ray_address)

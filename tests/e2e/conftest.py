@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from auth_support import token_for
 from database_fixtures import on_every_backend
 
 from graven.control_plane.app import ControlPlane
@@ -39,7 +40,7 @@ def endpoint(control_plane: ControlPlane) -> str:
 
 @pytest.fixture(scope="module")
 def remote(endpoint: str) -> Iterator[Remote]:
-    with Remote(endpoint) as client:
+    with Remote(endpoint, token=token_for(endpoint)) as client:
         yield client
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import grpc
+from auth_support import token_env
 
 from graven.control_plane.execution_phases import EXECUTION_TERMINAL
 from graven.remote import Remote
@@ -35,7 +36,7 @@ def graven(endpoint: str, *args: str) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=CLI_SECONDS,
         cwd=REPO,
-        env={**os.environ, "GRAVEN_ENDPOINT": endpoint, "COLUMNS": "200"},
+        env={**os.environ, **token_env(endpoint), "COLUMNS": "200"},
     )
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from auth_support import agent_token_for, remember
 from e2e_support import REPO
 
 from graven.control_plane.app import ControlPlane
@@ -131,6 +132,7 @@ def running_stack(
 ) -> Iterator[Stack]:
     plane = ControlPlane(database.settings(home, store))
     plane.start()
+    remember(plane)
     try:
         with running_agent(plane.grpc_address, ray_address, home / "agent.log") as agent:
             yield Stack(home=home, store=store, database=database, plane=plane, agent=agent)
@@ -145,7 +147,11 @@ def running_agent(endpoint: str, ray_address: str, log: Path) -> Iterator[subpro
         agent = subprocess.Popen(
             [sys.executable, "-m", "graven.cli", "agent", "--endpoint", endpoint],
             cwd=REPO,
-            env={**os.environ, "GRAVEN_RAY": ray_address},
+            env={
+                **os.environ,
+                "GRAVEN_RAY": ray_address,
+                "GRAVEN_TOKEN": agent_token_for(endpoint),
+            },
             stdout=output,
             stderr=subprocess.STDOUT,
         )

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from auth_support import agent_token_for, remember
 from e2e_support import REPO, execution_ref, finish, graven_json, wait_for_exit
 from language_project import children, local, runs, wait_until, write_project
 from stack_support import running_agent
@@ -41,7 +42,7 @@ def no_shared_agent() -> None:
 def plane(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ControlPlane]:
     running = ControlPlane(Settings.for_home(tmp_path_factory.mktemp("home"), grpc_port=0))
     running.start()
-    yield running
+    yield remember(running)
     running.stop(grace=None)
 
 
@@ -55,7 +56,11 @@ def agent_process(endpoint: str, ray_address: str, log: Path) -> subprocess.Pope
         return subprocess.Popen(
             [sys.executable, "-m", "graven.cli", "agent", "--endpoint", endpoint],
             cwd=REPO,
-            env={**os.environ, "GRAVEN_RAY": ray_address},
+            env={
+                **os.environ,
+                "GRAVEN_RAY": ray_address,
+                "GRAVEN_TOKEN": agent_token_for(endpoint),
+            },
             stdout=output,
             stderr=subprocess.STDOUT,
         )

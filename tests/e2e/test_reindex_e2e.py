@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from auth_support import admin_token, remember, token_for
 from cached_project import by_task, write_project
 from e2e_support import execution_ref, graven, graven_json
 from stack_support import (  # noqa: F401  (fixtures)
@@ -50,7 +51,7 @@ def test_lineage_answers_the_same_after_the_database_is_rebuilt(
         # A second version reuses part of the first (cache hits, with their sources).
         write_project(tmp_path / "code", runs, factor=5)
         second_id, second_name = execution_ref(graven_json(stack.endpoint, *run))
-        with Remote(stack.endpoint) as remote:
+        with Remote(stack.endpoint, token=token_for(stack.endpoint)) as remote:
             nodes = by_task(remote, second_id)
             data_hash = remote.data(second_id).inputs.literals["data"].hash
             (final,) = nodes["total"].output_hashes.values()
@@ -69,7 +70,10 @@ def test_lineage_answers_the_same_after_the_database_is_rebuilt(
         assert any(s.get("cache_source") for s in before[4]["steps"]), "no cache hit recorded"
 
     delete_database(stack)
-    with ControlPlane(database.settings(home, store)) as empty, Remote(empty.grpc_address) as r:
+    with (
+        ControlPlane(database.settings(home, store)) as empty,
+        Remote(empty.grpc_address, token=admin_token(empty)) as r,
+    ):
         assert not list(r.list_executions(project, "development")), "the database survived"
     rebuilt = graven(
         stack.endpoint,
@@ -85,8 +89,9 @@ def test_lineage_answers_the_same_after_the_database_is_rebuilt(
     assert "Reindexed" in rebuilt.stdout
 
     with ControlPlane(database.settings(home, store)) as plane:
+        remember(plane)
         after = lineage_answers(plane.grpc_address, queries)
-        with Remote(plane.grpc_address) as remote:
+        with Remote(plane.grpc_address, token=token_for(plane.grpc_address)) as remote:
             assert remote.artifact(final) == artifact
     assert after == before
     assert first_id.name in str(after[3])

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import grpc
 import pytest
+from auth_support import token_for
 from sdk_support import copy_example, edit
 
 from graven.control_plane.app import ControlPlane
@@ -24,7 +25,7 @@ def test_editing_one_task_registers_only_what_changed(
 ) -> None:
     root = copy_example(tmp_path)
     project = f"sdk-{uuid.uuid4().hex[:10]}"
-    with Remote(control_plane.grpc_address) as remote:
+    with Remote(control_plane.grpc_address, token=token_for(control_plane.grpc_address)) as remote:
         first = by_name(remote.register(root, project, "development"))
         assert all(r.created for r in first.values())
 
@@ -58,7 +59,7 @@ def test_an_explicit_version_with_different_content_is_refused(
 ) -> None:
     root = copy_example(tmp_path)
     project = f"sdk-{uuid.uuid4().hex[:10]}"
-    with Remote(control_plane.grpc_address) as remote:
+    with Remote(control_plane.grpc_address, token=token_for(control_plane.grpc_address)) as remote:
         first = by_name(remote.register(root, project, "development", version="v1"))
         original = remote.get(first["wordcount.tasks.count_words"].id)
         edit(root / "wordcount/tasks.py", "counts.get(word, 0) + 1", "counts.get(word, 0) + 10")
@@ -85,7 +86,7 @@ def test_a_refused_registration_stores_none_of_its_entities(
     registered before it (tasks go in name order: capitalize, then count_words)."""
     root = copy_example(tmp_path)
     project = f"sdk-{uuid.uuid4().hex[:10]}"
-    with Remote(control_plane.grpc_address) as remote:
+    with Remote(control_plane.grpc_address, token=token_for(control_plane.grpc_address)) as remote:
         remote.register(root, project, "development", version="v1")
         edit(root / "wordcount/tasks.py", "counts.get(word, 0) + 1", "counts.get(word, 0) + 10")
         added = "\n\n@task\ndef capitalize(text: str) -> str:\n    return text.upper()\n"

@@ -5,25 +5,31 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from graven.control_plane.auth.guard import Guard
+from graven.control_plane.auth.home_tokens import HomeTokens, install_home_tokens
 from graven.control_plane.config import Settings, prepare_private_state
 from graven.control_plane.persistence.base import make_engine, make_sessions
 from graven.control_plane.persistence.migrate import upgrade
 from graven.control_plane.persistence.registry_repository import RegistryRepository
+from graven.control_plane.persistence.token_repository import TokenRepository
 from graven.control_plane.persistence.upload_repository import UploadRepository
 from graven.control_plane.service.agents import LeaseSettings
 from graven.control_plane.service.bundles import BundleStore
 from graven.control_plane.service.clock import Clock, utc_now
 from graven.control_plane.service.execution_wiring import RequestLimits, execution_services
 from graven.control_plane.service.registry import RegistryService
+from graven.control_plane.service.tokens import TokenService
 from graven.control_plane.service.upload_collection import PeriodicCollection, UploadCollector
 from graven.control_plane.transport.connect_apps import ConnectServices
 from graven.control_plane.transport.grpc_agent import AgentServicer
+from graven.control_plane.transport.grpc_auth import AuthInterceptor
 from graven.control_plane.transport.grpc_cache import CacheServicer
 from graven.control_plane.transport.grpc_executions import ExecutionServicer
 from graven.control_plane.transport.grpc_lineage import LineageServicer
 from graven.control_plane.transport.grpc_registry import RegistryServicer
 from graven.control_plane.transport.grpc_server import GrpcServer, create_server
 from graven.control_plane.transport.grpc_signals import SignalServicer
+from graven.control_plane.transport.grpc_tokens import TokenServicer
 from graven.control_plane.transport.http_server import HttpServer, create_http_server
 from graven.store import open_store
 
@@ -65,6 +71,11 @@ class ControlPlane:
             clock=clock,
         )
         self._collection = PeriodicCollection(self.uploads, settings.upload_collection_seconds)
+        tokens = TokenRepository(sessions)
+        # Every call but health and reflection is authenticated and authorized by it.
+        self.guard = Guard(tokens)
+        self.tokens = TokenService(tokens, self.guard.forget)
+        self.home_tokens: HomeTokens = install_home_tokens(settings.home, tokens)
         self.grpc_port = settings.grpc_port
         self._grpc: GrpcServer | None = None
         self.http_port = settings.http_port
@@ -84,11 +95,12 @@ class ControlPlane:
             LineageServicer(self.lineage),
             CacheServicer(self.cache),
             SignalServicer(self.signals),
+            TokenServicer(self.tokens),
             address=f"{self.settings.host}:{self.settings.grpc_port}",
             max_message_bytes=self.settings.max_message_bytes,
             workers=self.settings.grpc_workers,
             agent_workers=self.settings.grpc_agent_workers,
-            upload_workers=self.settings.grpc_upload_workers,
+            interceptors=[AuthInterceptor(self.guard)],
         )
         self._grpc.start()
         self.grpc_port = self._grpc.port
@@ -98,6 +110,7 @@ class ControlPlane:
                 ConnectServices(
                     self.registry, self.executions, self.lineage, self.cache, self.signals
                 ),
+                guard=self.guard,
                 host=self.settings.host,
                 port=self.settings.http_port,
                 max_message_bytes=self.settings.max_message_bytes,

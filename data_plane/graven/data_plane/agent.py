@@ -19,6 +19,7 @@ import uuid
 import grpc
 from google.protobuf.duration_pb2 import Duration
 
+from graven.channels import AGENT_TOKEN_FILE, open_channel, resolve_token
 from graven.data_plane import ray_runtime
 from graven.data_plane.cache_reservations import CacheReservations
 from graven.data_plane.events import EventReporter, ExecutionKey, execution_key, timestamp
@@ -34,7 +35,6 @@ from graven.v1.identifier_pb2 import ExecutionIdentifier
 
 log = logging.getLogger(__name__)
 
-MAX_MESSAGE_BYTES = 64 << 20
 CLAIM_WAIT_SECONDS = 5.0
 # Between claims that failed because the control plane is away.
 RECONNECT_SECONDS = 1.0
@@ -57,8 +57,12 @@ class Agent:
         num_cpus: int | None = None,
         claim_wait: float = CLAIM_WAIT_SECONDS,
         backoff: Backoff | None = None,
+        token: str | None = None,
     ) -> None:
+        """``token``: an agent token; default GRAVEN_TOKEN, else the agent-token file of
+        GRAVEN_HOME (or ~/.graven), see graven.channels."""
         self.endpoint = endpoint
+        self._token = resolve_token(token, file=AGENT_TOKEN_FILE)
         self.ray_address = ray_address
         self.agent_id = agent_id or default_agent_id()
         self._max_executions = max_executions
@@ -89,13 +93,7 @@ class Agent:
     def run(self) -> None:
         """Claim and run executions until ``stop()``."""
         ray_runtime.connect(self.ray_address, num_cpus=self._num_cpus)
-        channel = grpc.insecure_channel(
-            self.endpoint,
-            options=[
-                ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
-                ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
-            ],
-        )
+        channel = open_channel(self.endpoint, self._token)
         stub = AgentServiceStub(channel)
         self._reporter = EventReporter(stub, self.agent_id)
         self._cache = CacheReservations(stub, self.agent_id)

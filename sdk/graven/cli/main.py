@@ -12,7 +12,8 @@ import sys
 import grpc
 import typer
 
-from graven.cli import admin, cache, executions, lineage, registry, server, signals
+from graven.cli import admin, cache, executions, lineage, registry, server, signals, tokens
+from graven.cli.credentials import credentials
 from graven.cli.output import fail
 from graven.errors import GravenError
 from graven.store import StoreError
@@ -31,6 +32,8 @@ signals.install(app)
 lineage.install(app)
 cache.install(app)
 admin.install(app)
+tokens.install(app)
+app.callback()(credentials)
 
 UNREACHABLE = (
     "cannot reach the control plane (is `graven up` running? set --endpoint or GRAVEN_ENDPOINT): "

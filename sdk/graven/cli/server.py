@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from graven.channels import TOKEN_FILE
 from graven.cli.options import DEFAULT_HOME, Database, Endpoint, Home, Store
 from graven.cli.output import console
 
@@ -63,7 +64,10 @@ def up(
         raise OSError(
             f"cannot listen on {host}:{grpc_port} (is another Graven running there?)"
         ) from None
-    runner = Agent(plane.grpc_address, ray_address=ray) if agent else None
+    # The agent token of the home: the embedded agent needs no set-up.
+    runner = (
+        Agent(plane.grpc_address, ray_address=ray, token=plane.home_tokens.agent) if agent else None
+    )
 
     def stop() -> None:
         if runner is not None:
@@ -74,6 +78,11 @@ def up(
     console.print(f"Graven control plane on {plane.grpc_address} (gRPC)")
     browsable = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     console.print(f"  console  http://{browsable}:{plane.http_port}")
+    # As Jupyter does: a URL that signs the browser in (the console then drops the token
+    # from the address); the secret is the home's own, readable only by its owner.
+    login = f"http://{browsable}:{plane.http_port}/?token={plane.home_tokens.admin}"
+    console.print(f"  login    {login}", highlight=False, markup=False, soft_wrap=True)
+    console.print(f"  token    {settings.home / TOKEN_FILE} (the CLI and SDK read it)")
     # The URL may carry a password: never print it.
     database = make_url(settings.db_url).render_as_string(hide_password=True)
     console.print(f"  database {database}")
@@ -101,7 +110,10 @@ def agent(
     agent_id: Annotated[str | None, typer.Option(help="Default: host-pid-random.")] = None,
     max_executions: Annotated[int, typer.Option(help="Executions run at once.")] = 16,
 ) -> None:
-    """Run a data-plane agent: claim executions from the control plane and run them on Ray."""
+    """Run a data-plane agent: claim executions from the control plane and run them on Ray.
+
+    It calls with an agent token: --token, GRAVEN_TOKEN, or the agent-token file of the home
+    (--home, GRAVEN_HOME); `graven tokens create NAME --agent` makes one."""
     from graven.data_plane.agent import Agent
     from graven.remote import default_endpoint
 

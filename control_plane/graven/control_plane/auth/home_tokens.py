@@ -6,10 +6,14 @@ secret, and is written once; the database holds the secret's hash under a fixed 
 removed file is the way to rotate: the next start writes a new secret and the token takes it
 (the old secret stops working). A present file is installed again at each start, so a home
 pointed at a fresh database (``--db``) keeps working with its file.
+
+The tokens are named after the home (``home-admin-<digest of its path>``), so control planes
+of several homes sharing one database each keep their own.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,8 +25,9 @@ from graven.control_plane.auth.principals import EVERYWHERE, Kind, Role
 from graven.control_plane.config import PRIVATE_FILE_MODE
 from graven.control_plane.persistence.token_repository import TokenRecord, TokenRepository
 
-HOME_ADMIN = "home-admin"
-HOME_AGENT = "home-agent"
+HOME_ADMIN = "home-admin-"
+HOME_AGENT = "home-agent-"
+HOME_DIGEST_CHARS = 10
 
 
 @dataclass(frozen=True)
@@ -33,12 +38,13 @@ class HomeTokens:
 
 def install_home_tokens(home: Path, tokens: TokenRepository) -> HomeTokens:
     now = datetime.now(UTC)
+    suffix = hashlib.sha256(str(home.resolve()).encode()).hexdigest()[:HOME_DIGEST_CHARS]
     secrets = HomeTokens(
         admin=_home_secret(home / TOKEN_FILE), agent=_home_secret(home / AGENT_TOKEN_FILE)
     )
     for name, kind, role, secret in (
-        (HOME_ADMIN, Kind.USER, Role.ADMIN, secrets.admin),
-        (HOME_AGENT, Kind.AGENT, Role.VIEWER, secrets.agent),
+        (HOME_ADMIN + suffix, Kind.USER, Role.ADMIN, secrets.admin),
+        (HOME_AGENT + suffix, Kind.AGENT, Role.VIEWER, secrets.agent),
     ):
         record = TokenRecord(name, kind, role, (EVERYWHERE,), now, created_by=name)
         tokens.install(record, secret_hash(secret))

@@ -13,6 +13,7 @@ from graven.control_plane.service.executions import ExecutionService
 from graven.control_plane.service.lineage import LineageService
 from graven.control_plane.service.registry import RegistryService
 from graven.control_plane.service.signals import SignalService
+from graven.control_plane.transport.connect_auth import ConnectAuth
 from graven.control_plane.transport.connect_cache import CacheConnect
 from graven.control_plane.transport.connect_calls import Blocking
 from graven.control_plane.transport.connect_errors import CODECS
@@ -40,10 +41,11 @@ class ConnectServices:
 
 
 def connect_applications(
-    services: ConnectServices, blocking: Blocking, max_message_bytes: int
+    services: ConnectServices, blocking: Blocking, max_message_bytes: int, auth: ConnectAuth
 ) -> list[ConnectASGIApplication[Any]]:
     # connectrpc's own gzip inflates a whole body before it checks read_max_bytes.
     options: dict[str, Any] = {
+        "interceptors": [auth],
         "codecs": CODECS,
         "read_max_bytes": max_message_bytes,
         "compressions": [BoundedGzip(max_message_bytes)],

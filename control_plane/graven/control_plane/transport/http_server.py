@@ -15,7 +15,9 @@ from connectrpc.server import ConnectASGIApplication
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from graven.control_plane.auth.guard import Guard
 from graven.control_plane.transport.connect_apps import ConnectServices, connect_applications
+from graven.control_plane.transport.connect_auth import ConnectAuth
 from graven.control_plane.transport.connect_calls import Blocking
 from graven.control_plane.transport.connect_cancellation import CancelOnDisconnect
 from graven.control_plane.transport.http_console import CONSOLE_DIR, console_app
@@ -93,6 +95,7 @@ class HttpServer:
 def create_http_server(
     services: ConnectServices,
     *,
+    guard: Guard,
     host: str,
     port: int,
     max_message_bytes: int,
@@ -102,7 +105,7 @@ def create_http_server(
     """A server bound to ``host:port`` (port 0: a free one), not yet started. On loopback it
     answers only to loopback names and ``allowed_hosts`` in the Host header."""
     blocking = Blocking()
-    apps = connect_applications(services, blocking, max_message_bytes)
+    apps = connect_applications(services, blocking, max_message_bytes, ConnectAuth(guard))
     routes = CancelOnDisconnect(Routes(apps, console_app(console_dir)))
     limits = HttpLimits(
         routes, max_message_bytes=max_message_bytes, bound_host=host, allowed_hosts=allowed_hosts
