@@ -103,12 +103,12 @@ def _finished(remote: Remote, execution: ex.Execution) -> ex.Execution:
     return final
 
 
-def run(endpoint: str, repeat: int) -> CacheFigure:
+def run(endpoint: str, home: Path, repeat: int) -> CacheFigure:
     """Register, fill the cache, then time relaunches beside raw Ray (this process must be
     connected to the agent's Ray cluster)."""
     with (
         tempfile.TemporaryDirectory(prefix="graven-bench-cache-") as tmp,
-        Remote(endpoint) as remote,
+        Remote(endpoint, home=home) as remote,
     ):
         runs = Path(tmp) / "runs"
         package = Path(tmp) / "bench_cache"
@@ -140,7 +140,7 @@ def run(endpoint: str, repeat: int) -> CacheFigure:
 
 
 def figures(context: Context) -> Iterator[Figure]:
-    measured = run(context.stack.endpoint, context.runs(7))
+    measured = run(context.stack.endpoint, context.stack.home, context.runs(7))
     yield Figure(
         "cache",
         f"relaunch of a fully cached chain of {CHAIN}",
@@ -159,7 +159,7 @@ def main() -> None:
     # One Ray cluster for Graven's agent and for raw Ray, so the ratio compares like with like.
     ray_runtime.connect()
     with embedded_stack(ray_address=ray_runtime.cluster_address()) as stack:
-        figure = run(stack.endpoint, args.repeat)
+        figure = run(stack.endpoint, stack.home, args.repeat)
     for line in figure.describe():
         print(line)
 

@@ -45,14 +45,15 @@ class Stack:
 
 @contextmanager
 def _process(argv: Sequence[str], log: Path, ready: str | None) -> Iterator[int]:
-    """Run ``argv`` until the block ends; with ``ready``, wait for a line matching it first."""
+    """Run ``argv`` until the block ends; with ``ready``, wait for a line matching it first.
+    Its home is the log's folder: an agent finds the home's agent token there."""
     with log.open("w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "graven.cli", *argv],
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-            env={**os.environ, "COLUMNS": "200"},
+            env={**os.environ, "COLUMNS": "200", "GRAVEN_HOME": str(log.parent)},
         )
     try:
         deadline = time.monotonic() + READY_TIMEOUT_S

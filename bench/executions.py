@@ -42,7 +42,10 @@ def figures(context: Context) -> Iterator[Figure]:
     shapes = list(context.shapes)
     if not shapes:
         return
-    with tempfile.TemporaryDirectory() as tmp, Remote(context.stack.endpoint) as remote:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        Remote(context.stack.endpoint, home=context.stack.home) as remote,
+    ):
         package = Path(tmp) / "bench_shapes"
         package.mkdir()
         (package / "__init__.py").write_text("")

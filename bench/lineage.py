@@ -22,11 +22,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import grpc
-
 from bench.context import Context
 from bench.figures import Figure
 from bench.stats import Timing
+from graven.channels import open_channel
 from graven.control_plane.app import ControlPlane
 from graven.control_plane.config import Settings
 from graven.control_plane.persistence.base import make_sessions
@@ -123,7 +122,7 @@ def measure(home: Path, db_url: str, repeat: int) -> Measured:
         started = time.perf_counter()
         artifacts = fill(LineageRepository(make_sessions(plane.engine)))
         fill_seconds = time.perf_counter() - started
-        with grpc.insecure_channel(plane.grpc_address) as channel:
+        with open_channel(plane.grpc_address, plane.home_tokens.admin) as channel:
             lineage = LineageServiceStub(channel)
 
             def timed(direction: ls.LineageDirection, node: int, want: int) -> Timing:

@@ -97,7 +97,10 @@ def _launch_and_wait(remote: Remote, workflow: str, version: str, n: int) -> Non
 
 
 def figures(context: Context) -> Iterator[Figure]:
-    with tempfile.TemporaryDirectory() as tmp, Remote(context.stack.endpoint) as remote:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        Remote(context.stack.endpoint, home=context.stack.home) as remote,
+    ):
         package = Path(tmp) / "bench_maps"
         package.mkdir()
         (package / "__init__.py").write_text("")

@@ -42,7 +42,10 @@ def write_project(root: Path, salt: int) -> Path:
 
 def figures(context: Context) -> Iterator[Figure]:
     repeat = context.runs(7)
-    with tempfile.TemporaryDirectory() as tmp, Remote(context.stack.endpoint) as remote:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        Remote(context.stack.endpoint, home=context.stack.home) as remote,
+    ):
         root = Path(tmp)
         projects = iter(write_project(root / str(i), i) for i in range(repeat + 1))
         fresh = timed(lambda: remote.register(next(projects), project="bench"), repeat)

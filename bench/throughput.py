@@ -24,6 +24,7 @@ from bench.embedded import Stack, embedded_stack, postgres_database
 from bench.figures import Figure
 from bench.stats import Timing
 from graven.bundle import build_bundle
+from graven.channels import open_channel, resolve_token
 from graven.literals import int_literal
 from graven.loader import load_project
 from graven.remote import Remote
@@ -54,11 +55,13 @@ def one(x: int) -> int:
 
 
 def _hammer(
-    endpoint: str, requests: Sequence[Any], call: Callable[[grpc.Channel, Any], object]
+    stack: Stack, requests: Sequence[Any], call: Callable[[grpc.Channel, Any], object]
 ) -> tuple[Timing, float]:
-    """Send every request from CLIENTS concurrent clients; per-call latencies and the rate."""
+    """Send every request from CLIENTS concurrent clients; per-call latencies and the rate.
+    Each call carries the home's admin token, as every client's does."""
     shares = [requests[i::CLIENTS] for i in range(CLIENTS)]
-    channels = [grpc.insecure_channel(endpoint) for _ in range(CLIENTS)]
+    token = resolve_token(home=stack.home)
+    channels = [open_channel(stack.endpoint, token) for _ in range(CLIENTS)]
     for channel in channels:
         grpc.channel_ready_future(channel).result(timeout=30)
     start_line = threading.Barrier(CLIENTS + 1)
@@ -94,7 +97,7 @@ def _create(channel: grpc.Channel, request: exs.CreateExecutionRequest) -> objec
 
 
 def _measure(stack: Stack, backend: str, count: int) -> Iterator[Figure]:
-    with tempfile.TemporaryDirectory() as tmp, Remote(stack.endpoint) as remote:
+    with tempfile.TemporaryDirectory() as tmp, Remote(stack.endpoint, home=stack.home) as remote:
         package = Path(tmp) / "bench_throughput"
         package.mkdir()
         (package / "__init__.py").write_text("")
@@ -127,7 +130,7 @@ def _measure(stack: Stack, backend: str, count: int) -> Iterator[Figure]:
         )
         for i in range(count)
     ]
-    latencies, rate = _hammer(stack.endpoint, registrations, _register)
+    latencies, rate = _hammer(stack, registrations, _register)
     yield Figure(
         "throughput",
         f"Register (a new task version), {backend}",
@@ -145,7 +148,7 @@ def _measure(stack: Stack, backend: str, count: int) -> Iterator[Figure]:
         )
         for _ in range(count)
     ]
-    latencies, rate = _hammer(stack.endpoint, creations, _create)
+    latencies, rate = _hammer(stack, creations, _create)
     yield Figure(
         "throughput",
         f"CreateExecution, {backend}",
