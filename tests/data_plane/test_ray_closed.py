@@ -205,21 +205,21 @@ def test_graven_up_closes_its_ray_with_a_token_in_its_home(
 
 
 @given(
-    text=st.one_of(st.text(st.characters(codec="utf-8"), max_size=80), st.just("a" * 64)),
+    content=st.one_of(st.binary(max_size=80), st.just(b"a" * 64), st.just(b" %s\n" % (b"~" * 40))),
     mode=st.sampled_from([0o600, 0o400, 0o640, 0o644, 0o666]),
 )
 def test_a_token_file_is_trusted_only_when_private_and_well_formed(
-    tmp_path_factory: pytest.TempPathFactory, text: str, mode: int
+    tmp_path_factory: pytest.TempPathFactory, content: bytes, mode: int
 ) -> None:
     path = tmp_path_factory.mktemp("home") / ray_runtime.TOKEN_FILE
-    path.write_bytes(text.encode())
+    path.write_bytes(content)
     path.chmod(mode)
     assert ray_runtime.ensure_token(path) == path
     kept = path.read_bytes()
     assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0
-    assert ray_runtime.TOKEN_PATTERN.fullmatch(kept.decode().strip())
-    trusted = mode & 0o077 == 0 and ray_runtime.TOKEN_PATTERN.fullmatch(text.strip())
-    assert (kept == text.encode()) == bool(trusted)
+    assert ray_runtime.TOKEN_PATTERN.fullmatch(kept.strip())
+    trusted = mode & 0o077 == 0 and ray_runtime.TOKEN_PATTERN.fullmatch(content.strip())
+    assert (kept == content) == bool(trusted)
     assert ray_runtime.ensure_token(path) == path
     assert path.read_bytes() == kept
 

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import ray
 from ray._private import ray_constants
+from ray._raylet import AuthenticationTokenLoader, Config  # type: ignore[attr-defined]
 
 from graven.private_files import (
     PRIVATE_FOLDER_MODE,
@@ -44,9 +45,9 @@ MULTI_NODE_VARIABLE = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
 LOOPBACK = "127.0.0.1"
 TOKEN_FILE = "ray-token"
 # 256 random bits, as Ray's own `ray get-auth-token --generate` makes; a file holding anything
-# shorter (or not one word) is not trusted as a token and is replaced.
+# shorter, or other than one word of printable ASCII, is not trusted as a token and is replaced.
 TOKEN_BYTES = 32
-TOKEN_PATTERN = re.compile(r"\S{32,}")
+TOKEN_PATTERN = re.compile(rb"[!-~]{32,}")
 # A namespace of our own keeps Graven's named Ray objects apart from a shared cluster's.
 NAMESPACE = "graven"
 
@@ -102,11 +103,6 @@ def close_local_cluster(token_path: Path) -> None:
     # them afresh): tell it again, before ray.init resolves the node's address and loads the
     # token.
     ray_constants.ENABLE_RAY_CLUSTER = False
-    from ray._raylet import (  # type: ignore[attr-defined]
-        AuthenticationTokenLoader,
-        Config,
-    )
-
     Config.initialize("")
     AuthenticationTokenLoader.instance().reset_cache()
 
@@ -127,7 +123,7 @@ def ensure_token(path: Path) -> Path:
 
 
 def holds_token(path: Path) -> bool:
-    return is_private_file(path) and TOKEN_PATTERN.fullmatch(path.read_text().strip()) is not None
+    return is_private_file(path) and TOKEN_PATTERN.fullmatch(path.read_bytes().strip()) is not None
 
 
 def worker_environment() -> dict[str, str]:
