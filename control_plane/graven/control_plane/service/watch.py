@@ -34,7 +34,7 @@ class Offload(Protocol):
 
 class Cancellation:
     """Says that whoever waits for an answer went away (a client hung up), so a long wait
-    on its behalf ends at once instead of holding a thread until its timeout."""
+    on its behalf ends at once instead of at its timeout."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()

@@ -1,4 +1,5 @@
-"""Maps domain errors to gRPC status codes: the one place the two meet."""
+"""Maps domain errors to gRPC status codes (the one place the two meet), in the wrappers
+that run each servicer method's blocking body off the server's event loop."""
 
 from __future__ import annotations
 
