@@ -8,10 +8,14 @@ import hashlib
 import io
 import os
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import grpc
 import pytest
+from auth_support import ConnectBearer, http_token, remember
+from connectrpc.code import Code
+from connectrpc.errors import ConnectError
 from corruption import overwrite, quarantined
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -19,6 +23,7 @@ from hypothesis import strategies as st
 from graven.artifacts import artifact_bytes, put_artifact, read_artifact
 from graven.blobs import StoreBlobs, fetch
 from graven.control_plane.app import ControlPlane
+from graven.control_plane.config import Settings
 from graven.control_plane.errors import NotFound
 from graven.control_plane.service.bundles import BundleStore
 from graven.data_plane.cache_hits import entry_outputs
@@ -31,6 +36,7 @@ from graven.store.integrity import QUARANTINE_PREFIX, CorruptContent, addressed_
 from graven.store.layout import bundle_key, lineage_key
 from graven.v1 import lineage_service_pb2 as ls
 from graven.v1.cache_pb2 import CacheEntry
+from graven.v1.lineage_service_connect import LineageServiceClientSync
 from graven.v1.lineage_service_pb2_grpc import LineageServiceStub
 from graven.v1.registry_service_pb2 import BundleHeader
 
@@ -256,3 +262,34 @@ def test_read_content_of_intact_bytes_is_unchanged(
         ref = control_plane.store.put_content(io.BytesIO(data))
         chunks = [r.chunk for r in lineage.ReadContent(ls.ReadContentRequest(hash=ref.digest))]
         assert b"".join(chunks) == data
+
+
+@pytest.fixture(scope="module")
+def http_plane(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ControlPlane]:
+    home = tmp_path_factory.mktemp("integrity-connect-home")
+    plane = ControlPlane(Settings.for_home(home, grpc_port=0, http_port=0))
+    plane.start()
+    yield remember(plane)
+    plane.stop(grace=None)
+
+
+def test_read_content_of_corrupt_bytes_is_data_loss_over_connect_too(
+    http_plane: ControlPlane,
+) -> None:
+    assert http_plane.http_port is not None
+    url = f"http://127.0.0.1:{http_plane.http_port}"
+    client = LineageServiceClientSync(
+        url, interceptors=[ConnectBearer(http_token(http_plane.http_port))]
+    )
+    data = os.urandom(CHUNK_SIZE + 10)
+    ref = http_plane.store.put_content(io.BytesIO(data))
+    request = ls.ReadContentRequest(hash=ref.digest)
+    assert b"".join(r.chunk for r in client.read_content(request)) == data
+
+    overwrite(http_plane.store, ref.key, bytes(len(data)))
+    received: list[bytes] = []
+    with pytest.raises(ConnectError) as raised:
+        received.extend(r.chunk for r in client.read_content(request))
+    assert raised.value.code == Code.DATA_LOSS
+    assert ref.digest in raised.value.message
+    assert sum(map(len, received)) == CHUNK_SIZE
