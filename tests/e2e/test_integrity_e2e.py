@@ -12,7 +12,7 @@ from pathlib import Path
 import grpc
 import pytest
 from cached_project import TASKS, by_task, cache_statuses, ran, write_project
-from e2e_support import execution_ref, graven, graven_json
+from e2e_support import counted, execution_ref, graven, graven_json, write_package
 from stack_support import (  # noqa: F401  (fixtures)
     Stack,
     StoreUnderTest,
@@ -23,10 +23,12 @@ from stack_support import (  # noqa: F401  (fixtures)
     store_fixture,
 )
 
+from graven.artifacts import literal_from_artifact
 from graven.remote import Remote
 from graven.store.integrity import QUARANTINE_PREFIX
 from graven.store.layout import artifact_key, is_lineage_key
 from graven.store.s3 import S3Location
+from graven.v1 import execution_pb2 as ex
 from graven.v1 import lineage_service_pb2 as ls
 
 ALL_HIT = dict.fromkeys(TASKS, "HIT")
@@ -176,3 +178,71 @@ def assert_sound(stack: Stack) -> None:
     code, printed = verify_store(stack)
     assert code == 0, printed
     assert "0 corrupt (quarantined), 0 lineage record(s) missing" in printed, printed
+
+
+FILE_FLOWS = """
+    import tempfile
+    from pathlib import Path
+
+    from graven import File, task, workflow
+
+    RUNS = Path({runs!r})
+
+
+    def ran(name: str) -> None:
+        with (RUNS / name).open("a") as log:
+            log.write("ran\\n")
+
+
+    @task(cache=True)
+    def report(text: str) -> File:
+        ran("report")
+        path = Path(tempfile.mkdtemp()) / "report.txt"
+        path.write_text(text * 100)
+        return File(path)
+
+
+    @task(cache=True)
+    def length(report: File) -> int:
+        ran("length")
+        with report.open() as f:
+            return len(f.read())
+
+
+    @workflow
+    def reported(text: str) -> int:
+        return length(report=report(text=text))
+"""
+
+
+def test_a_file_whose_content_was_corrupted_is_no_cache_hit(
+    stack: Stack, remote: Remote, project: str, tmp_path: Path
+) -> None:
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    package = write_package(
+        tmp_path / "code", "filedflows", {"flows": FILE_FLOWS.format(runs=str(runs))}
+    )
+    run = ["run", f"{package}:reported", "-p", project, "--text", "integrity "]
+    first = graven_json(stack.endpoint, *run)
+    assert first["outputs"] == {"o0": 1000}
+    nodes = remote.node_executions(execution_ref(first)[0])
+    (report,) = [n for n in nodes if n.task_id.name.endswith(".report")]
+    (file_hash,) = report.output_hashes.values()
+    content = literal_from_artifact(read_content(remote, file_hash)).blob.sha256
+    key = artifact_key("sha256:" + content)
+    good = stack.store.read(key)
+    # The same size, so only the hash can tell: the artifact naming the file is intact.
+    overwrite(stack.store, key, good.upper())
+
+    again = graven_json(stack.endpoint, *run)
+
+    assert again["outputs"] == {"o0": 1000}
+    statuses = {
+        n.task_id.name.rsplit(".", 1)[1]: n.cache_status
+        for n in remote.node_executions(execution_ref(again)[0])
+    }
+    assert statuses["report"] != ex.CACHE_STATUS_HIT
+    assert statuses["length"] == ex.CACHE_STATUS_HIT
+    assert (counted(runs, "report"), counted(runs, "length")) == (2, 1)
+    assert stack.store.read(key) == good
