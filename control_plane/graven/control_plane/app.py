@@ -100,6 +100,7 @@ class ControlPlane:
             max_message_bytes=self.settings.max_message_bytes,
             workers=self.settings.grpc_workers,
             agent_workers=self.settings.grpc_agent_workers,
+            upload_workers=self.settings.grpc_upload_workers,
             interceptors=[AuthInterceptor(self.guard)],
         )
         self._grpc.start()
