@@ -11,6 +11,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from auth_support import remember_home
+
+from graven.channels import TOKEN_FILE
 from graven.ports import free_loopback_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -33,12 +36,18 @@ class Stack:
     def token(self) -> str | None:
         """The admin token `graven up` wrote into its home, None from a stack that writes none
         (one without authentication)."""
-        path = self.home / "token"
+        path = self.home / TOKEN_FILE
         return path.read_text().strip() if path.exists() else None
 
-    def login_url(self, token: str) -> str:
-        """The console URL `graven up` and `make demo` print: it signs the browser's tab in."""
-        return f"{self.url}/?token={token}"
+    @property
+    def login_url(self) -> str | None:
+        """The console URL `graven up` printed on its `login` line (`make demo` prints it too):
+        it signs a browser tab in. None from a stack that prints none."""
+        for line in (self.home / "up.log").read_text().splitlines():
+            label, _, value = line.strip().partition(" ")
+            if label == "login":
+                return value.strip()
+        return None
 
 
 @contextmanager
@@ -63,7 +72,11 @@ def graven_up(home: Path, ray_address: str) -> Iterator[Stack]:
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"graven up did not start:\n{log.read_text()}")
             time.sleep(0.05)
-        yield Stack(home, f"127.0.0.1:{grpc_port}", f"http://127.0.0.1:{http_port}")
+        endpoint = f"127.0.0.1:{grpc_port}"
+        if (home / TOKEN_FILE).exists():
+            # So the CLI runs of the tests (e2e_support.graven) carry this stack's token.
+            remember_home(endpoint, home)
+        yield Stack(home, endpoint, f"http://127.0.0.1:{http_port}")
     finally:
         process.terminate()
         process.wait(timeout=60)

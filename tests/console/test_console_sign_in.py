@@ -1,7 +1,8 @@
 """Signing the console in, in Chromium, against a live `graven up` that requires tokens: the
 URL it prints logs a tab in and leaves the address bar, a tab without a token gets the
 sign-in page, a pasted token works, a wrong one is refused on that page, and signing out
-forgets the token."""
+forgets the token. A viewer token sees its project and says which others it cannot see, and
+what it may not do in its own."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from console_support import Stack, screenshot_path
+from console_support import REPO, Stack, screenshot_path
+from e2e.e2e_support import execution_ref, graven_json
 from playwright.sync_api import Browser, Page, Request, expect
 
 TOKEN_KEY = "graven.token"
@@ -33,6 +35,14 @@ def token(stack: Stack) -> str:
     written = stack.token
     assert written is not None, f"graven up wrote no token into {stack.home}"
     return written
+
+
+@pytest.fixture
+def login(stack: Stack, token: str) -> str:
+    """The URL `graven up` printed; it carries the home's token."""
+    printed = stack.login_url
+    assert printed == f"{stack.url}/?token={token}", printed
+    return printed
 
 
 @pytest.fixture
@@ -62,10 +72,10 @@ def expect_signed_in_list(page: Page, project: str) -> None:
 
 
 def test_the_printed_url_signs_the_tab_in_and_leaves_the_address(
-    tab: Page, stack: Stack, token: str
+    tab: Page, stack: Stack, token: str, login: str
 ) -> None:
     calls = api_calls(tab)
-    tab.goto(stack.login_url(token))
+    tab.goto(login)
     expect(tab.get_by_role("heading", name="Executions")).to_be_visible()
     expect_signed_in_list(tab, "default")
     assert "token" not in tab.url, tab.url
@@ -82,8 +92,8 @@ def test_the_printed_url_signs_the_tab_in_and_leaves_the_address(
     assert stored_token(tab) == token
 
 
-def test_another_tab_is_not_signed_in(tab: Page, stack: Stack, token: str) -> None:
-    tab.goto(stack.login_url(token))
+def test_another_tab_is_not_signed_in(tab: Page, login: str) -> None:
+    tab.goto(login)
     expect_signed_in_list(tab, "default")
     other = tab.context.new_page()
     other.goto("/executions")
@@ -124,8 +134,8 @@ def test_a_wrong_token_shows_the_sign_in_page_with_its_refusal(
     expect_signed_in_list(tab, project)
 
 
-def test_signing_out_forgets_the_token(tab: Page, stack: Stack, token: str) -> None:
-    tab.goto(stack.login_url(token))
+def test_signing_out_forgets_the_token(tab: Page, login: str) -> None:
+    tab.goto(login)
     expect_signed_in_list(tab, "default")
     tab.get_by_role("button", name="Sign out").click()
     expect_sign_in(tab)
@@ -134,3 +144,33 @@ def test_signing_out_forgets_the_token(tab: Page, stack: Stack, token: str) -> N
     tab.reload()
     expect_sign_in(tab)
     expect(tab.get_by_text("This control plane needs a token.")).to_be_visible()
+
+
+def test_a_viewer_token_sees_its_project_and_names_what_it_cannot(
+    tab: Page, stack: Stack, project: str
+) -> None:
+    viewer = graven_json(
+        stack.endpoint, "tokens", "create", f"viewer-{project}", "--role", "viewer", "-p", project
+    )["secret"]
+    run = graven_json(
+        stack.endpoint, "run", str(REPO / "examples" / "wordcount") + ":wordcount",
+        "-p", project, "--corpus", "to be or not to be", "--top", "2",
+    )  # fmt: skip
+    name = execution_ref(run)[0].name
+
+    tab.goto(f"/executions?project={project}&domain=development&token={viewer}")
+    table = tab.get_by_test_id("executions")
+    expect(table.get_by_role("link", name=name)).to_be_visible()
+    table.get_by_role("link", name=name).click()
+    tab.get_by_role("button", name="Relaunch ▾").click()
+    tab.get_by_role("menuitem", name=re.compile("Same version")).click()
+    refused = f"Your token cannot do this in project {project}"
+    expect(tab.get_by_role("heading", name=refused)).to_be_visible()
+
+    elsewhere = f"{project}-other"
+    tab.goto(f"/executions?project={elsewhere}&domain=development")
+    unseen = f"Your token cannot see project {elsewhere}"
+    expect(tab.get_by_role("heading", name=unseen)).to_be_visible()
+    # Still signed in: a refusal of scope is not one of the token.
+    expect(tab.get_by_role("button", name="Sign out")).to_be_visible()
+    tab.screenshot(path=screenshot_path("token-refused"))
