@@ -42,10 +42,23 @@ class ConnectWatch:
         assert self._response.status == 200
 
     def next(self) -> dict[str, Any]:
-        flags, length = struct.unpack(">BI", self._response.read(5))
-        body = json.loads(self._response.read(length))
+        flags, body = self._envelope()
         assert not flags & 2, f"the stream ended: {body}"
-        return dict(body)
+        return body
+
+    def first(self) -> dict[str, Any]:
+        """The next message, or the end-of-stream message when the stream ended."""
+        return self._envelope()[1]
+
+    def end(self) -> dict[str, Any]:
+        """The end-of-stream message that comes next (Connect's trailers and error)."""
+        flags, body = self._envelope()
+        assert flags & 2, f"a message, not the end: {body}"
+        return body
+
+    def _envelope(self) -> tuple[int, dict[str, Any]]:
+        flags, length = struct.unpack(">BI", self._response.read(5))
+        return flags, dict(json.loads(self._response.read(length)))
 
     def close(self) -> None:
         self._connection.close()
@@ -98,4 +111,37 @@ def test_more_connect_watches_than_stream_threads_all_follow_their_execution(
             assert [n["phase"] for n in update["nodeExecutions"]] == ["NODE_PHASE_RUNNING"]
     finally:
         for watch in watches:
+            watch.close()
+
+
+def test_a_client_has_at_most_its_limit_of_open_connect_watches(
+    tmp_path: Path, database_url: str
+) -> None:
+    with private_plane(tmp_path, database_url, http_port=0, max_watches_per_client=2) as cp:
+        port = cp.plane.http_port
+        assert port is not None
+        workflow = cp.register()
+        execution = cp.create(workflow.id, x=int_literal(1))
+        watches = [ConnectWatch(port, execution.id) for _ in range(2)]
+        for watch in watches:
+            watch.next()
+        refused = ConnectWatch(port, execution.id)
+        error = refused.end()["error"]
+        refused.close()
+        assert error["code"] == "resource_exhausted"
+        assert "2 open WatchExecution streams" in error["message"]
+        assert "max_watches_per_client" in error["message"]
+
+        # A client that hangs up frees its place at once: the server hears the disconnect.
+        watches.pop().close()
+        deadline = time.monotonic() + WAIT
+        while True:
+            again = ConnectWatch(port, execution.id)
+            flags_and_body = again.first()
+            if "error" not in flags_and_body or time.monotonic() > deadline:
+                break
+            again.close()
+            time.sleep(0.01)
+        assert flags_and_body["execution"]["id"]["name"] == execution.id.name
+        for watch in (*watches, again):
             watch.close()

@@ -145,14 +145,14 @@ def test_unary_calls_and_heartbeats_answer_at_once_beside_open_streams_and_long_
 
 
 def test_a_client_has_at_most_its_limit_of_open_watches(tmp_path: Path, database_url: str) -> None:
-    with private_plane(tmp_path, database_url, grpc_max_watches_per_client=3) as cp:
+    with private_plane(tmp_path, database_url, max_watches_per_client=3) as cp:
         execution_id, _ = running_execution(cp)
         watches = [watch(cp, execution_id) for _ in range(3)]
         with pytest.raises(grpc.RpcError) as refused:
             watch(cp, execution_id)
         assert refused.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
         assert "3 open WatchExecution streams" in refused.value.details()
-        assert "grpc_max_watches_per_client" in refused.value.details()
+        assert "max_watches_per_client" in refused.value.details()
         # Unary calls are not limited by the streams.
         assert cp.get(execution_id).id == execution_id
 
@@ -168,7 +168,7 @@ def test_a_client_has_at_most_its_limit_of_waiting_claims(
     tmp_path: Path, database_url: str
 ) -> None:
     with (
-        private_plane(tmp_path, database_url, grpc_max_claims_per_client=2) as cp,
+        private_plane(tmp_path, database_url, max_claims_per_client=2) as cp,
         ThreadPoolExecutor(2) as pool,
     ):
         polls = [long_poll(cp, pool, unique("idle")) for _ in range(2)]
@@ -176,7 +176,7 @@ def test_a_client_has_at_most_its_limit_of_waiting_claims(
         with pytest.raises(grpc.RpcError) as refused:
             cp.agent().claim(wait=5)
         assert refused.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
-        assert "grpc_max_claims_per_client" in refused.value.details()
+        assert "max_claims_per_client" in refused.value.details()
         # The agent's other calls are not limited by its waiting claims.
         assert not cp.agent().heartbeat().lost
         cp.plane.stop(grace=None)

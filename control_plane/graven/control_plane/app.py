@@ -90,8 +90,8 @@ class ControlPlane:
             raise RuntimeError("the control plane is already started")
         self._grpc = create_server(
             RegistryServicer(self.registry),
-            ExecutionServicer(self.executions, self.settings.grpc_max_watches_per_client),
-            AgentServicer(self.agents, self.settings.grpc_max_claims_per_client),
+            ExecutionServicer(self.executions, self.settings.max_watches_per_client),
+            AgentServicer(self.agents, self.settings.max_claims_per_client),
             LineageServicer(self.lineage),
             CacheServicer(self.cache),
             SignalServicer(self.signals),
@@ -116,6 +116,7 @@ class ControlPlane:
                 port=self.settings.http_port,
                 max_message_bytes=self.settings.max_message_bytes,
                 allowed_hosts=self.settings.http_allowed_hosts,
+                max_watches_per_client=self.settings.max_watches_per_client,
             )
             self._http.start()
             self.http_port = self._http.port

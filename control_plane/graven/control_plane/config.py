@@ -55,10 +55,11 @@ class Settings:
     grpc_workers: int = 16
     grpc_agent_workers: int = 8
     grpc_upload_workers: int = 8
-    # The most WatchExecution streams, and ClaimExecution long polls, one client (network
-    # address) may have open at once; beyond, RESOURCE_EXHAUSTED.
-    grpc_max_watches_per_client: int = 1000
-    grpc_max_claims_per_client: int = 64
+    # The most WatchExecution streams (gRPC and Connect, counted apart), and ClaimExecution
+    # long polls, one client (network address) may have open at once; beyond,
+    # RESOURCE_EXHAUSTED.
+    max_watches_per_client: int = 1000
+    max_claims_per_client: int = 64
     # The largest content one UploadContent may store.
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
     # Uploaded content nothing references is deleted once this old, by a collection that

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from connectrpc.request import RequestContext
 
 from graven.control_plane.service.watch import Cancellation
+from graven.control_plane.transport.client_limits import ClientLimit, http_client
 from graven.control_plane.transport.connect_cancellation import request_cancellation
 from graven.control_plane.transport.connect_errors import connect_error
 
@@ -28,10 +29,17 @@ STREAM_WORKERS = 64
 
 class Blocking:
     def __init__(
-        self, call_workers: int = CALL_WORKERS, stream_workers: int = STREAM_WORKERS
+        self,
+        max_watches_per_client: int,
+        call_workers: int = CALL_WORKERS,
+        stream_workers: int = STREAM_WORKERS,
     ) -> None:
         self._calls = ThreadPoolExecutor(call_workers, thread_name_prefix="connect")
         self._streams = ThreadPoolExecutor(stream_workers, thread_name_prefix="connect-stream")
+        # Used on the HTTP server's event loop only.
+        self._watches = ClientLimit(
+            max_watches_per_client, "WatchExecution streams", "max_watches_per_client"
+        )
 
     async def call(self, method: Callable[[Req], Res], request: Req) -> Res:
         """``method(request)`` on a worker thread; a domain error becomes its Connect error."""
@@ -45,17 +53,22 @@ class Blocking:
         return await asyncio.get_running_loop().run_in_executor(self._calls, work)
 
     async def watch(
-        self, open_watch: Callable[[Cancellation], AsyncIterable[Res]], name: str
+        self,
+        open_watch: Callable[[Cancellation], AsyncIterable[Res]],
+        name: str,
+        client: str | None,
     ) -> AsyncIterator[Res]:
         """The messages of a watch, which waits on the event loop holding no thread; it is
         opened (its request checked) on a worker thread. It ends when the request's
-        Cancellation fires (client gone, server stopping) or this generator is closed."""
+        Cancellation fires (client gone, server stopping) or this generator is closed.
+        ``client`` ("host:port") may have at most so many watches open."""
         cancellation = request_cancellation()
         loop = asyncio.get_running_loop()
         try:
-            messages = await loop.run_in_executor(self._calls, open_watch, cancellation)
-            async for message in messages:
-                yield message
+            with self._watches.held(http_client(client)):
+                messages = await loop.run_in_executor(self._calls, open_watch, cancellation)
+                async for message in messages:
+                    yield message
         except Exception as error:
             raise connect_error(error, name) from None
         finally:

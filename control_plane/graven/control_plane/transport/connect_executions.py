@@ -53,6 +53,7 @@ class ExecutionConnect(es_connect.ExecutionService):
                 request, self._blocking.offload, cancellation
             ),
             "ExecutionService.WatchExecution",
+            ctx.client_address(),
         )
 
     async def terminate_execution(

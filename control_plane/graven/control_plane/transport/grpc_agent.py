@@ -8,10 +8,10 @@ from __future__ import annotations
 import grpc
 
 from graven.control_plane.service.agents import AgentService
+from graven.control_plane.transport.client_limits import ClientLimit, grpc_client
 from graven.control_plane.transport.grpc_cancellation import cancellation_of
 from graven.control_plane.transport.grpc_errors import Context, grpc_async_method, grpc_method
 from graven.control_plane.transport.grpc_offload import Offload
-from graven.control_plane.transport.grpc_peer_limits import PeerLimit
 from graven.v1 import agent_service_pb2 as ag
 from graven.v1 import agent_service_pb2_grpc as ag_grpc
 
@@ -23,8 +23,8 @@ class AgentServicer(ag_grpc.AgentServiceServicer):
 
     def __init__(self, agents: AgentService, max_claims_per_client: int) -> None:
         self._agents = agents
-        self._claims = PeerLimit(
-            max_claims_per_client, "ClaimExecution waits", "grpc_max_claims_per_client"
+        self._claims = ClientLimit(
+            max_claims_per_client, "ClaimExecution waits", "max_claims_per_client"
         )
 
     def add_to_server(self, server: grpc.aio.Server, offload: Offload) -> None:
@@ -35,7 +35,7 @@ class AgentServicer(ag_grpc.AgentServiceServicer):
     async def ClaimExecution(
         self, request: ag.ClaimExecutionRequest, context: Context
     ) -> ag.ClaimExecutionResponse:
-        with self._claims.held(context.peer()):
+        with self._claims.held(grpc_client(context.peer())):
             return await self._agents.claim_execution(
                 request, self.offload, cancellation_of(context)
             )

@@ -11,10 +11,10 @@ from collections.abc import AsyncIterator
 import grpc
 
 from graven.control_plane.service.executions import ExecutionService
+from graven.control_plane.transport.client_limits import ClientLimit, grpc_client
 from graven.control_plane.transport.grpc_cancellation import cancellation_of
 from graven.control_plane.transport.grpc_errors import Context, grpc_method, grpc_stream_method
 from graven.control_plane.transport.grpc_offload import Offload
-from graven.control_plane.transport.grpc_peer_limits import PeerLimit
 from graven.v1 import execution_service_pb2 as es
 from graven.v1 import execution_service_pb2_grpc as es_grpc
 
@@ -26,8 +26,8 @@ class ExecutionServicer(es_grpc.ExecutionServiceServicer):
 
     def __init__(self, executions: ExecutionService, max_watches_per_client: int) -> None:
         self._executions = executions
-        self._watches = PeerLimit(
-            max_watches_per_client, "WatchExecution streams", "grpc_max_watches_per_client"
+        self._watches = ClientLimit(
+            max_watches_per_client, "WatchExecution streams", "max_watches_per_client"
         )
 
     def add_to_server(self, server: grpc.aio.Server, offload: Offload) -> None:
@@ -66,7 +66,7 @@ class ExecutionServicer(es_grpc.ExecutionServiceServicer):
     async def WatchExecution(
         self, request: es.WatchExecutionRequest, context: Context
     ) -> AsyncIterator[es.WatchExecutionResponse]:
-        with self._watches.held(context.peer()):
+        with self._watches.held(grpc_client(context.peer())):
             watch = await self.offload(
                 functools.partial(
                     self._executions.watch_execution,

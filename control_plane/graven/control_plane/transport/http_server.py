@@ -101,10 +101,12 @@ def create_http_server(
     max_message_bytes: int,
     console_dir: Path = CONSOLE_DIR,
     allowed_hosts: Sequence[str] = (),
+    max_watches_per_client: int,
 ) -> HttpServer:
     """A server bound to ``host:port`` (port 0: a free one), not yet started. On loopback it
-    answers only to loopback names and ``allowed_hosts`` in the Host header."""
-    blocking = Blocking()
+    answers only to loopback names and ``allowed_hosts`` in the Host header; one client may
+    keep ``max_watches_per_client`` watches open."""
+    blocking = Blocking(max_watches_per_client)
     apps = connect_applications(services, blocking, max_message_bytes, ConnectAuth(guard))
     routes = CancelOnDisconnect(Routes(apps, console_app(console_dir)))
     limits = HttpLimits(

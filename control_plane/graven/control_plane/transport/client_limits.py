@@ -1,10 +1,9 @@
 """At most so many open streams (or long polls) of one kind per client, so that one client
 cannot hold the server's memory and wake-ups for everyone else.
 
-A client is its network address without the port (the gRPC peer "ipv4:10.0.0.7:53211" is
-10.0.0.7): a client that opens more connections is still one client. Every local process is
-one client on loopback. Counts are kept on the server's event loop thread only, so they need
-no lock.
+A client is its network address without the port: a client that opens more connections is
+still one client, and every local process is one client on loopback. An instance is used
+from one event loop thread only, so its counts need no lock.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from collections.abc import Iterator
 from graven.control_plane.errors import ResourceExhausted
 
 
-class PeerLimit:
+class ClientLimit:
     def __init__(self, limit: int, what: str, setting: str) -> None:
         self._limit = limit
         self._what = what
@@ -24,9 +23,8 @@ class PeerLimit:
         self._open: Counter[str] = Counter()
 
     @contextlib.contextmanager
-    def held(self, peer: str) -> Iterator[None]:
-        """One open call of ``peer`` for the duration; ResourceExhausted beyond the limit."""
-        client = client_of(peer)
+    def held(self, client: str) -> Iterator[None]:
+        """One open call of ``client`` for the duration; ResourceExhausted beyond the limit."""
         if self._open[client] >= self._limit:
             raise ResourceExhausted(
                 f"client {client} already has {self._limit} open {self._what}, the most one "
@@ -42,8 +40,8 @@ class PeerLimit:
                 del self._open[client]
 
 
-def client_of(peer: str) -> str:
-    """The address part of a gRPC peer string: "ipv4:127.0.0.1:5000" -> "127.0.0.1",
+def grpc_client(peer: str) -> str:
+    """The address of a gRPC peer: "ipv4:127.0.0.1:5000" -> "127.0.0.1",
     "ipv6:[::1]:5000" -> "::1"; a unix socket peer is itself."""
     kind, _, rest = peer.partition(":")
     if kind == "ipv6" and rest.startswith("["):
@@ -51,3 +49,8 @@ def client_of(peer: str) -> str:
     if kind == "ipv4":
         return rest.rpartition(":")[0]
     return peer
+
+
+def http_client(address: str | None) -> str:
+    """The address of an HTTP client given as "host:port" ("::1:5000" for IPv6)."""
+    return "unknown" if address is None else address.rpartition(":")[0]
