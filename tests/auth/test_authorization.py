@@ -5,6 +5,7 @@ each failing with the victim's data unchanged."""
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -136,13 +137,17 @@ def test_user_tokens_cannot_call_agent_service_and_agent_tokens_nothing_else(
         assert agent.agents.Heartbeat(ag.HeartbeatRequest(agent_id="a"), timeout=WAIT)
 
 
-def test_the_fake_agent_attack_fails_and_the_execution_is_unchanged(plane: ControlPlane) -> None:
+def test_the_fake_agent_attack_fails_and_the_execution_is_unchanged(
+    plane: ControlPlane, caplog: pytest.LogCaptureFixture
+) -> None:
     """Another agent token, even one reusing the holder's agent id, can neither report for
-    an execution it does not hold nor reserve its cache keys nor keep its lease."""
+    an execution it does not hold nor reserve its cache keys nor keep its lease; the
+    refusals are logged, naming the token."""
+    caplog.set_level(logging.WARNING, logger="graven.control_plane.service.agents")
     victim = Project(plane, "victim")
     execution = victim.launch()
     _, holder_secret = create_token(plane, "viewer", [("*", "*")], agent=True)
-    _, thief_secret = create_token(plane, "viewer", [("*", "*")], agent=True)
+    thief_name, thief_secret = create_token(plane, "viewer", [("*", "*")], agent=True)
     with client(plane, holder_secret) as holder, client(plane, thief_secret) as thief:
         claimed = holder.agents.ClaimExecution(
             ag.ClaimExecutionRequest(agent_id="worker", wait_for=Duration(seconds=5)),
@@ -182,6 +187,9 @@ def test_the_fake_agent_attack_fails_and_the_execution_is_unchanged(plane: Contr
             requests=[ag.CacheRequest(node_id="n", key="sha256:" + "0" * 64)],
         )
         assert refused(thief.agents.ReserveCache, reserve) == grpc.StatusCode.FAILED_PRECONDITION
+        logged = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+        assert len(logged) == 3, logged
+        assert all(f"{thief_name}/worker" in message for message in logged)
         beat = thief.agents.Heartbeat(
             ag.HeartbeatRequest(agent_id="worker", execution_ids=[execution.id]), timeout=WAIT
         )

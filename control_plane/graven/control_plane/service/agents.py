@@ -9,6 +9,7 @@ a resuming agent needs nothing from the agent it replaces.
 from __future__ import annotations
 
 import functools
+import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -55,6 +56,9 @@ from graven.v1 import agent_service_pb2 as ag
 from graven.v1 import execution_pb2 as pb
 from graven.v1.identifier_pb2 import ExecutionIdentifier
 
+log = logging.getLogger(__name__)
+
+# Agent ids arrive as "<token name>/<agent's own id>" (transport/grpc_auth binds them).
 MAX_AGENT_ID_LENGTH = 253
 # The shortest wait between claim attempts while a lease is about to run out, so a lease
 # that expires "now" is not polled in a tight loop.
@@ -200,7 +204,7 @@ class AgentService:
         try:
             changed = self._repository.update(agent, touched, apply, moment)
         except LeaseLost as lost:
-            raise FailedPrecondition(
+            raise _refused(
                 f"agent {shown(agent)} does not hold the lease of execution(s) {lost}: another "
                 "agent took over or they never ran here; stop working on them"
             ) from None
@@ -232,7 +236,7 @@ class AgentService:
                 agent, key.identifier(), wanted, request.overwrite, datetime.now(UTC)
             )
         except ExecutionNotHeld:
-            raise FailedPrecondition(
+            raise _refused(
                 f"agent {shown(agent)} does not hold the lease of execution {key}, or it is not "
                 "running: only the agent running an execution reserves its cache keys"
             ) from None
@@ -244,7 +248,7 @@ class AgentService:
         agent = _checked_agent(request.agent_id)
         lost = self._repository.not_held(agent, self._signals.held_executions(request))
         if lost:
-            raise FailedPrecondition(
+            raise _refused(
                 f"agent {shown(agent)} does not hold the lease of execution(s) "
                 f"{', '.join(map(str, lost))}: only the agent running an execution waits for "
                 "its signals"
@@ -255,7 +259,10 @@ class AgentService:
         self, request: ag.StartChildExecutionsRequest
     ) -> ag.StartChildExecutionsResponse:
         agent = _checked_agent(request.agent_id)
-        executions = self._children.start(agent, request)
+        try:
+            executions = self._children.start(agent, request)
+        except FailedPrecondition as error:
+            raise _refused(str(error)) from None
         return ag.StartChildExecutionsResponse(executions=executions)
 
 
@@ -292,6 +299,13 @@ def _apply(
             # The workflow says which task the node runs; the agent need not repeat it.
             recorded.task_id.CopyFrom(resolved.task_id)
         index_node_event(state, event.node, now)
+
+
+def _refused(message: str) -> FailedPrecondition:
+    """A report or request for an execution the agent does not hold: refused, and logged,
+    since it is either an agent that lost its lease or one posing as another."""
+    log.warning("agent call refused: %s", message)
+    return FailedPrecondition(message)
 
 
 def _checked_agent(agent_id: str) -> str:
