@@ -35,8 +35,8 @@ test: lint typecheck minio postgres console-test chromium
 
 demo: install console
 	PATH=$(CURDIR)/$(BIN):$$PATH bash examples/demo.sh
-	@url=$$(sed -n 's/^ *console *//p' "$${GRAVEN_HOME:-.graven}/graven.log" 2>/dev/null | head -1); \
-		echo "Console: $${url:-http://127.0.0.1:8080} (the executions above, live)"
+	@url=$$(sed -n 's/^ *login *//p' "$${GRAVEN_HOME:-.graven}/graven.log" 2>/dev/null | head -1); \
+		echo "Console: $${url:-http://127.0.0.1:8080} (signs this browser in; the executions above, live)"
 
 bench: install minio postgres
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m bench

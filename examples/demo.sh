@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 home="${GRAVEN_HOME:-$PWD/.graven}"
 port="${GRAVEN_GRPC_PORT:-8089}"
 export GRAVEN_ENDPOINT="127.0.0.1:$port"
+# The CLI calls with the token `graven up` writes into this home (<home>/token, 0600).
+export GRAVEN_HOME="$home"
 mkdir -p "$home"
 
 if graven get workflows >/dev/null 2>&1; then
@@ -42,7 +44,7 @@ execution="$(graven executions list --limit 1 --json | python -c 'import json,sy
 echo
 cat <<MSG
 Graven is running at $GRAVEN_ENDPOINT (gRPC). Next:
-  export GRAVEN_ENDPOINT=$GRAVEN_ENDPOINT
+  export GRAVEN_ENDPOINT=$GRAVEN_ENDPOINT GRAVEN_HOME=$home   # the CLI reads \$GRAVEN_HOME/token
   graven executions get $execution       # nodes, attempts, outputs
   graven relaunch $execution --wait      # the same version and inputs again
   graven versions workflows wordcount.workflows.wordcount
