@@ -7,6 +7,8 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,7 +32,7 @@ from graven.data_plane.cache_hits import entry_outputs
 from graven.digests import PREFIX, sha256_hex
 from graven.errors import GravenValueError
 from graven.literals import int_literal
-from graven.store import ObjectStore, StoreError, content_key
+from graven.store import ObjectStore, StoreError, content_key, open_store
 from graven.store.base import CHUNK_SIZE
 from graven.store.integrity import QUARANTINE_PREFIX, CorruptContent, addressed_sha256, intact
 from graven.store.layout import bundle_key, lineage_key
@@ -293,3 +295,41 @@ def test_read_content_of_corrupt_bytes_is_data_loss_over_connect_too(
     assert raised.value.code == Code.DATA_LOSS
     assert ref.digest in raised.value.message
     assert sum(map(len, received)) == CHUNK_SIZE
+
+
+def verify_store(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "graven.cli", "admin", "verify-store", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+
+
+def test_verify_store_of_a_home_without_a_store_is_one_error_line(tmp_path: Path) -> None:
+    result = verify_store("--home", str(tmp_path / "nowhere"))
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        f"error: no store at {tmp_path / 'nowhere' / 'store'} (check --home or --store)"
+    ]
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_verify_store_without_a_database_scrubs_the_store_alone(tmp_path: Path) -> None:
+    store = open_store((tmp_path / "home" / "store").as_uri())
+    intact_ref = store.put_content(io.BytesIO(b"fine"))
+    bad_ref = store.put_content(io.BytesIO(b"flipped"))
+    overwrite(store, bad_ref.key, b"FLIPPED")
+
+    result = verify_store("--home", str(tmp_path / "home"))
+
+    assert result.returncode == 1, result.stderr
+    assert f"corrupt {bad_ref.key}" in result.stdout
+    assert "lineage records not checked" in result.stdout
+    assert result.stdout.strip().splitlines()[-1].startswith("Checked 2 object(s), 11 bytes")
+    assert store.get_bytes(intact_ref.key) == b"fine"
+    assert quarantined(store, bad_ref.key) == [b"FLIPPED"]
+    again = verify_store("--home", str(tmp_path / "home"))
+    assert again.returncode == 0, again.stdout
+    assert "Checked 1 object(s), 4 bytes" in again.stdout

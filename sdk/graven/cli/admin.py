@@ -75,8 +75,13 @@ def verify_store(home: Home = DEFAULT_HOME, db: Database = None, store: Store = 
         scrub_objects,
     )
     from graven.store import open_store
+    from graven.store.open import file_store_folder
 
     settings = Settings.for_home(home.expanduser(), db_url=db, store_url=store)
+    folder = file_store_folder(settings.store_url)
+    if folder is not None and not folder.is_dir():
+        # Opening would make an empty store there, and report it clean.
+        raise ValueError(f"no store at {folder} (check --home or --store)")
     objects = open_store(settings.store_url)
     report = ScrubReport()
     with console.status(f"Listing {settings.store_url}…"):
