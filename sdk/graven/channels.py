@@ -6,6 +6,9 @@ the home the client talks to (``--home``, ``GRAVEN_HOME``, ``~/.graven``), which
 writes for its home: ``token`` for people and scripts, ``agent-token`` for agents. Without
 one the channel still opens, and the control plane's UNAUTHENTICATED answer says how to get
 a token.
+
+A control plane serving TLS is reached with the CA that signed its certificate: ``--ca`` or
+``GRAVEN_CA`` (a PEM file); the client verifies the certificate against it.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ TOKEN_FILE = "token"
 AGENT_TOKEN_FILE = "agent-token"
 DEFAULT_HOME = Path("~/.graven")
 TOKEN_ENV = "GRAVEN_TOKEN"
+CA_ENV = "GRAVEN_CA"
 HOME_ENV = "GRAVEN_HOME"
 # Room for large workflow closures; the server enforces its own limit.
 MAX_MESSAGE_BYTES = 64 << 20
@@ -44,14 +48,28 @@ def resolve_token(
         return None
 
 
+def resolve_ca(ca: Path | None = None) -> Path | None:
+    if ca is not None:
+        return ca
+    from_env = os.environ.get(CA_ENV)
+    return Path(from_env) if from_env else None
+
+
 def open_channel(
     endpoint: str,
     token: str | None,
     options: Sequence[tuple[str, Any]] = MESSAGE_OPTIONS,
+    ca: Path | None = None,
 ) -> grpc.Channel:
     """A channel to ``endpoint`` whose every call carries ``authorization: Bearer <token>``
-    (none when ``token`` is None)."""
-    channel = grpc.insecure_channel(endpoint, options=list(options))
+    (none when ``token`` is None); over TLS verified against ``ca`` (default GRAVEN_CA)
+    when there is one."""
+    authority = resolve_ca(ca)
+    if authority is None:
+        channel = grpc.insecure_channel(endpoint, options=list(options))
+    else:
+        credentials = grpc.ssl_channel_credentials(root_certificates=authority.read_bytes())
+        channel = grpc.secure_channel(endpoint, credentials, options=list(options))
     if token is None:
         return channel
     return grpc.intercept_channel(channel, BearerToken(token))

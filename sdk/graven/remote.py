@@ -66,12 +66,17 @@ class Remote(LineageCalls, CacheCalls, SignalCalls, TokenCalls):
     the mixins."""
 
     def __init__(
-        self, endpoint: str | None = None, token: str | None = None, home: Path | None = None
+        self,
+        endpoint: str | None = None,
+        token: str | None = None,
+        home: Path | None = None,
+        ca: Path | None = None,
     ) -> None:
         """``token``: the bearer token; default GRAVEN_TOKEN, else the token file of ``home``
-        (default GRAVEN_HOME, else ~/.graven), see graven.channels."""
+        (default GRAVEN_HOME, else ~/.graven). ``ca``: the CA of a control plane serving TLS
+        (default GRAVEN_CA). See graven.channels."""
         self.endpoint = endpoint or default_endpoint()
-        self._channel = open_channel(self.endpoint, resolve_token(token, home))
+        self._channel = open_channel(self.endpoint, resolve_token(token, home), ca=ca)
         self.registry = RegistryServiceStub(self._channel)
         self.executions = ExecutionServiceStub(self._channel)
         self.lineage_service = LineageServiceStub(self._channel)

@@ -31,6 +31,7 @@ from graven.control_plane.transport.grpc_server import GrpcServer, create_server
 from graven.control_plane.transport.grpc_signals import SignalServicer
 from graven.control_plane.transport.grpc_tokens import TokenServicer
 from graven.control_plane.transport.http_server import HttpServer, create_http_server
+from graven.control_plane.transport.tls import Tls
 from graven.store import open_store
 
 STOP_GRACE_SECONDS = 5.0
@@ -76,6 +77,7 @@ class ControlPlane:
         self.guard = Guard(tokens)
         self.tokens = TokenService(tokens, self.guard.forget)
         self.home_tokens: HomeTokens = install_home_tokens(settings.home, tokens)
+        self.tls = Tls.of(settings.tls_cert, settings.tls_key)
         self.grpc_port = settings.grpc_port
         self._grpc: GrpcServer | None = None
         self.http_port = settings.http_port
@@ -102,6 +104,7 @@ class ControlPlane:
             agent_workers=self.settings.grpc_agent_workers,
             upload_workers=self.settings.grpc_upload_workers,
             interceptors=[AuthInterceptor(self.guard)],
+            tls=None if self.tls is None else self.tls.grpc_credentials(),
         )
         self._grpc.start()
         self.grpc_port = self._grpc.port
@@ -112,6 +115,7 @@ class ControlPlane:
                     self.registry, self.executions, self.lineage, self.cache, self.signals
                 ),
                 guard=self.guard,
+                tls=self.tls,
                 host=self.settings.host,
                 port=self.settings.http_port,
                 max_message_bytes=self.settings.max_message_bytes,

@@ -49,6 +49,10 @@ class Settings:
     lease_seconds: float = 10.0
     # The longest a ClaimExecution call waits for work before answering "nothing".
     max_claim_wait_seconds: float = 30.0
+    # PEM files: with both, the gRPC and HTTP ports speak TLS only (clients verify the
+    # certificate: --ca / GRAVEN_CA for a private CA).
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
     # gRPC threads for blocking service work: unary calls of the client services, a
     # reserved pool for AgentService (an agent's heartbeats always find one), and uploads
     # (a slow client holds its thread). Streams and long polls wait holding no thread.

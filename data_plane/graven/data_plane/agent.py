@@ -15,6 +15,7 @@ import socket
 import threading
 import time
 import uuid
+from pathlib import Path
 
 import grpc
 from google.protobuf.duration_pb2 import Duration
@@ -58,11 +59,14 @@ class Agent:
         claim_wait: float = CLAIM_WAIT_SECONDS,
         backoff: Backoff | None = None,
         token: str | None = None,
+        ca: Path | None = None,
     ) -> None:
         """``token``: an agent token; default GRAVEN_TOKEN, else the agent-token file of
-        GRAVEN_HOME (or ~/.graven), see graven.channels."""
+        GRAVEN_HOME (or ~/.graven). ``ca``: the CA of a control plane serving TLS (default
+        GRAVEN_CA). See graven.channels."""
         self.endpoint = endpoint
         self._token = resolve_token(token, file=AGENT_TOKEN_FILE)
+        self._ca = ca
         self.ray_address = ray_address
         self.agent_id = agent_id or default_agent_id()
         self._max_executions = max_executions
@@ -93,7 +97,7 @@ class Agent:
     def run(self) -> None:
         """Claim and run executions until ``stop()``."""
         ray_runtime.connect(self.ray_address, num_cpus=self._num_cpus)
-        channel = open_channel(self.endpoint, self._token)
+        channel = open_channel(self.endpoint, self._token, ca=self._ca)
         stub = AgentServiceStub(channel)
         self._reporter = EventReporter(stub, self.agent_id)
         self._cache = CacheReservations(stub, self.agent_id)

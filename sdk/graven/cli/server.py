@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import signal
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from graven.channels import TOKEN_FILE
+from graven.channels import TOKEN_FILE, resolve_ca
 from graven.cli.options import DEFAULT_HOME, Database, Endpoint, Home, Store
 from graven.cli.output import console
 
@@ -39,6 +41,13 @@ def up(
     store: Store = None,
     ray: Ray = None,
     agent: Annotated[bool, typer.Option(help="Run a data-plane agent in this process.")] = True,
+    tls_cert: Annotated[
+        Path | None,
+        typer.Option(envvar="GRAVEN_TLS_CERT", help="PEM certificate: serve TLS only."),
+    ] = None,
+    tls_key: Annotated[
+        Path | None, typer.Option(envvar="GRAVEN_TLS_KEY", help="PEM key of --tls-cert.")
+    ] = None,
 ) -> None:
     """Run the embedded stack: control plane, agent and a local Ray, until interrupted."""
     from sqlalchemy import make_url
@@ -48,13 +57,17 @@ def up(
     from graven.data_plane import ray_runtime
     from graven.data_plane.agent import Agent
 
-    settings = Settings.for_home(
-        home.expanduser(),
-        db_url=db,
-        store_url=store,
-        grpc_port=grpc_port,
-        http_port=http_port,
-        host=host,
+    settings = dataclasses.replace(
+        Settings.for_home(
+            home.expanduser(),
+            db_url=db,
+            store_url=store,
+            grpc_port=grpc_port,
+            http_port=http_port,
+            host=host,
+        ),
+        tls_cert=tls_cert,
+        tls_key=tls_key,
     )
     plane = ControlPlane(settings)
     try:
@@ -66,7 +79,11 @@ def up(
         ) from None
     # The agent token of the home: the embedded agent needs no set-up.
     runner = (
-        Agent(plane.grpc_address, ray_address=ray, token=plane.home_tokens.agent) if agent else None
+        Agent(
+            plane.grpc_address, ray_address=ray, token=plane.home_tokens.agent, ca=_own_ca(tls_cert)
+        )
+        if agent
+        else None
     )
 
     def stop() -> None:
@@ -77,10 +94,11 @@ def up(
     _on_signals(stop)
     console.print(f"Graven control plane on {plane.grpc_address} (gRPC)")
     browsable = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    console.print(f"  console  http://{browsable}:{plane.http_port}")
+    scheme = "http" if tls_cert is None else "https"
+    console.print(f"  console  {scheme}://{browsable}:{plane.http_port}")
     # As Jupyter does: a URL that signs the browser in (the console then drops the token
     # from the address); the secret is the home's own, readable only by its owner.
-    login = f"http://{browsable}:{plane.http_port}/?token={plane.home_tokens.admin}"
+    login = f"{scheme}://{browsable}:{plane.http_port}/?token={plane.home_tokens.admin}"
     console.print(f"  login    {login}", highlight=False, markup=False, soft_wrap=True)
     console.print(f"  token    {settings.home / TOKEN_FILE} (the CLI and SDK read it)")
     # The URL may carry a password: never print it.
@@ -126,6 +144,14 @@ def agent(
     _on_signals(runner.stop)
     console.print(f"Graven agent {runner.agent_id} → {runner.endpoint}, Ray {ray or '(local)'}")
     runner.run()
+
+
+def _own_ca(tls_cert: Path | None) -> Path | None:
+    """What the embedded agent verifies its control plane's certificate with: GRAVEN_CA,
+    else the certificate itself (self-signed)."""
+    if tls_cert is None:
+        return None
+    return resolve_ca() or tls_cert
 
 
 def _on_signals(stop: Callable[[], None]) -> None:

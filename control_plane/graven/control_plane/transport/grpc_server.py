@@ -87,6 +87,7 @@ def create_server(
     agent_workers: int = DEFAULT_AGENT_WORKERS,
     upload_workers: int = DEFAULT_UPLOAD_WORKERS,
     interceptors: Sequence[grpc.aio.ServerInterceptor] = (),
+    tls: grpc.ServerCredentials | None = None,
 ) -> GrpcServer:
     """A server bound to ``address`` (port 0: a free one), not yet started.
 
@@ -118,7 +119,13 @@ def create_server(
         )
         for name in ["", *names]:
             await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-        return server, health_servicer, server.add_insecure_port(address)
+        # With ``tls`` (a certificate and key), the port speaks TLS only.
+        port = (
+            server.add_insecure_port(address)
+            if tls is None
+            else server.add_secure_port(address, tls)
+        )
+        return server, health_servicer, port
 
     # The server must be made on the loop that serves it.
     loop = LoopThread("grpc-loop")

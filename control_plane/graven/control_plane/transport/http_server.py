@@ -22,6 +22,7 @@ from graven.control_plane.transport.connect_calls import Blocking
 from graven.control_plane.transport.connect_cancellation import CancelOnDisconnect
 from graven.control_plane.transport.http_console import CONSOLE_DIR, console_app
 from graven.control_plane.transport.http_limits import HttpLimits
+from graven.control_plane.transport.tls import Tls
 
 LISTEN_BACKLOG = 128
 # Paths of Connect calls start with the proto package; no console route does.
@@ -55,7 +56,13 @@ class HttpServer:
     backlog); serves from start() until stop()."""
 
     def __init__(
-        self, app: CancelOnDisconnect, blocking: Blocking, host: str, port: int, served: ASGIApp
+        self,
+        app: CancelOnDisconnect,
+        blocking: Blocking,
+        host: str,
+        port: int,
+        served: ASGIApp,
+        tls: Tls | None = None,
     ) -> None:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         try:
@@ -69,7 +76,13 @@ class HttpServer:
         self._app = app
         self._blocking = blocking
         config = uvicorn.Config(
-            served, lifespan="off", log_config=None, access_log=False, log_level="warning"
+            served,
+            lifespan="off",
+            log_config=None,
+            access_log=False,
+            log_level="warning",
+            ssl_certfile=None if tls is None else tls.cert,
+            ssl_keyfile=None if tls is None else tls.key,
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
@@ -96,6 +109,7 @@ def create_http_server(
     services: ConnectServices,
     *,
     guard: Guard,
+    tls: Tls | None = None,
     host: str,
     port: int,
     max_message_bytes: int,
@@ -112,4 +126,4 @@ def create_http_server(
     limits = HttpLimits(
         routes, max_message_bytes=max_message_bytes, bound_host=host, allowed_hosts=allowed_hosts
     )
-    return HttpServer(routes, blocking, host, port, limits)
+    return HttpServer(routes, blocking, host, port, limits, tls)
