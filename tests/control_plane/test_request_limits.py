@@ -417,3 +417,37 @@ def test_a_tampered_or_foreign_page_token_is_refused(shared: tuple[LineageHarnes
     request.page_size = 0
     request.page_token = token
     assert len(harness.lineage.GetLineage(request).graph.steps) == PAGE_CAP
+
+
+def test_an_execution_with_more_steps_than_a_page_comes_in_pages(
+    shared: tuple[LineageHarness, str],
+) -> None:
+    harness, shared_hash = shared
+    execution = ExecutionIdentifier(project=harness.project, domain=DOMAIN, name="big")
+    records = []
+    for i in range(100):
+        record = LineageRecord(
+            artifact_hash=sha256_hex(f"big {i}".encode()),
+            execution_id=execution,
+            node_id=f"n{i:03d}",
+            name="o",
+            size=1,
+            inputs={"x": shared_hash},
+        )
+        record.created_at.GetCurrentTime()
+        records.append(record)
+    repository = LineageRepository(make_sessions(harness.plane.engine))
+    repository.index(store_records(harness.store, records))
+    request = ls.GetLineageRequest(
+        execution_id=execution, direction=ls.LINEAGE_DIRECTION_UPSTREAM, page_size=30
+    )
+    first = harness.lineage.GetLineage(request)
+    request.page_token = first.next_page_token
+    answers = [first, *pages_from(harness, request)]
+    assert [len(a.graph.steps) for a in answers] == [30] * 8 + [10]
+    seen = [name for a in answers for name in step_names(a.graph)]
+    assert len(seen) == len(set(seen))
+    # Its own nodes, then upstream of the value it took in: the input steps of every
+    # execution that took the shared value in.
+    assert {n for n in seen if n[0] == "big"} == {("big", f"n{i:03d}") for i in range(100)}
+    assert {n for n in seen if n[0] != "big"} == {(f"e{i:04d}", "") for i in range(CONSUMERS)}

@@ -77,7 +77,7 @@ class LineageService:
         offset = 0 if cursor is None else cursor.offset
         also: list[str] = []
         with self._lineage.reading() as index:
-            walk = LineageWalk(index, limit=offset + size + 1)
+            walk = LineageWalk(index, limit=offset + size + 1, skip=offset)
             if subject == "artifact_hash":
                 artifact_hash = request.artifact_hash
                 check_digest(artifact_hash, "artifact_hash")
@@ -87,7 +87,7 @@ class LineageService:
                     walk.walk(start, upstream=True, depth=depth)
                 if downstream:
                     walk.walk(start, upstream=False, depth=depth)
-                if not walk.steps and not index.artifacts([artifact_hash]):
+                if not walk.order and not index.artifacts([artifact_hash]):
                     raise NotFound(f"artifact {artifact_hash} is not in the lineage index")
             else:
                 execution = checked_key(request.execution_id, "execution_id")

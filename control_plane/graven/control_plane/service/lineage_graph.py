@@ -70,11 +70,14 @@ class LineageWalk:
     ``order`` lists the steps as the walk reached them: level by level, each level in key
     order, so the same records always give the same order (what a page of it is cut from).
     With a ``limit``, a walk stops once it has reached that many steps: it loads no more
-    than it may answer with, however widely an artifact is shared."""
+    than it may answer with, however widely an artifact is shared. Of the level that fills
+    it, the first steps up to ``skip`` (those of earlier pages) are placed in the order but
+    not loaded: the walk goes no further, so nothing needs their records."""
 
-    def __init__(self, index: LineageIndex, limit: int | None = None) -> None:
+    def __init__(self, index: LineageIndex, limit: int | None = None, skip: int = 0) -> None:
         self._index = index
         self._limit = limit
+        self._skip = skip
         self.steps: dict[StepKey, LineageStep] = {}
         self.order: list[StepKey] = []
         self.artifacts: set[str] = set()
@@ -86,15 +89,19 @@ class LineageWalk:
     def load(self, keys: Collection[StepKey], bounded: bool = False) -> list[StepKey]:
         """Make sure the steps are loaded; the given keys in order. ``bounded``: of the steps
         not loaded yet, only as many as the limit leaves room for (the first in key order)
-        are loaded, and only the keys loaded are returned."""
+        are taken, and only the keys taken are returned (those before ``skip`` placed but not
+        loaded, when they fill the walk)."""
         wanted = sorted(keys)
         missing = [key for key in wanted if key not in self.steps]
         if bounded and self._limit is not None:
             room = max(0, self._limit - len(self.order))
-            if len(missing) > room:
+            if len(missing) >= room:
                 left_out = set(missing[room:])
                 missing = missing[:room]
                 wanted = [key for key in wanted if key not in left_out]
+                unread = max(0, self._skip - len(self.order))
+                self.order.extend(missing[:unread])
+                missing = missing[unread:]
         if missing:
             found = self._index.step_records(missing)
             for key in missing:
@@ -124,6 +131,9 @@ class LineageWalk:
             done.update(new)
             frontier = defaultdict(set)
             for key in new:
+                if key not in self.steps:
+                    # Placed, not loaded: this level filled the walk, which ends here.
+                    continue
                 step = self.steps[key]
                 edges = step.inputs if upstream else step.outputs
                 frontier[key.execution].update(edges.values())
