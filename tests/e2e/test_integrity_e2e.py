@@ -180,6 +180,24 @@ def assert_sound(stack: Stack) -> None:
     assert "0 corrupt (quarantined), 0 lineage record(s) missing" in printed, printed
 
 
+def test_overwrite_cache_repairs_a_corrupt_artifact(
+    stack: Stack, remote: Remote, project: str, tmp_path: Path
+) -> None:
+    numbers = [9, 10]
+    first_name, doubled = run_pipeline(stack, remote, tmp_path, project, numbers)
+    key = artifact_key(doubled)
+    good = stack.store.read(key)
+    overwrite(stack.store, key, flipped(good))
+
+    forced = graven_json(stack.endpoint, "relaunch", first_name, "--wait", "--overwrite-cache")
+
+    assert forced["outputs"] == outputs(numbers)
+    assert cache_statuses(remote, execution_ref(forced)[0]) == dict.fromkeys(TASKS, "OVERWRITTEN")
+    assert stack.store.read(key) == good
+    assert read_content(remote, doubled) == good
+    assert_sound(stack)
+
+
 FILE_FLOWS = """
     import tempfile
     from pathlib import Path
