@@ -23,6 +23,7 @@ import pytest
 from cp_support import DOMAIN, launch_plan_id, launch_plan_spec, unique, var
 from execution_support import WAIT, Harness
 from sqlalchemy.orm import Session, sessionmaker
+from test_signals import Gates
 
 from graven.channels import open_channel, resolve_token
 from graven.control_plane.app import ControlPlane
@@ -36,8 +37,10 @@ from graven.store.minio_process import MinioServer
 from graven.v1 import execution_service_pb2 as es
 from graven.v1 import lineage_service_pb2 as ls
 from graven.v1 import registry_service_pb2 as rs
+from graven.v1 import signal_service_pb2 as ss
 from graven.v1.lineage_service_pb2_grpc import LineageServiceStub
 from graven.v1.literals_pb2 import Blob, Literal, LiteralMap
+from graven.v1.signal_service_pb2_grpc import SignalServiceStub
 from graven.v1.types_pb2 import BLOB_DIMENSIONALITY_SINGLE, BlobType, LiteralType
 
 GRACE = timedelta(hours=24)
@@ -76,6 +79,7 @@ class Plane(Harness):
     def __init__(self, plane: ControlPlane, channel: grpc.Channel, clock: ManualClock) -> None:
         super().__init__(plane, channel)
         self.lineage = LineageServiceStub(channel)
+        self.signals = SignalServiceStub(channel)
         self.clock = clock
         sessions = make_sessions(plane.engine)
         self.repository = UploadRepository(sessions)
@@ -294,3 +298,19 @@ def test_graven_admin_collect_uploads_beside_a_running_control_plane(plane: Plan
     assert "Collected 1 unreferenced upload(s), 400 bytes" in result.stdout
     assert not plane.stored(dropped_digest)
     assert plane.read(kept_digest) == referenced
+
+
+def test_content_a_signal_value_names_is_never_collected(plane: Plane) -> None:
+    """A File sent to a gate is referenced by the signal's value until the gate runs (and by
+    the gate's records after)."""
+    gates = Gates(plane)
+    data = os.urandom(900)
+    digest = plane.upload(data)
+    gates.wait(("document", "n7", FILE, None))
+    request = ss.SetSignalRequest(
+        id=gates.id("document"), value=file_literal(digest, len(data)), set_by="ana"
+    )
+    assert plane.signals.SetSignal(request).signal.HasField("value")
+    plane.clock.advance(GRACE * 2)
+    assert plane.plane.uploads.collect().objects == 0
+    assert plane.read(digest) == data

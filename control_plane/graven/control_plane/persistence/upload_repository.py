@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from graven.control_plane.persistence.lineage_models import ArtifactContentRow, ArtifactRow
 from graven.control_plane.persistence.registry_models import RegistryEntity
+from graven.control_plane.persistence.signal_models import SignalRow
 from graven.control_plane.persistence.upload_models import UploadRow
 from graven.control_plane.persistence.upserts import upsert
 from graven.v1.identifier_pb2 import RESOURCE_TYPE_LAUNCH_PLAN
@@ -70,6 +71,7 @@ _SETTLE = delete(UPLOADS).where(_PAST_GRACE, _REFERENCED)
 _LAUNCH_PLAN_SPECS = select(RegistryEntity.spec).where(
     RegistryEntity.resource_type == RESOURCE_TYPE_LAUNCH_PLAN
 )
+_SIGNAL_VALUES = select(SignalRow.value).where(SignalRow.value.is_not(None))
 
 
 class UploadRepository:
@@ -126,6 +128,14 @@ class UploadRepository:
         uploaded content)."""
         with self._sessions() as session:
             yield from session.scalars(_LAUNCH_PLAN_SPECS)
+
+    def signal_values(self) -> Iterator[bytes]:
+        """Every signal value set (a File or Directory value names uploaded content, which
+        its gate's records reference only once the gate has run)."""
+        with self._sessions() as session:
+            for value in session.scalars(_SIGNAL_VALUES):
+                if value is not None:
+                    yield value
 
 
 def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:

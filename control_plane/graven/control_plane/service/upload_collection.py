@@ -5,8 +5,9 @@ it; a client that dies in between leaves content nothing will ever read. Each up
 recorded with its time, apart from specs and lineage, and the collector deletes an uploaded
 object once it is older than the grace period and referenced by nothing: no artifact or
 lineage record (an execution's inputs are artifacts with records, written in the launch's
-transaction), no registered launch plan's default or fixed input. Code bundles live under
-keys of their own (``bundles/``) that no upload writes, so a bundle is never a candidate.
+transaction), no registered launch plan's default or fixed input, no signal's value. Code
+bundles live under keys of their own (``bundles/``) that no upload writes, so a bundle is
+never a candidate.
 
 Why a referenced object is never deleted, given that references (records, specs) are never
 removed: the collector deletes the object inside the transaction of the conditional delete
@@ -18,10 +19,11 @@ first is followed, on the other side, by a check that finds the object gone (the
 writes it again; the launch is refused, as for content never uploaded), and an update that
 comes first leaves the row inside the grace, which the conditional delete then skips.
 
-Known limit: content a worker writes is not tracked. If a worker's output has the very bytes
-of an abandoned upload, finds them stored and skips writing them, and the collector deletes
-them before the worker's record is indexed, the record names missing content: `graven admin
-verify-store` reports it, and a cache hit on it reruns the node.
+Known limits, each needing an upload abandoned for the whole grace and then used in the very
+moment of its collection: content a worker writes is not tracked, so a worker output with
+the very bytes of such an upload, found stored and not written again, may be deleted before
+the worker's record is indexed; and registering a launch plan or setting a signal (neither
+checks that the content it names is stored) is not ordered with the collector as a launch is.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from graven.control_plane.persistence.upload_repository import UploadRepository
 from graven.control_plane.service.clock import Clock, utc_now
 from graven.store import ObjectStore, StoreError, content_key, open_store
 from graven.v1.launch_plan_pb2 import LaunchPlanSpec
+from graven.v1.literals_pb2 import Literal
 
 log = logging.getLogger(__name__)
 
@@ -100,16 +103,20 @@ class UploadCollector:
             return 0
 
     def _registered(self) -> set[str]:
-        """The contents the registered launch plans' inputs need. A directory whose
-        manifest is gone cannot be read by anyone: what it listed is not protected."""
+        """The contents that registered launch plans' inputs and set signal values need. A
+        directory whose manifest is gone cannot be read by anyone: what it listed is not
+        protected."""
         blobs = StoreBlobs(self._store)
-        needed: set[str] = set()
+        literals: list[Literal] = []
         for data in self._uploads.launch_plan_specs():
             spec = LaunchPlanSpec.FromString(data)
             for inputs in (spec.default_inputs, spec.fixed_inputs):
-                for literal in inputs.literals.values():
-                    with contextlib.suppress(StoreError):
-                        needed.update(content_hashes(literal, blobs))
+                literals.extend(inputs.literals.values())
+        literals.extend(Literal.FromString(data) for data in self._uploads.signal_values())
+        needed: set[str] = set()
+        for literal in literals:
+            with contextlib.suppress(StoreError):
+                needed.update(content_hashes(literal, blobs))
         return needed
 
 
