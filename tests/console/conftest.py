@@ -41,10 +41,8 @@ def page(browser: Browser, stack: Stack) -> Iterator[Page]:
     # A page that throws is a failed test, whatever it shows.
     errors: list[str] = []
     opened.on("pageerror", lambda error: errors.append(str(error)))
-    login = stack.login_url
-    if login is not None:
-        opened.goto(login)
-        opened.wait_for_url(lambda url: "token=" not in url)
+    opened.goto(stack.login_url)
+    opened.wait_for_url(lambda url: "token=" not in url)
     yield opened
     context.close()
     assert not errors, errors

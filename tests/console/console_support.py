@@ -11,9 +11,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from auth_support import remember_home
+from auth_support import home_token, remember_home
 
-from graven.channels import TOKEN_FILE
 from graven.ports import free_loopback_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -33,21 +32,19 @@ class Stack:
         return f"sqlite:///{self.home / 'graven.db'}"
 
     @property
-    def token(self) -> str | None:
-        """The admin token `graven up` wrote into its home, None from a stack that writes none
-        (one without authentication)."""
-        path = self.home / TOKEN_FILE
-        return path.read_text().strip() if path.exists() else None
+    def token(self) -> str:
+        """The admin token `graven up` wrote into its home."""
+        return home_token(self.home)
 
     @property
-    def login_url(self) -> str | None:
+    def login_url(self) -> str:
         """The console URL `graven up` printed on its `login` line (`make demo` prints it too):
-        it signs a browser tab in. None from a stack that prints none."""
+        it signs a browser tab in."""
         for line in (self.home / "up.log").read_text().splitlines():
             label, _, value = line.strip().partition(" ")
             if label == "login":
                 return value.strip()
-        return None
+        raise AssertionError(f"graven up printed no login URL into {self.home / 'up.log'}")
 
 
 @contextmanager
@@ -73,9 +70,8 @@ def graven_up(home: Path, ray_address: str) -> Iterator[Stack]:
                 raise RuntimeError(f"graven up did not start:\n{log.read_text()}")
             time.sleep(0.05)
         endpoint = f"127.0.0.1:{grpc_port}"
-        if (home / TOKEN_FILE).exists():
-            # So the CLI runs of the tests (e2e_support.graven) carry this stack's token.
-            remember_home(endpoint, home)
+        # So the CLI runs of the tests (e2e_support.graven) carry this stack's token.
+        remember_home(endpoint, home)
         yield Stack(home, endpoint, f"http://127.0.0.1:{http_port}")
     finally:
         process.terminate()
