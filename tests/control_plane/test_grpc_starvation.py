@@ -211,6 +211,28 @@ def test_stalled_uploads_leave_the_unary_calls_their_threads(cp: Harness) -> Non
     assert {u.result(timeout=WAIT).bundle.digest for u in uploads} == {digest}
 
 
+def test_a_stop_does_not_wait_for_stalled_uploads(cp: Harness) -> None:
+    release = threading.Event()
+
+    def stalled() -> Iterator[rs.UploadBundleRequest]:
+        yield rs.UploadBundleRequest(header=rs.BundleHeader(digest="sha256:" + "0" * 64, size=1))
+        release.wait(WAIT)
+        yield rs.UploadBundleRequest(chunk=b"x")
+
+    idle = upload_threads()
+    uploads = [cp.registry.UploadBundle.future(stalled(), timeout=60) for _ in range(3)]
+    try:
+        wait_until(lambda: upload_threads() == idle + 3, "the uploads wait for their chunk")
+        # The upload threads wait for chunks the event loop receives: stopping cancels the
+        # calls, which ends those waits, before the pools are shut down.
+        _, seconds = timed(lambda: cp.plane.stop(grace=None))
+    finally:
+        release.set()
+    assert seconds < FAST_S
+    for upload in uploads:
+        assert upload.exception(timeout=WAIT) is not None
+
+
 def upload_threads() -> int:
     """The upload threads of the servers of this process."""
     return sum(t.name.startswith("grpc-upload") for t in threading.enumerate())
