@@ -81,7 +81,8 @@ class UploadCollector:
         after = ""
         while candidates := self._uploads.candidates(cutoff, after, BATCH):
             after = candidates[-1]
-            # Read only when there is something to collect: it reads every launch plan.
+            # Read only when there is something to collect: it reads every launch plan and
+            # every signal value.
             if registered is None:
                 registered = self._registered()
             for content_hash in candidates:
