@@ -61,7 +61,8 @@ class LineageService:
         """One page of the walk: the steps in the order it reached them, at most the page
         size (and the server's cap), with the artifacts they touch (the first page also has
         the subject artifact). A page walks only as far as its own end, so however widely an
-        artifact is shared, an answer loads no more than offset + page size steps."""
+        artifact is shared, an answer loads no more than offset + page size steps (besides an
+        execution subject's own steps, all loaded: its boundary needs every one)."""
         subject = request.WhichOneof("subject")
         if subject is None:
             raise InvalidArgument("subject", "give an artifact_hash or an execution_id")
