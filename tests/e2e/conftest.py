@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from auth_support import token_for
+from auth_support import agent_token, token_for
 from database_fixtures import on_every_backend
 
 from graven.control_plane.app import ControlPlane
@@ -23,7 +23,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture(scope="module", autouse=True)
 def agent(control_plane: ControlPlane, ray_address: str) -> Iterator[Agent]:
-    running = Agent(control_plane.grpc_address, ray_address, claim_wait=1.0)
+    running = Agent(
+        control_plane.grpc_address, ray_address, claim_wait=1.0, token=agent_token(control_plane)
+    )
     thread = threading.Thread(target=running.run, name="e2e-agent", daemon=True)
     thread.start()
     assert running.ready.wait(60), "the agent did not start"
