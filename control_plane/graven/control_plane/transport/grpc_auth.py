@@ -21,7 +21,7 @@ from graven.control_plane.auth.caller import CALLER
 from graven.control_plane.auth.credentials import bearer_secret
 from graven.control_plane.auth.errors import Hidden, PermissionDenied, Unauthenticated
 from graven.control_plane.auth.guard import Guard
-from graven.control_plane.auth.policy import exempt
+from graven.control_plane.auth.policy import Rule, exempt
 from graven.control_plane.auth.principals import Principal
 from graven.control_plane.errors import InvalidArgument
 
@@ -69,8 +69,9 @@ class _Admission:
         self.method = method
         self.principal = principal
 
-    async def admit(self, request: Any, context: Context) -> Any:
-        """The rule checked on the request (None: a request stream); returns the rule."""
+    async def admit(self, request: Any, context: Context) -> Rule:
+        """Abort the call unless its rule allows it (checked on the request; a request
+        stream names no place); the rule, for the answer's check."""
         # An undecodable request is refused by the decoding interceptor that runs next.
         named = request if isinstance(request, Message) else None
         try:
@@ -81,7 +82,7 @@ class _Admission:
         CALLER.set(self.principal)
         return rule
 
-    async def check_answer(self, rule: Any, answer: Any, context: Context) -> None:
+    async def check_answer(self, rule: Rule, answer: Any, context: Context) -> None:
         try:
             self.guard.check_answer(self.method, rule, self.principal, answer)
         except PermissionDenied as refusal:
