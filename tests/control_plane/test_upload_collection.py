@@ -29,7 +29,9 @@ from graven.channels import open_channel, resolve_token
 from graven.control_plane.app import ControlPlane
 from graven.control_plane.config import Settings
 from graven.control_plane.persistence.base import make_sessions
+from graven.control_plane.persistence.lineage_repository import LineageRepository
 from graven.control_plane.persistence.upload_repository import UploadRepository
+from graven.control_plane.service.lineage_records import store_records
 from graven.digests import sha256_hex
 from graven.literals import sealed
 from graven.store import content_key
@@ -38,6 +40,8 @@ from graven.v1 import execution_service_pb2 as es
 from graven.v1 import lineage_service_pb2 as ls
 from graven.v1 import registry_service_pb2 as rs
 from graven.v1 import signal_service_pb2 as ss
+from graven.v1.identifier_pb2 import ExecutionIdentifier
+from graven.v1.lineage_pb2 import LineageRecord
 from graven.v1.lineage_service_pb2_grpc import LineageServiceStub
 from graven.v1.literals_pb2 import Blob, Literal, LiteralMap
 from graven.v1.signal_service_pb2_grpc import SignalServiceStub
@@ -314,3 +318,34 @@ def test_content_a_signal_value_names_is_never_collected(plane: Plane) -> None:
     plane.clock.advance(GRACE * 2)
     assert plane.plane.uploads.collect().objects == 0
     assert plane.read(digest) == data
+
+
+def test_content_a_lineage_record_names_is_never_collected(plane: Plane) -> None:
+    """Bytes uploaded that a node's output record names, as the artifact itself or as a
+    file's content, are referenced by the lineage index for good."""
+    as_artifact, as_content = os.urandom(111), os.urandom(222)
+    artifact_digest = plane.upload(as_artifact)
+    content_digest = plane.upload(as_content)
+    execution = ExecutionIdentifier(project=plane.project, domain=DOMAIN, name="produced")
+    records = [
+        LineageRecord(
+            artifact_hash=artifact_digest, execution_id=execution, node_id="n", name="a", size=1
+        ),
+        LineageRecord(
+            artifact_hash=sha256_hex(b"a file value"),
+            content_hashes=[content_digest],
+            execution_id=execution,
+            node_id="n",
+            name="f",
+            size=1,
+        ),
+    ]
+    for record in records:
+        record.created_at.GetCurrentTime()
+    LineageRepository(make_sessions(plane.plane.engine)).index(
+        store_records(plane.plane.store, records)
+    )
+    plane.clock.advance(GRACE * 2)
+    assert plane.plane.uploads.collect().objects == 0
+    assert plane.read(artifact_digest) == as_artifact
+    assert plane.read(content_digest) == as_content
