@@ -291,3 +291,18 @@ def test_a_tokens_rpc_needs_an_admin_of_every_project(control_plane: ControlPlan
             scopes=[tk.TokenScope(project="*", domain="*")],
         )
         assert refused(admin.tokens.CreateToken, escalate) == grpc.StatusCode.PERMISSION_DENIED
+
+
+def test_an_agent_claims_only_executions_of_its_scopes(plane: ControlPlane) -> None:
+    other, own = Project(plane, "other"), Project(plane, "own")
+    # The other project's execution is older: a claim without scopes would take it first.
+    theirs, ours = other.launch(), own.launch()
+    _, scoped = create_token(plane, "viewer", [(own.name, "*")], agent=True)
+    _, everywhere = create_token(plane, "viewer", [("*", "*")], agent=True)
+    claim = ag.ClaimExecutionRequest(agent_id="worker", wait_for=Duration(seconds=2))
+    with client(plane, scoped) as agent:
+        assert agent.agents.ClaimExecution(claim, timeout=WAIT).execution.id == ours.id
+        # Nothing else for it: the other project's execution is not its to run.
+        assert not agent.agents.ClaimExecution(claim, timeout=WAIT).HasField("execution")
+    with client(plane, everywhere) as agent:
+        assert agent.agents.ClaimExecution(claim, timeout=WAIT).execution.id == theirs.id

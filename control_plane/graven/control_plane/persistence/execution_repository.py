@@ -23,9 +23,11 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    false,
     literal,
     or_,
     select,
+    true,
     update,
 )
 from sqlalchemy.orm import Session, sessionmaker
@@ -280,9 +282,17 @@ class ExecutionRepository:
             write_records(connection, records)
         return [seq is not None for seq in seqs]
 
-    def claim(self, agent: str, now: datetime, expires_at: datetime) -> StoredExecution | None:
+    def claim(
+        self,
+        agent: str,
+        now: datetime,
+        expires_at: datetime,
+        scopes: Sequence[tuple[str, str]] | None = None,
+    ) -> StoredExecution | None:
         """Hand the oldest claimable execution to ``agent``: a queued one starts RUNNING, a
-        running one whose lease ran out changes hands with its phase and nodes as they are."""
+        running one whose lease ran out changes hands with its phase and nodes as they are.
+        With ``scopes`` ((project, domain) pairs, "*" for any), only an execution in one of
+        them."""
         claimable = or_(
             ExecutionRow.phase == pb.EXECUTION_PHASE_QUEUED,
             and_(
@@ -290,6 +300,8 @@ class ExecutionRepository:
                 ExecutionRow.lease_expires_at < now,
             ),
         )
+        if scopes is not None:
+            claimable = and_(claimable, or_(false(), *map(_in_scope, scopes)))
         at = literal(now, UtcDateTime())
         while True:
             with self._sessions() as session:
@@ -518,6 +530,14 @@ def _key_params(key: ExecutionKey) -> dict[str, str]:
 
 def _held_by(agent: str) -> ColumnElement[bool]:
     return and_(ExecutionRow.lease_holder == agent, ExecutionRow.phase.in_(EXECUTION_ACTIVE))
+
+
+def _in_scope(scope: tuple[str, str]) -> ColumnElement[bool]:
+    project, domain = scope
+    return and_(
+        true() if project == "*" else ExecutionRow.project == project,
+        true() if domain == "*" else ExecutionRow.domain == domain,
+    )
 
 
 def _rowcount(result: Any) -> bool:

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from graven.control_plane.auth.caller import CALLER
 from graven.control_plane.errors import FailedPrecondition, InvalidArgument, NotFound
 from graven.control_plane.execution_phases import (
     EXECUTION_RANKS,
@@ -123,9 +124,12 @@ class AgentService:
         if wait < timedelta(0):
             raise InvalidArgument("wait_for", "must not be negative")
         deadline = time.monotonic() + min(wait, self._settings.max_claim_wait).total_seconds()
+        scopes = _claim_scopes()
         with self._notifier.subscribe(CLAIMABLE, cancellation) as subscription:
             while not subscription.cancelled:
-                stored, wake = await offload(functools.partial(self._try_claim, agent, deadline))
+                stored, wake = await offload(
+                    functools.partial(self._try_claim, agent, deadline, scopes)
+                )
                 if stored is not None:
                     return await offload(functools.partial(self._claimed, stored))
                 if wake <= 0:
@@ -133,12 +137,14 @@ class AgentService:
                 await subscription.wait(wake)
         return ag.ClaimExecutionResponse()
 
-    def _try_claim(self, agent: str, deadline: float) -> tuple[StoredExecution | None, float]:
-        """An execution claimed for ``agent``, or none and how long to sleep before the next
-        try: until new work is queued, or until a lease runs out and its execution becomes
-        claimable again (0 or less: the wait is over)."""
+    def _try_claim(
+        self, agent: str, deadline: float, scopes: Sequence[tuple[str, str]] | None
+    ) -> tuple[StoredExecution | None, float]:
+        """An execution claimed for ``agent`` (in ``scopes``), or none and how long to sleep
+        before the next try: until new work is queued, or until a lease runs out and its
+        execution becomes claimable again (0 or less: the wait is over)."""
         now = datetime.now(UTC)
-        stored = self._repository.claim(agent, now, now + self._settings.lease)
+        stored = self._repository.claim(agent, now, now + self._settings.lease, scopes)
         remaining = deadline - time.monotonic()
         if stored is not None or remaining <= 0:
             return stored, 0.0
@@ -299,6 +305,15 @@ def _apply(
             # The workflow says which task the node runs; the agent need not repeat it.
             recorded.task_id.CopyFrom(resolved.task_id)
         index_node_event(state, event.node, now)
+
+
+def _claim_scopes() -> tuple[tuple[str, str], ...] | None:
+    """The projects and domains the calling agent's token covers: an agent claims only
+    executions there (None: every one, for a ``*/*`` token or a call from within)."""
+    principal = CALLER.get()
+    if principal is None or principal.everywhere:
+        return None
+    return tuple((scope.project, scope.domain) for scope in principal.scopes)
 
 
 def _refused(message: str) -> FailedPrecondition:
