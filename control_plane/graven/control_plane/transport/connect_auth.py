@@ -4,6 +4,7 @@ guard and policy table as gRPC, the token read from the ``Authorization`` header
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeAlias
@@ -61,7 +62,15 @@ class ConnectAuth:
         request: AsyncIterator[Any],
         ctx: Context,
     ) -> Any:
-        await self._admit(None, ctx)
+        try:
+            await self._admit(None, ctx)
+        except ConnectError:
+            # Read the (capped) body first: an answer sent over unread request bytes is lost
+            # when the server closes the connection, which the client sees as a reset.
+            with contextlib.suppress(ConnectError):
+                async for _ in request:
+                    pass
+            raise
         return await call_next(request, ctx)
 
     async def _admit(self, request: Any, ctx: Context) -> tuple[str, Any, Rule]:
