@@ -112,7 +112,12 @@ class ControlPlane:
         if self.settings.http_port is not None:
             self._http = create_http_server(
                 ConnectServices(
-                    self.registry, self.executions, self.lineage, self.cache, self.signals
+                    self.registry,
+                    self.executions,
+                    self.lineage,
+                    self.cache,
+                    self.signals,
+                    self.tokens,
                 ),
                 guard=self.guard,
                 tls=self.tls,

@@ -13,6 +13,7 @@ from graven.control_plane.service.executions import ExecutionService
 from graven.control_plane.service.lineage import LineageService
 from graven.control_plane.service.registry import RegistryService
 from graven.control_plane.service.signals import SignalService
+from graven.control_plane.service.tokens import TokenService
 from graven.control_plane.transport.connect_auth import ConnectAuth
 from graven.control_plane.transport.connect_cache import CacheConnect
 from graven.control_plane.transport.connect_calls import Blocking
@@ -21,12 +22,14 @@ from graven.control_plane.transport.connect_executions import ExecutionConnect
 from graven.control_plane.transport.connect_lineage import LineageConnect
 from graven.control_plane.transport.connect_registry import RegistryConnect
 from graven.control_plane.transport.connect_signals import SignalConnect
+from graven.control_plane.transport.connect_tokens import TokenConnect
 from graven.control_plane.transport.http_limits import BoundedGzip
 from graven.v1 import cache_service_connect as cs_connect
 from graven.v1 import execution_service_connect as es_connect
 from graven.v1 import lineage_service_connect as ls_connect
 from graven.v1 import registry_service_connect as rs_connect
 from graven.v1 import signal_service_connect as ss_connect
+from graven.v1 import token_service_connect as tk_connect
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class ConnectServices:
     lineage: LineageService
     cache: CacheService
     signals: SignalService
+    tokens: TokenService
 
 
 def connect_applications(
@@ -64,4 +68,5 @@ def connect_applications(
         ss_connect.SignalServiceASGIApplication(
             SignalConnect(services.signals, blocking), **options
         ),
+        tk_connect.TokenServiceASGIApplication(TokenConnect(services.tokens, blocking), **options),
     ]
