@@ -35,11 +35,11 @@ VIEWER = {
     "GetExecution", "ListExecutions", "ListNodeExecutions", "GetExecutionData",
     "GetNodeExecutionData", "WatchExecution", "GetArtifact", "GetLineage", "FindByContent",
     "DiffExecutions", "ReadContent", "ExplainCache", "ListCacheEntries", "GetSignal",
-    "ListSignals",
+    "ListSignals", "ListActiveLaunchPlans", "ListScheduleTicks",
 }  # fmt: skip
 LAUNCHER = {
     "CreateExecution", "TerminateExecution", "RelaunchExecution", "RecoverExecution",
-    "SetSignal", "UploadContent",
+    "SetSignal", "UploadContent", "ActivateLaunchPlan", "DeactivateLaunchPlan",
 }  # fmt: skip
 REGISTRAR = {
     "Register", "CreateTask", "CreateWorkflow", "CreateLaunchPlan", "UploadBundle", "GetBundle",
@@ -50,8 +50,11 @@ CONTENT_ADDRESSED = {
     "GetArtifact", "FindByContent", "UploadContent", "ReadContent", "UploadBundle", "GetBundle",
 }  # fmt: skip
 # Name one resource of a project: out of scope is NOT_FOUND, existence does not leak.
-HIDDEN = VIEWER - CONTENT_ADDRESSED - {"ListNames", "ListExecutions", "ListCacheEntries"} | {
+HIDDEN = VIEWER - CONTENT_ADDRESSED - {
+    "ListNames", "ListExecutions", "ListCacheEntries", "ListActiveLaunchPlans",
+} | {
     "TerminateExecution", "RelaunchExecution", "RecoverExecution", "SetSignal",
+    "ActivateLaunchPlan", "DeactivateLaunchPlan",
 }  # fmt: skip
 PROJECT, OTHER = "alpha", "beta"
 
@@ -71,7 +74,7 @@ METHODS = service_methods()
 
 
 def test_every_rpc_of_every_service_is_in_the_table_and_nothing_else() -> None:
-    assert len(SERVICES) == 7, SERVICES
+    assert len(SERVICES) == 8, SERVICES
     assert set(POLICY) == set(METHODS)
 
 

@@ -89,6 +89,7 @@ _CACHE = "/graven.v1.CacheService/"
 _SIGNALS = "/graven.v1.SignalService/"
 _AGENTS = "/graven.v1.AgentService/"
 _TOKENS = "/graven.v1.TokenService/"
+_SCHEDULES = "/graven.v1.ScheduleService/"
 
 # Keyed by the full method name, as gRPC dispatches it: /graven.v1.Service/Method.
 POLICY: dict[str, Rule] = {
@@ -138,6 +139,11 @@ POLICY: dict[str, Rule] = {
     _TOKENS + "CreateToken": Rule(Role.ADMIN, everywhere),
     _TOKENS + "ListTokens": Rule(Role.ADMIN, everywhere),
     _TOKENS + "RevokeToken": Rule(Role.ADMIN, everywhere),
+    # Activating makes executions run, so it is a launcher's.
+    _SCHEDULES + "ActivateLaunchPlan": _launcher(_ID),
+    _SCHEDULES + "DeactivateLaunchPlan": _launcher(_ID),
+    _SCHEDULES + "ListActiveLaunchPlans": _viewer(filters, hide=False),
+    _SCHEDULES + "ListScheduleTicks": _viewer(_ID),
 }
 
 
