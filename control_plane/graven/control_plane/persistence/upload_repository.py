@@ -68,6 +68,16 @@ _FORGET = delete(UPLOADS).where(
 )
 # Rows of uploads that came to be referenced: the references protect them now.
 _SETTLE = delete(UPLOADS).where(_PAST_GRACE, _REFERENCED)
+# Of these contents, those the lineage index references.
+_REFERENCED_OF = (
+    select(ARTIFACTS.c.hash)
+    .where(ARTIFACTS.c.hash.in_(bindparam("hashes", expanding=True)))
+    .union(
+        select(CONTENTS.c.content_hash).where(
+            CONTENTS.c.content_hash.in_(bindparam("hashes", expanding=True))
+        )
+    )
+)
 _LAUNCH_PLAN_SPECS = select(RegistryEntity.spec).where(
     RegistryEntity.resource_type == RESOURCE_TYPE_LAUNCH_PLAN
 )
@@ -122,6 +132,15 @@ class UploadRepository:
                 return False
             remove()
             return True
+
+    def referenced(self, content_hashes: Collection[str]) -> set[str]:
+        """Those of these contents that the lineage index references (as an artifact or as a
+        blob's content)."""
+        found: set[str] = set()
+        with self._sessions() as session:
+            for chunk in _chunks(sorted(set(content_hashes))):
+                found.update(session.scalars(_REFERENCED_OF, {"hashes": chunk}))
+        return found
 
     def launch_plan_specs(self) -> Iterator[bytes]:
         """Every registered launch plan's spec (their default and fixed inputs may name
