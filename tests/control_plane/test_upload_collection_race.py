@@ -60,17 +60,17 @@ def probe(plane: Plane) -> MoveProbe:  # noqa: F811  (the fixture imported above
     return probed
 
 
-def collect(plane: Plane) -> Collected:
-    return plane.plane.uploads.collect()
+def collect(harness: Plane) -> Collected:
+    return harness.plane.uploads.collect()
 
 
-def aside(plane: Plane) -> list[str]:
-    return list(plane.plane.store.list(ASIDE_PREFIX))
+def aside(harness: Plane) -> list[str]:
+    return list(harness.plane.store.list(ASIDE_PREFIX))
 
 
-def worker_records(plane: Plane, artifact: str, contents: list[str]) -> list[IndexedRecord]:
+def worker_records(harness: Plane, artifact: str, contents: list[str]) -> list[IndexedRecord]:
     """A worker's output record, written to the store beside its artifact (not indexed)."""
-    execution = ExecutionIdentifier(project=plane.project, domain=DOMAIN, name="worker")
+    execution = ExecutionIdentifier(project=harness.project, domain=DOMAIN, name="worker")
     record = LineageRecord(
         artifact_hash=artifact,
         content_hashes=contents,
@@ -80,18 +80,18 @@ def worker_records(plane: Plane, artifact: str, contents: list[str]) -> list[Ind
         size=1,
     )
     record.created_at.GetCurrentTime()
-    return store_records(plane.plane.store, [record])
+    return store_records(harness.plane.store, [record])
 
 
-def index(plane: Plane, records: list[IndexedRecord]) -> None:
+def index(harness: Plane, records: list[IndexedRecord]) -> None:
     """What the worker's agent does with its records, later."""
-    LineageRepository(make_sessions(plane.plane.engine)).index(records)
+    LineageRepository(make_sessions(harness.plane.engine)).index(records)
 
 
-def abandoned_upload(plane: Plane, size: int) -> tuple[str, bytes]:
+def abandoned_upload(harness: Plane, size: int) -> tuple[str, bytes]:
     data = os.urandom(size)
-    digest = plane.upload(data)
-    plane.clock.advance(GRACE + timedelta(seconds=1))
+    digest = harness.upload(data)
+    harness.clock.advance(GRACE + timedelta(seconds=1))
     return digest, data
 
 

@@ -36,9 +36,10 @@ interval) the reused content is missing from its key, so a reader in between (th
 downstream node, ReadContent) gets not found; and a reference that becomes visible only more
 than a grace after the move (a worker stopped for that long between finding the content and
 writing its record, or, for a file's content, which only the index is searched for, between
-finding it and its agent indexing the record) finds the copy deleted. Closing them needs the writers to take part, e.g. a marker that every write of
-content other than an upload's makes before it looks for the content, read by the collector
-after its move; the store's writers do not do that yet.
+finding it and its agent indexing the record) finds the copy deleted. Closing them needs the
+writers to take part, e.g. a marker that every write of content other than an upload's makes
+before it looks for the content, read by the collector after its move; the store's writers
+do not do that yet.
 """
 
 from __future__ import annotations
