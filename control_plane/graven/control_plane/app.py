@@ -10,6 +10,7 @@ from graven.control_plane.auth.home_tokens import HomeTokens, install_home_token
 from graven.control_plane.config import Settings, prepare_private_state
 from graven.control_plane.persistence.base import make_engine, make_sessions
 from graven.control_plane.persistence.migrate import upgrade
+from graven.control_plane.persistence.notification_repository import NotificationRepository
 from graven.control_plane.persistence.registry_repository import RegistryRepository
 from graven.control_plane.persistence.token_repository import TokenRepository
 from graven.control_plane.persistence.upload_repository import UploadRepository
@@ -17,7 +18,13 @@ from graven.control_plane.service.agents import LeaseSettings
 from graven.control_plane.service.bundles import BundleStore
 from graven.control_plane.service.clock import Clock, utc_now
 from graven.control_plane.service.execution_wiring import RequestLimits, execution_services
+from graven.control_plane.service.notification_queries import NotificationQueries
+from graven.control_plane.service.notification_senders import EmailSender, Senders, WebhookSender
+from graven.control_plane.service.notifications import RetryPolicy
+from graven.control_plane.service.notifier import DeliveryLoop
 from graven.control_plane.service.registry import RegistryService
+from graven.control_plane.service.schedule_wiring import schedule_services
+from graven.control_plane.service.scheduler import PeriodicScheduler
 from graven.control_plane.service.tokens import TokenService
 from graven.control_plane.service.upload_collection import PeriodicCollection, UploadCollector
 from graven.control_plane.transport.connect_apps import ConnectServices
@@ -26,7 +33,9 @@ from graven.control_plane.transport.grpc_auth import AuthInterceptor
 from graven.control_plane.transport.grpc_cache import CacheServicer
 from graven.control_plane.transport.grpc_executions import ExecutionServicer
 from graven.control_plane.transport.grpc_lineage import LineageServicer
+from graven.control_plane.transport.grpc_notifications import NotificationServicer
 from graven.control_plane.transport.grpc_registry import RegistryServicer
+from graven.control_plane.transport.grpc_schedules import ScheduleServicer
 from graven.control_plane.transport.grpc_server import GrpcServer, create_server
 from graven.control_plane.transport.grpc_signals import SignalServicer
 from graven.control_plane.transport.grpc_tokens import TokenServicer
@@ -72,6 +81,26 @@ class ControlPlane:
             clock=clock,
         )
         self._collection = PeriodicCollection(self.uploads, settings.upload_collection_seconds)
+        self.schedules, self.scheduler = schedule_services(
+            sessions, self.registry, self.executions, clock
+        )
+        self._scheduling = PeriodicScheduler(self.scheduler, settings.scheduler_seconds)
+        notifications = NotificationRepository(sessions)
+        self.notifications = NotificationQueries(notifications)
+        timeout = settings.notification_timeout_seconds
+        self.deliveries = DeliveryLoop(
+            notifications,
+            Senders(
+                WebhookSender(dict(settings.webhook_secrets), timeout),
+                EmailSender(settings.smtp_host, settings.smtp_port, settings.smtp_from, timeout),
+            ),
+            RetryPolicy(
+                max_attempts=settings.notification_max_attempts,
+                first_delay=timedelta(seconds=settings.notification_first_retry_seconds),
+            ),
+            settings.notification_poll_seconds,
+            clock,
+        )
         tokens = TokenRepository(sessions)
         # Every call but health and reflection is authenticated and authorized by it.
         self.guard = Guard(tokens)
@@ -98,6 +127,8 @@ class ControlPlane:
             CacheServicer(self.cache),
             SignalServicer(self.signals),
             TokenServicer(self.tokens),
+            ScheduleServicer(self.schedules),
+            NotificationServicer(self.notifications),
             address=f"{self.settings.host}:{self.settings.grpc_port}",
             max_message_bytes=self.settings.max_message_bytes,
             workers=self.settings.grpc_workers,
@@ -109,6 +140,8 @@ class ControlPlane:
         self._grpc.start()
         self.grpc_port = self._grpc.port
         self._collection.start()
+        self._scheduling.start()
+        self.deliveries.start()
         if self.settings.http_port is not None:
             self._http = create_http_server(
                 ConnectServices(
@@ -135,7 +168,9 @@ class ControlPlane:
             self._http.stop(grace)
         if self._grpc is not None:
             self._grpc.stop(grace)
+        self._scheduling.stop()
         self._collection.stop()
+        self.deliveries.stop()
         self.engine.dispose()
 
     def wait(self) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import make_url
@@ -25,6 +25,7 @@ DEFAULT_UPLOAD_GRACE_SECONDS = 24 * 3600.0
 DEFAULT_UPLOAD_COLLECTION_SECONDS = 3600.0
 DEFAULT_MAX_LINEAGE_STEPS = 10_000
 DATABASE_FILE = "graven.db"
+WEBHOOK_SECRET_ENV = "GRAVEN_WEBHOOK_SECRET_"
 # The files SQLite keeps beside a database (it gives them the database file's mode).
 SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 
@@ -72,6 +73,26 @@ class Settings:
     upload_collection_seconds: float = DEFAULT_UPLOAD_COLLECTION_SECONDS
     # The most steps one GetLineage page holds (a smaller page_size asks for fewer).
     max_lineage_steps: int = DEFAULT_MAX_LINEAGE_STEPS
+    # How often the scheduler looks for due ticks (README, Schedules); 0: this control plane
+    # runs no scheduler (another one on the same database does).
+    scheduler_seconds: float = 1.0
+    # Notifications (README, Notifications). The SMTP server mail goes through (none: email
+    # deliveries fail, recorded as such) and the sender address.
+    smtp_host: str | None = field(default_factory=lambda: os.environ.get("GRAVEN_SMTP_HOST"))
+    smtp_port: int = field(default_factory=lambda: int(os.environ.get("GRAVEN_SMTP_PORT", "25")))
+    smtp_from: str = field(
+        default_factory=lambda: os.environ.get("GRAVEN_SMTP_FROM", "graven@localhost")
+    )
+    # The HMAC keys webhooks name (WebhookNotification.secret): key name -> key, from
+    # GRAVEN_WEBHOOK_SECRET_<NAME>. Keys live here, never in a spec.
+    webhook_secrets: tuple[tuple[str, bytes], ...] = field(default_factory=lambda: env_secrets())
+    # How long one webhook or SMTP attempt may take, how often due deliveries are looked
+    # for, and the retries: at most this many attempts, the first retry after this long,
+    # each later one twice as late.
+    notification_timeout_seconds: float = 10.0
+    notification_poll_seconds: float = 1.0
+    notification_max_attempts: int = 5
+    notification_first_retry_seconds: float = 10.0
 
     @classmethod
     def for_home(
@@ -96,6 +117,17 @@ class Settings:
             max_message_bytes=max_message_bytes,
             host=host,
         )
+
+
+def env_secrets() -> tuple[tuple[str, bytes], ...]:
+    """The webhook HMAC keys of the environment (GRAVEN_WEBHOOK_SECRET_<NAME>=<key>)."""
+    return tuple(
+        sorted(
+            (name.removeprefix(WEBHOOK_SECRET_ENV), value.encode())
+            for name, value in os.environ.items()
+            if name.startswith(WEBHOOK_SECRET_ENV) and name != WEBHOOK_SECRET_ENV
+        )
+    )
 
 
 def prepare_private_state(settings: Settings) -> None:

@@ -26,19 +26,21 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from graven.v1 import identifier_pb2 as graven_dot_v1_dot_identifier__pb2
 from graven.v1 import interface_pb2 as graven_dot_v1_dot_interface__pb2
 from graven.v1 import literals_pb2 as graven_dot_v1_dot_literals__pb2
+from graven.v1 import schedule_pb2 as graven_dot_v1_dot_schedule__pb2
+from graven.v1 import notification_pb2 as graven_dot_v1_dot_notification__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bgraven/v1/launch_plan.proto\x12\tgraven.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1agraven/v1/identifier.proto\x1a\x19graven/v1/interface.proto\x1a\x18graven/v1/literals.proto\"\xad\x01\n\x0eLaunchPlanSpec\x12*\n\x0bworkflow_id\x18\x01 \x01(\x0b\x32\x15.graven.v1.Identifier\x12-\n\x0e\x64\x65\x66\x61ult_inputs\x18\x02 \x01(\x0b\x32\x15.graven.v1.LiteralMap\x12+\n\x0c\x66ixed_inputs\x18\x03 \x01(\x0b\x32\x15.graven.v1.LiteralMap\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\"\x8a\x01\n\x11LaunchPlanClosure\x12\x0e\n\x06\x64igest\x18\x01 \x01(\t\x12.\n\ncreated_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x35\n\x12\x65xpected_interface\x18\x03 \x01(\x0b\x32\x19.graven.v1.TypedInterface\"\x87\x01\n\nLaunchPlan\x12!\n\x02id\x18\x01 \x01(\x0b\x32\x15.graven.v1.Identifier\x12\'\n\x04spec\x18\x02 \x01(\x0b\x32\x19.graven.v1.LaunchPlanSpec\x12-\n\x07\x63losure\x18\x03 \x01(\x0b\x32\x1c.graven.v1.LaunchPlanClosureb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bgraven/v1/launch_plan.proto\x12\tgraven.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1agraven/v1/identifier.proto\x1a\x19graven/v1/interface.proto\x1a\x18graven/v1/literals.proto\x1a\x18graven/v1/schedule.proto\x1a\x1cgraven/v1/notification.proto\"\x84\x02\n\x0eLaunchPlanSpec\x12*\n\x0bworkflow_id\x18\x01 \x01(\x0b\x32\x15.graven.v1.Identifier\x12-\n\x0e\x64\x65\x66\x61ult_inputs\x18\x02 \x01(\x0b\x32\x15.graven.v1.LiteralMap\x12+\n\x0c\x66ixed_inputs\x18\x03 \x01(\x0b\x32\x15.graven.v1.LiteralMap\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12%\n\x08schedule\x18\x05 \x01(\x0b\x32\x13.graven.v1.Schedule\x12.\n\rnotifications\x18\x06 \x03(\x0b\x32\x17.graven.v1.Notification\"\x8a\x01\n\x11LaunchPlanClosure\x12\x0e\n\x06\x64igest\x18\x01 \x01(\t\x12.\n\ncreated_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x35\n\x12\x65xpected_interface\x18\x03 \x01(\x0b\x32\x19.graven.v1.TypedInterface\"\x87\x01\n\nLaunchPlan\x12!\n\x02id\x18\x01 \x01(\x0b\x32\x15.graven.v1.Identifier\x12\'\n\x04spec\x18\x02 \x01(\x0b\x32\x19.graven.v1.LaunchPlanSpec\x12-\n\x07\x63losure\x18\x03 \x01(\x0b\x32\x1c.graven.v1.LaunchPlanClosureb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'graven.v1.launch_plan_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_LAUNCHPLANSPEC']._serialized_start=157
-  _globals['_LAUNCHPLANSPEC']._serialized_end=330
-  _globals['_LAUNCHPLANCLOSURE']._serialized_start=333
-  _globals['_LAUNCHPLANCLOSURE']._serialized_end=471
-  _globals['_LAUNCHPLAN']._serialized_start=474
-  _globals['_LAUNCHPLAN']._serialized_end=609
+  _globals['_LAUNCHPLANSPEC']._serialized_start=213
+  _globals['_LAUNCHPLANSPEC']._serialized_end=473
+  _globals['_LAUNCHPLANCLOSURE']._serialized_start=476
+  _globals['_LAUNCHPLANCLOSURE']._serialized_end=614
+  _globals['_LAUNCHPLAN']._serialized_start=617
+  _globals['_LAUNCHPLAN']._serialized_end=752
 # @@protoc_insertion_point(module_scope)

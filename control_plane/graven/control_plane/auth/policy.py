@@ -89,6 +89,7 @@ _CACHE = "/graven.v1.CacheService/"
 _SIGNALS = "/graven.v1.SignalService/"
 _AGENTS = "/graven.v1.AgentService/"
 _TOKENS = "/graven.v1.TokenService/"
+_NOTIFICATIONS = "/graven.v1.NotificationService/"
 _SCHEDULES = "/graven.v1.ScheduleService/"
 
 # Keyed by the full method name, as gRPC dispatches it: /graven.v1.Service/Method.
@@ -139,6 +140,7 @@ POLICY: dict[str, Rule] = {
     _TOKENS + "CreateToken": Rule(Role.ADMIN, everywhere),
     _TOKENS + "ListTokens": Rule(Role.ADMIN, everywhere),
     _TOKENS + "RevokeToken": Rule(Role.ADMIN, everywhere),
+    _NOTIFICATIONS + "ListNotificationDeliveries": _viewer(at("execution_id")),
     # Activating makes executions run, so it is a launcher's.
     _SCHEDULES + "ActivateLaunchPlan": _launcher(_ID),
     _SCHEDULES + "DeactivateLaunchPlan": _launcher(_ID),

@@ -14,6 +14,10 @@ from sqlalchemy import Connection
 
 from graven.control_plane.persistence.cache_repository import release, write_entries
 from graven.control_plane.persistence.lineage_repository import IndexedRecord, write_records
+from graven.control_plane.persistence.notification_repository import (
+    NewDelivery,
+    write_deliveries,
+)
 from graven.v1.cache_pb2 import CacheEntry
 
 
@@ -24,10 +28,14 @@ class EventIndexing:
     # Nodes whose reservations end; every node's once the execution settled.
     settled_nodes: set[str] = field(default_factory=set)
     settled: bool = False
+    # The notifications a terminal phase reached in this batch makes (an outbox: written
+    # with the phase, so it is reported exactly once however the control plane stops).
+    deliveries: list[NewDelivery] = field(default_factory=list)
 
     def write(self, connection: Connection, execution_seq: int) -> None:
         write_records(connection, self.records)
         write_entries(connection, self.cache_entries)
+        write_deliveries(connection, execution_seq, self.deliveries)
         if self.settled:
             release(connection, execution_seq, None)
         elif self.settled_nodes:

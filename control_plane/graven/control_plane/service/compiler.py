@@ -37,6 +37,8 @@ from graven.control_plane.service.compiler_walk import (
 )
 from graven.control_plane.service.identifiers import describe
 from graven.control_plane.service.interfaces import check_interface, check_literal
+from graven.control_plane.service.notifications import check_notifications
+from graven.control_plane.service.schedules import check_schedule
 from graven.control_plane.service.validation import check_digest, check_identifier, require
 from graven.literals import DURATION_MAX_SECONDS
 from graven.shown import shown
@@ -237,10 +239,13 @@ def compile_launch_plan(
     at = f"{field}.workflow_id"
     require(spec.HasField("workflow_id"), at)
     check_identifier(spec.workflow_id, at, RESOURCE_TYPE_WORKFLOW)
+    check_notifications(spec.notifications, f"{field}.notifications")
     workflow = resolve_workflow(spec.workflow_id)
     if workflow is None:
         raise InvalidArgument(at, f"{describe(spec.workflow_id)} is not registered")
     interface = workflow.spec.template.interface
+    if spec.HasField("schedule"):
+        check_schedule(spec.schedule, interface, f"{field}.schedule")
     inputs = {v.name: v for v in interface.inputs}
     defaults = spec.default_inputs.literals
     fixed = spec.fixed_inputs.literals

@@ -12,13 +12,17 @@ import type { TypedInterface } from "./interface_pb";
 import { file_graven_v1_interface } from "./interface_pb";
 import type { LiteralMap } from "./literals_pb";
 import { file_graven_v1_literals } from "./literals_pb";
+import type { Schedule } from "./schedule_pb";
+import { file_graven_v1_schedule } from "./schedule_pb";
+import type { Notification } from "./notification_pb";
+import { file_graven_v1_notification } from "./notification_pb";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file graven/v1/launch_plan.proto.
  */
 export const file_graven_v1_launch_plan: GenFile = /*@__PURE__*/
-  fileDesc("ChtncmF2ZW4vdjEvbGF1bmNoX3BsYW4ucHJvdG8SCWdyYXZlbi52MSKtAQoOTGF1bmNoUGxhblNwZWMSKgoLd29ya2Zsb3dfaWQYASABKAsyFS5ncmF2ZW4udjEuSWRlbnRpZmllchItCg5kZWZhdWx0X2lucHV0cxgCIAEoCzIVLmdyYXZlbi52MS5MaXRlcmFsTWFwEisKDGZpeGVkX2lucHV0cxgDIAEoCzIVLmdyYXZlbi52MS5MaXRlcmFsTWFwEhMKC2Rlc2NyaXB0aW9uGAQgASgJIooBChFMYXVuY2hQbGFuQ2xvc3VyZRIOCgZkaWdlc3QYASABKAkSLgoKY3JlYXRlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNQoSZXhwZWN0ZWRfaW50ZXJmYWNlGAMgASgLMhkuZ3JhdmVuLnYxLlR5cGVkSW50ZXJmYWNlIocBCgpMYXVuY2hQbGFuEiEKAmlkGAEgASgLMhUuZ3JhdmVuLnYxLklkZW50aWZpZXISJwoEc3BlYxgCIAEoCzIZLmdyYXZlbi52MS5MYXVuY2hQbGFuU3BlYxItCgdjbG9zdXJlGAMgASgLMhwuZ3JhdmVuLnYxLkxhdW5jaFBsYW5DbG9zdXJlYgZwcm90bzM", [file_google_protobuf_timestamp, file_graven_v1_identifier, file_graven_v1_interface, file_graven_v1_literals]);
+  fileDesc("ChtncmF2ZW4vdjEvbGF1bmNoX3BsYW4ucHJvdG8SCWdyYXZlbi52MSKEAgoOTGF1bmNoUGxhblNwZWMSKgoLd29ya2Zsb3dfaWQYASABKAsyFS5ncmF2ZW4udjEuSWRlbnRpZmllchItCg5kZWZhdWx0X2lucHV0cxgCIAEoCzIVLmdyYXZlbi52MS5MaXRlcmFsTWFwEisKDGZpeGVkX2lucHV0cxgDIAEoCzIVLmdyYXZlbi52MS5MaXRlcmFsTWFwEhMKC2Rlc2NyaXB0aW9uGAQgASgJEiUKCHNjaGVkdWxlGAUgASgLMhMuZ3JhdmVuLnYxLlNjaGVkdWxlEi4KDW5vdGlmaWNhdGlvbnMYBiADKAsyFy5ncmF2ZW4udjEuTm90aWZpY2F0aW9uIooBChFMYXVuY2hQbGFuQ2xvc3VyZRIOCgZkaWdlc3QYASABKAkSLgoKY3JlYXRlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNQoSZXhwZWN0ZWRfaW50ZXJmYWNlGAMgASgLMhkuZ3JhdmVuLnYxLlR5cGVkSW50ZXJmYWNlIocBCgpMYXVuY2hQbGFuEiEKAmlkGAEgASgLMhUuZ3JhdmVuLnYxLklkZW50aWZpZXISJwoEc3BlYxgCIAEoCzIZLmdyYXZlbi52MS5MYXVuY2hQbGFuU3BlYxItCgdjbG9zdXJlGAMgASgLMhwuZ3JhdmVuLnYxLkxhdW5jaFBsYW5DbG9zdXJlYgZwcm90bzM", [file_google_protobuf_timestamp, file_graven_v1_identifier, file_graven_v1_interface, file_graven_v1_literals, file_graven_v1_schedule, file_graven_v1_notification]);
 
 /**
  * A workflow version with some inputs defaulted and some fixed.
@@ -49,6 +53,20 @@ export type LaunchPlanSpec = Message<"graven.v1.LaunchPlanSpec"> & {
    * @generated from field: string description = 4;
    */
   description: string;
+
+  /**
+   * When it runs on its own once activated (ScheduleService.ActivateLaunchPlan).
+   *
+   * @generated from field: graven.v1.Schedule schedule = 5;
+   */
+  schedule?: Schedule | undefined;
+
+  /**
+   * Sent when an execution of this launch plan reaches one of their phases.
+   *
+   * @generated from field: repeated graven.v1.Notification notifications = 6;
+   */
+  notifications: Notification[];
 };
 
 /**
