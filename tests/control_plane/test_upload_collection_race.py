@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import BinaryIO, cast
 
 import pytest
 from cp_support import DOMAIN
@@ -24,9 +25,13 @@ from graven.control_plane.persistence.base import make_sessions
 from graven.control_plane.persistence.lineage_repository import LineageRepository
 from graven.control_plane.persistence.upload_repository import UploadRepository
 from graven.control_plane.service.lineage_records import IndexedRecord, store_records
-from graven.control_plane.service.upload_collection import ASIDE_PREFIX, Collected
+from graven.control_plane.service.upload_collection import (
+    ASIDE_PREFIX,
+    Collected,
+    parse_aside_key,
+)
 from graven.digests import sha256_hex
-from graven.store import content_key
+from graven.store import ObjectStore, content_key
 from graven.v1.identifier_pb2 import ExecutionIdentifier
 from graven.v1.lineage_pb2 import LineageRecord
 
@@ -218,4 +223,39 @@ def test_a_run_stopped_between_the_move_and_its_commit_loses_nothing(
     assert plane.repository.candidates(cutoff, "", 10) == []
     index(plane, worker_records(plane, sha256_hex(b"another file value"), [digest]))
     assert collect(plane).restored == 1
+    assert plane.read(digest) == data
+
+
+class Vanishing:
+    """The plane's store, whose aside copies another collection (beside this one) restores
+    just before this one opens them."""
+
+    def __init__(self, store: ObjectStore) -> None:
+        self._store = store
+
+    def open(self, key: str) -> BinaryIO:
+        if key.startswith(ASIDE_PREFIX):
+            content_hash, _ = parse_aside_key(key)
+            self._store.put_bytes(content_key(content_hash), self._store.get_bytes(key))
+            self._store.delete(key)
+        return self._store.open(key)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._store, name)
+
+
+def test_a_copy_another_collection_settled_first_is_skipped(plane: Plane) -> None:  # noqa: F811
+    digest, data = abandoned_upload(plane, 500)
+    assert collect(plane).objects == 1
+    index(plane, worker_records(plane, sha256_hex(b"a third file value"), [digest]))
+    collector = plane.plane.uploads
+    real = collector._store
+    collector._store = cast(ObjectStore, Vanishing(real))
+    try:
+        done = collect(plane)
+    finally:
+        collector._store = real
+    # Restored once, by the other collection; this one skipped the copy it found gone.
+    assert (done.objects, done.restored, done.deleted) == (0, 0, 0)
+    assert aside(plane) == []
     assert plane.read(digest) == data

@@ -152,14 +152,20 @@ class UploadCollector:
         """Copy the object under ``aside``, then remove it from ``key``: its bytes stay in the
         store until _settle_aside decides. Nothing to do when it is not stored (an upload
         that failed, or a move whose run stopped before committing)."""
+        if self._copy(key, aside):
+            self._store.delete(key)
+
+    def _copy(self, source: str, target: str) -> bool:
+        """Write the bytes of ``source`` under ``target`` (write-once); False when ``source``
+        is not stored (any more: a collection running beside this one may have settled it)."""
         try:
-            with self._store.open(key) as stream:
-                self._store.put_stream(aside, stream)
+            with self._store.open(source) as stream:
+                self._store.put_stream(target, stream)
         except StoreError:
-            if self._store.exists(key):
+            if self._store.exists(source):
                 raise
-            return
-        self._store.delete(key)
+            return False
+        return True
 
     def _settle_aside(self, cutoff: datetime, registered: set[str] | None) -> tuple[int, int]:
         """Each aside copy: dropped when its content is stored again (uploaded or written
@@ -181,11 +187,10 @@ class UploadCollector:
             if self._store.exists(target):
                 self._store.delete(key)
             elif content_hash in indexed or content_hash in needed or self._recorded(content_hash):
-                with self._store.open(key) as stream:
-                    self._store.put_stream(target, stream)
-                self._store.delete(key)
-                restored += 1
-                log.warning("restored %s, referenced after it was moved aside", content_hash)
+                if self._copy(key, target):
+                    self._store.delete(key)
+                    restored += 1
+                    log.warning("restored %s, referenced after it was moved aside", content_hash)
             elif moved_at < cutoff:
                 self._store.delete(key)
                 deleted += 1
