@@ -17,6 +17,7 @@ from graven.launch_plan import LaunchPlan
 from graven.local_signals import local_signals
 from graven.mapping import map
 from graven.options import Cache, Resources
+from graven.schedules import Cron, FixedRate
 from graven.task import task
 from graven.types import Pickled
 from graven.version import __version__
@@ -25,8 +26,10 @@ from graven.workflow_error import WorkflowError
 
 __all__ = [
     "Cache",
+    "Cron",
     "Directory",
     "File",
+    "FixedRate",
     "LaunchPlan",
     "Pickled",
     "Resources",

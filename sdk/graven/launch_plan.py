@@ -7,6 +7,7 @@ version, waited for (``WorkflowNode.launch_plan_id``).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from graven.errors import (
@@ -17,6 +18,7 @@ from graven.errors import (
 )
 from graven.literals import to_literal
 from graven.names import name_problem
+from graven.schedules import Cron, FixedRate
 from graven.tracing import TracedNode, current_trace
 from graven.v1.identifier_pb2 import RESOURCE_TYPE_LAUNCH_PLAN, Identifier
 from graven.v1.launch_plan_pb2 import LaunchPlanSpec
@@ -37,6 +39,7 @@ class LaunchPlan:
         default_inputs: Mapping[str, object] | None = None,
         fixed_inputs: Mapping[str, object] | None = None,
         description: str = "",
+        schedule: Cron | FixedRate | None = None,
     ) -> None:
         where = f"launch plan {name!r}"
         problem = name_problem("name", name) if isinstance(name, str) else "name must be a str"
@@ -57,9 +60,28 @@ class LaunchPlan:
             )
         self.default_inputs = self._literals("default", defaults)
         self.fixed_inputs = self._literals("fixed", fixed)
+        self.schedule = self._checked_schedule(schedule)
 
     def __repr__(self) -> str:
         return f"<LaunchPlan {self.name} of {self.workflow.name}>"
+
+    def _checked_schedule(self, schedule: Cron | FixedRate | None) -> Cron | FixedRate | None:
+        """The kickoff input must be a datetime input the launch may set."""
+        if schedule is not None and not isinstance(schedule, Cron | FixedRate):
+            raise GravenDefinitionError(
+                f"{self.where}: schedule must be a Cron or a FixedRate, got {schedule!r}"
+            )
+        kickoff = schedule.kickoff_input if schedule is not None else ""
+        if kickoff:
+            inputs = {p.name: p for p in self.workflow.interface.inputs}
+            if kickoff not in inputs or inputs[kickoff].python_type is not datetime:
+                raise GravenDefinitionError(
+                    f"{self.where}: kickoff_input {kickoff!r} is not a datetime input of the "
+                    "workflow"
+                )
+            if kickoff in self.fixed_inputs:
+                raise GravenDefinitionError(f"{self.where}: kickoff_input {kickoff!r} is fixed")
+        return schedule
 
     def _literals(self, kind: str, values: Mapping[str, object]) -> dict[str, Literal]:
         inputs = {p.name: p for p in self.workflow.interface.inputs}
@@ -128,4 +150,5 @@ class LaunchPlan:
             default_inputs=LiteralMap(literals=self.default_inputs),
             fixed_inputs=LiteralMap(literals=self.fixed_inputs),
             description=self.description,
+            schedule=None if self.schedule is None else self.schedule.proto(),
         )

@@ -23,6 +23,7 @@ from graven.remote_blobs import UPLOAD_CHUNK_BYTES, RemoteBlobs
 from graven.remote_cache import CacheCalls
 from graven.remote_lineage import LineageCalls
 from graven.remote_pages import pages
+from graven.remote_schedules import ScheduleCalls
 from graven.remote_signals import SignalCalls
 from graven.remote_tokens import TokenCalls
 from graven.tables import PARQUET_FORMAT
@@ -38,6 +39,7 @@ from graven.v1.execution_service_pb2_grpc import ExecutionServiceStub
 from graven.v1.interface_pb2 import TypedInterface
 from graven.v1.lineage_service_pb2_grpc import LineageServiceStub
 from graven.v1.registry_service_pb2_grpc import RegistryServiceStub
+from graven.v1.schedule_service_pb2_grpc import ScheduleServiceStub
 from graven.v1.signal_service_pb2_grpc import SignalServiceStub
 from graven.v1.token_service_pb2_grpc import TokenServiceStub
 from graven.v1.types_pb2 import BLOB_DIMENSIONALITY_MULTIPART, BlobType, LiteralType
@@ -61,7 +63,7 @@ class Registered:
     created: bool
 
 
-class Remote(LineageCalls, CacheCalls, SignalCalls, TokenCalls):
+class Remote(LineageCalls, CacheCalls, SignalCalls, TokenCalls, ScheduleCalls):
     """A connection to one control plane; lineage, cache, signal and token calls come from
     the mixins."""
 
@@ -83,6 +85,7 @@ class Remote(LineageCalls, CacheCalls, SignalCalls, TokenCalls):
         self.cache_service = CacheServiceStub(self._channel)
         self.signal_service = SignalServiceStub(self._channel)
         self.token_service = TokenServiceStub(self._channel)
+        self.schedule_service = ScheduleServiceStub(self._channel)
         self.blobs = RemoteBlobs(self.lineage_service)
 
     def close(self) -> None:

@@ -12,7 +12,17 @@ import sys
 import grpc
 import typer
 
-from graven.cli import admin, cache, executions, lineage, registry, server, signals, tokens
+from graven.cli import (
+    admin,
+    cache,
+    executions,
+    launchplans,
+    lineage,
+    registry,
+    server,
+    signals,
+    tokens,
+)
 from graven.cli.credentials import credentials
 from graven.cli.output import fail
 from graven.errors import GravenError
@@ -33,6 +43,7 @@ lineage.install(app)
 cache.install(app)
 admin.install(app)
 tokens.install(app)
+launchplans.install(app)
 app.callback()(credentials)
 
 UNREACHABLE = (
