@@ -4,6 +4,8 @@ Connect adapters, which serve on an event loop, so one slow call never stalls th
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -44,13 +46,16 @@ class Blocking:
     async def call(self, method: Callable[[Req], Res], request: Req) -> Res:
         """``method(request)`` on a worker thread; a domain error becomes its Connect error."""
         try:
-            return await asyncio.get_running_loop().run_in_executor(self._calls, method, request)
+            return await self.offload(functools.partial(method, request))
         except Exception as error:
             raise connect_error(error, method.__qualname__) from None
 
     async def offload(self, work: Callable[[], Res]) -> Res:
-        """``work()`` on a worker thread: a watch's reads between its waits."""
-        return await asyncio.get_running_loop().run_in_executor(self._calls, work)
+        """``work()`` on a worker thread, in a copy of this call's context: run_in_executor
+        does not carry contextvars, and the service reads the caller (auth.caller.CALLER)
+        that authentication set in it."""
+        context = contextvars.copy_context()
+        return await asyncio.get_running_loop().run_in_executor(self._calls, context.run, work)
 
     async def watch(
         self,
@@ -63,10 +68,9 @@ class Blocking:
         Cancellation fires (client gone, server stopping) or this generator is closed.
         ``client`` ("host:port") may have at most so many watches open."""
         cancellation = request_cancellation()
-        loop = asyncio.get_running_loop()
         try:
             with self._watches.held(http_client(client)):
-                messages = await loop.run_in_executor(self._calls, open_watch, cancellation)
+                messages = await self.offload(functools.partial(open_watch, cancellation))
                 async for message in messages:
                     yield message
         except Exception as error:
@@ -82,12 +86,14 @@ class Blocking:
         this generator is closed."""
         cancellation = request_cancellation()
         loop = asyncio.get_running_loop()
+        # One context for the stream's reads, which run one after another (as offload).
+        context = contextvars.copy_context()
         try:
             messages: Iterator[Res] = iter(
-                await loop.run_in_executor(self._streams, open_stream, cancellation)
+                await loop.run_in_executor(self._streams, context.run, open_stream, cancellation)
             )
             while (
-                message := await loop.run_in_executor(self._streams, _next, messages)
+                message := await loop.run_in_executor(self._streams, context.run, _next, messages)
             ) is not None:
                 yield message
         except Exception as error:
