@@ -137,8 +137,9 @@ def collect_uploads(
         ),
     ] = DEFAULT_GRACE_HOURS,
 ) -> None:
-    """Delete uploaded content (UploadContent: a file input sent before its launch) that no
-    execution, lineage record or launch plan references, once older than the grace.
+    """Collect uploaded content (UploadContent: a file input sent before its launch) that no
+    execution, lineage record, launch plan or signal references, once older than the grace:
+    moved aside, put back if something comes to reference it, deleted after a second grace.
 
     `graven up` runs the same collection every hour; this runs one now, on the same --home,
     --db and --store, and is safe beside a running control plane."""
@@ -157,6 +158,7 @@ def collect_uploads(
         raise ValueError(f"database: {str(error).splitlines()[0]}") from None
     console.print(
         f"Collected {collected.objects} unreferenced upload(s), {collected.bytes} bytes, "
-        f"from {settings.store_url}",
+        f"from {settings.store_url}; {collected.restored} put back (referenced again), "
+        f"{collected.deleted} deleted after their second grace",
         highlight=False,
     )
