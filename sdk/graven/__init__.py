@@ -16,6 +16,7 @@ from graven.gates import approve, sleep, wait_for_input
 from graven.launch_plan import LaunchPlan
 from graven.local_signals import local_signals
 from graven.mapping import map
+from graven.notifications import Email, Webhook
 from graven.options import Cache, Resources
 from graven.schedules import Cron, FixedRate
 from graven.task import task
@@ -28,11 +29,13 @@ __all__ = [
     "Cache",
     "Cron",
     "Directory",
+    "Email",
     "File",
     "FixedRate",
     "LaunchPlan",
     "Pickled",
     "Resources",
+    "Webhook",
     "WorkflowError",
     "__version__",
     "approve",

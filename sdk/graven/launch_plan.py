@@ -6,7 +6,7 @@ version, waited for (``WorkflowNode.launch_plan_id``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +18,7 @@ from graven.errors import (
 )
 from graven.literals import to_literal
 from graven.names import name_problem
+from graven.notifications import Email, Webhook
 from graven.schedules import Cron, FixedRate
 from graven.tracing import TracedNode, current_trace
 from graven.v1.identifier_pb2 import RESOURCE_TYPE_LAUNCH_PLAN, Identifier
@@ -40,6 +41,7 @@ class LaunchPlan:
         fixed_inputs: Mapping[str, object] | None = None,
         description: str = "",
         schedule: Cron | FixedRate | None = None,
+        notifications: Sequence[Webhook | Email] = (),
     ) -> None:
         where = f"launch plan {name!r}"
         problem = name_problem("name", name) if isinstance(name, str) else "name must be a str"
@@ -61,6 +63,13 @@ class LaunchPlan:
         self.default_inputs = self._literals("default", defaults)
         self.fixed_inputs = self._literals("fixed", fixed)
         self.schedule = self._checked_schedule(schedule)
+        for notification in notifications:
+            if not isinstance(notification, Webhook | Email):
+                raise GravenDefinitionError(
+                    f"{self.where}: notifications are graven.Webhook or graven.Email, "
+                    f"got {notification!r}"
+                )
+        self.notifications = list(notifications)
 
     def __repr__(self) -> str:
         return f"<LaunchPlan {self.name} of {self.workflow.name}>"
@@ -151,4 +160,5 @@ class LaunchPlan:
             fixed_inputs=LiteralMap(literals=self.fixed_inputs),
             description=self.description,
             schedule=None if self.schedule is None else self.schedule.proto(),
+            notifications=[notification.proto() for notification in self.notifications],
         )
