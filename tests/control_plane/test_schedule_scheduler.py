@@ -264,8 +264,8 @@ def test_activating_a_version_deactivates_the_others_and_needs_a_schedule(
     cp: Plane, clock: MovingClock
 ) -> None:
     name = unique("lp")
-    v1 = scheduled(cp, every(60), name=name, version="v1")
-    v2 = scheduled(cp, every(30), name=name, version="v2")
+    v1 = scheduled(cp, every(60, kickoff_input="run_at"), name=name, version="v1")
+    v2 = scheduled(cp, every(30, kickoff_input="run_at"), name=name, version="v2")
     activate(cp, v1)
     latest = Identifier()
     latest.CopyFrom(v2)
@@ -275,7 +275,7 @@ def test_activating_a_version_deactivates_the_others_and_needs_a_schedule(
         ss.ListActiveLaunchPlansRequest(project=cp.project, next_ticks=2)
     ).launch_plans
     assert [(a.id.name, a.id.version, len(a.next_ticks)) for a in listed] == [(name, "v2", 2)]
-    assert listed[0].schedule == every(30)
+    assert listed[0].schedule == every(30, kickoff_input="run_at")
     # Deactivating a version that is not the active one changes nothing.
     stale = cp.schedules.DeactivateLaunchPlan(ss.DeactivateLaunchPlanRequest(id=v1))
     assert not stale.HasField("deactivated")
@@ -298,6 +298,7 @@ def test_activating_a_version_deactivates_the_others_and_needs_a_schedule(
         ),
         (every(60, kickoff_input="missing"), "spec.schedule.kickoff_input"),
         (every(60, kickoff_input="label"), "spec.schedule.kickoff_input"),
+        (every(60), "spec.schedule"),
     ],
 )
 def test_bad_schedules_are_refused_at_registration(

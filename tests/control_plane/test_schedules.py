@@ -22,6 +22,7 @@ from graven.control_plane.service.schedules import (
 )
 from graven.names import name_problem
 from graven.v1.interface_pb2 import TypedInterface, Variable
+from graven.v1.literals_pb2 import Literal, Primitive
 from graven.v1.schedule_pb2 import (
     CATCH_UP_POLICY_ALL,
     CATCH_UP_POLICY_LATEST,
@@ -154,10 +155,11 @@ def test_execution_names_are_valid_and_deterministic(name: str, seconds: int) ->
     assert execution_name(name, tick) != execution_name(name, tick + timedelta(seconds=1))
 
 
+LABEL = Literal(primitive=Primitive(string_value="nightly"))
 INTERFACE = TypedInterface(
     inputs=[
         Variable(name="run_at", type=LiteralType(simple=SIMPLE_TYPE_DATETIME)),
-        Variable(name="label", type=LiteralType(simple=SIMPLE_TYPE_STRING)),
+        Variable(name="label", type=LiteralType(simple=SIMPLE_TYPE_STRING), default=LABEL),
     ]
 )
 
@@ -175,6 +177,8 @@ INTERFACE = TypedInterface(
         (cron("0 2 * * *", kickoff_input="missing"), "schedule.kickoff_input"),
         (cron("0 2 * * *", kickoff_input="label"), "schedule.kickoff_input"),
         (every(60, max_catch_up=-1), "schedule.max_catch_up"),
+        # A scheduled launch gives only the kickoff: run_at needs it or a default.
+        (every(60), "schedule"),
     ],
 )
 def test_bad_schedules_are_refused_naming_the_field(schedule: Schedule, field: str) -> None:

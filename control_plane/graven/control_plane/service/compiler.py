@@ -244,8 +244,6 @@ def compile_launch_plan(
     if workflow is None:
         raise InvalidArgument(at, f"{describe(spec.workflow_id)} is not registered")
     interface = workflow.spec.template.interface
-    if spec.HasField("schedule"):
-        check_schedule(spec.schedule, interface, f"{field}.schedule")
     inputs = {v.name: v for v in interface.inputs}
     defaults = spec.default_inputs.literals
     fixed = spec.fixed_inputs.literals
@@ -275,4 +273,7 @@ def compile_launch_plan(
         launched.CopyFrom(variable)
         if variable.name in defaults:
             launched.default.CopyFrom(defaults[variable.name])
+    if spec.HasField("schedule"):
+        # Checked against what a launch may set: a scheduled launch sets only the kickoff.
+        check_schedule(spec.schedule, expected, f"{field}.schedule")
     return LaunchPlanClosure(expected_interface=expected)

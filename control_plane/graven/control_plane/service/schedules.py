@@ -50,9 +50,11 @@ class Due:
     skipped: int
 
 
-def check_schedule(schedule: Schedule, interface: TypedInterface, field: str) -> None:
-    """InvalidArgument naming the field for a schedule that could not tick or whose kickoff
-    input is not a datetime input of the workflow."""
+def check_schedule(schedule: Schedule, launched: TypedInterface, field: str) -> None:
+    """InvalidArgument naming the field for a schedule that could not tick, whose kickoff
+    input is not a datetime input a launch may set, or whose launches would lack an input.
+    ``launched`` is the interface a launch of the launch plan sees (fixed inputs left out,
+    defaults in)."""
     kind = schedule.WhichOneof("kind")
     if kind is None:
         raise InvalidArgument(field, "set cron or fixed_rate")
@@ -67,14 +69,24 @@ def check_schedule(schedule: Schedule, interface: TypedInterface, field: str) ->
             )
     if not 0 <= schedule.max_catch_up <= MAX_CATCH_UP:
         raise InvalidArgument(f"{field}.max_catch_up", f"must be between 0 and {MAX_CATCH_UP}")
-    if schedule.kickoff_input:
-        inputs = {v.name: v for v in interface.inputs}
-        variable = inputs.get(schedule.kickoff_input)
+    inputs = {v.name: v for v in launched.inputs}
+    kickoff = schedule.kickoff_input
+    if kickoff:
+        variable = inputs.get(kickoff)
         at = f"{field}.kickoff_input"
         if variable is None:
-            raise InvalidArgument(at, f"the workflow has no input {shown(schedule.kickoff_input)}")
+            raise InvalidArgument(
+                at, f"{shown(kickoff)} is not an input a launch sets (missing or fixed)"
+            )
         if variable.type.simple != SIMPLE_TYPE_DATETIME:
-            raise InvalidArgument(at, f"input {shown(schedule.kickoff_input)} is not a datetime")
+            raise InvalidArgument(at, f"input {shown(kickoff)} is not a datetime")
+    for name, variable in inputs.items():
+        if name != kickoff and not variable.HasField("default"):
+            raise InvalidArgument(
+                field,
+                f"input {shown(name)} has no default: a scheduled launch gives only the "
+                "kickoff input",
+            )
 
 
 def _check_cron(schedule: Schedule, field: str) -> None:
