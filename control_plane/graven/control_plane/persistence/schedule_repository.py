@@ -98,11 +98,20 @@ class ScheduleRepository:
             return list(session.scalars(query))
 
     def last_ticks(self) -> dict[PlanName, datetime]:
-        """The latest tick of every name that has one."""
-        query = select(TickRow.project, TickRow.domain, TickRow.name, func.max(TickRow.tick_at))
-        query = query.group_by(TickRow.project, TickRow.domain, TickRow.name)
+        """The latest tick of every active name that has one: one index lookup per name
+        (the tick key), however many ticks history holds."""
+        latest = (
+            select(func.max(TickRow.tick_at))
+            .where(
+                TickRow.project == ActivationRow.project,
+                TickRow.domain == ActivationRow.domain,
+                TickRow.name == ActivationRow.name,
+            )
+            .scalar_subquery()
+        )
+        query = select(ActivationRow.project, ActivationRow.domain, ActivationRow.name, latest)
         with self._sessions() as session:
-            return {(p, d, n): at for p, d, n, at in session.execute(query)}
+            return {(p, d, n): at for p, d, n, at in session.execute(query) if at is not None}
 
     def claim(self, ticks: Sequence[NewTick], state: int, at: datetime) -> list[bool]:
         """Insert the ticks' rows in one transaction; for each, whether this call inserted it
