@@ -151,6 +151,7 @@ class ControlPlane:
                     self.cache,
                     self.signals,
                     self.tokens,
+                    self.schedules,
                 ),
                 guard=self.guard,
                 tls=self.tls,

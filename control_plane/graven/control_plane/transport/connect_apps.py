@@ -12,6 +12,7 @@ from graven.control_plane.service.cache import CacheService
 from graven.control_plane.service.executions import ExecutionService
 from graven.control_plane.service.lineage import LineageService
 from graven.control_plane.service.registry import RegistryService
+from graven.control_plane.service.schedule_service import ScheduleService
 from graven.control_plane.service.signals import SignalService
 from graven.control_plane.service.tokens import TokenService
 from graven.control_plane.transport.connect_auth import ConnectAuth
@@ -21,6 +22,7 @@ from graven.control_plane.transport.connect_errors import CODECS
 from graven.control_plane.transport.connect_executions import ExecutionConnect
 from graven.control_plane.transport.connect_lineage import LineageConnect
 from graven.control_plane.transport.connect_registry import RegistryConnect
+from graven.control_plane.transport.connect_schedules import ScheduleConnect
 from graven.control_plane.transport.connect_signals import SignalConnect
 from graven.control_plane.transport.connect_tokens import TokenConnect
 from graven.control_plane.transport.http_limits import BoundedGzip
@@ -28,6 +30,7 @@ from graven.v1 import cache_service_connect as cs_connect
 from graven.v1 import execution_service_connect as es_connect
 from graven.v1 import lineage_service_connect as ls_connect
 from graven.v1 import registry_service_connect as rs_connect
+from graven.v1 import schedule_service_connect as sc_connect
 from graven.v1 import signal_service_connect as ss_connect
 from graven.v1 import token_service_connect as tk_connect
 
@@ -42,6 +45,7 @@ class ConnectServices:
     cache: CacheService
     signals: SignalService
     tokens: TokenService
+    schedules: ScheduleService
 
 
 def connect_applications(
@@ -69,4 +73,7 @@ def connect_applications(
             SignalConnect(services.signals, blocking), **options
         ),
         tk_connect.TokenServiceASGIApplication(TokenConnect(services.tokens, blocking), **options),
+        sc_connect.ScheduleServiceASGIApplication(
+            ScheduleConnect(services.schedules, blocking), **options
+        ),
     ]
