@@ -305,6 +305,34 @@ def test_an_unreachable_receiver_is_an_attempt_with_an_error(cp: Stack) -> None:
     assert delivery.attempts[0].error.startswith("no answer")
 
 
+def test_an_execution_terminated_while_queued_notifies_aborted(
+    cp: Stack, receiver: Receiver
+) -> None:
+    request = cp.launch_plan(webhook(receiver.url, pb.EXECUTION_PHASE_TERMINATED))
+    cp.harness.registry.CreateLaunchPlan(request)
+    execution = cp.harness.executions.CreateExecution(
+        es.CreateExecutionRequest(
+            project=cp.harness.project,
+            domain=DOMAIN,
+            launch_plan_id=request.id,
+            inputs={"literals": {"x": int_literal(1)}},
+        )
+    ).execution
+    assert cp.deliveries(execution.id) == []
+    cp.harness.executions.TerminateExecution(
+        es.TerminateExecutionRequest(id=execution.id, reason="not today")
+    )
+    assert cp.harness.get(execution.id).closure.phase == pb.EXECUTION_PHASE_TERMINATED
+    assert cp.plane.deliveries.run_once() == 1
+    ((_, body),) = receiver.requests
+    event = json.loads(body)
+    assert (event["phase"], event["error"]) == ("TERMINATED", "not today")
+    # Asked again, nothing changes and nothing more is sent.
+    with pytest.raises(grpc.RpcError):
+        cp.harness.executions.TerminateExecution(es.TerminateExecutionRequest(id=execution.id))
+    assert len(cp.deliveries(execution.id)) == 1
+
+
 def test_email_reaches_the_smtp_server(cp: Stack, mailbox: Mailbox) -> None:
     email = nt.Notification(
         phases=[pb.EXECUTION_PHASE_SUCCEEDED, pb.EXECUTION_PHASE_FAILED],

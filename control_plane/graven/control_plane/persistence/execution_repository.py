@@ -42,6 +42,10 @@ from graven.control_plane.persistence.execution_nodes import (
     write_nodes,
 )
 from graven.control_plane.persistence.lineage_repository import IndexedRecord, write_records
+from graven.control_plane.persistence.notification_repository import (
+    NewDelivery,
+    write_deliveries,
+)
 from graven.control_plane.persistence.proto_columns import (
     error_bytes,
     optional_datetime,
@@ -367,9 +371,16 @@ class ExecutionRepository:
                     terminate.append(key)
         return HeartbeatResult(terminate, lost)
 
-    def request_terminate(self, key: ExecutionKey, reason: str, now: datetime) -> bool:
+    def request_terminate(
+        self,
+        key: ExecutionKey,
+        reason: str,
+        now: datetime,
+        deliveries: Sequence[NewDelivery] = (),
+    ) -> bool:
         """Terminate a queued execution at once, or ask the agent of a running one to stop.
-        False when neither applies: the execution is missing, terminating or finished."""
+        False when neither applies: the execution is missing, terminating or finished.
+        ``deliveries`` (its notifications of TERMINATED) are written with a queued one's end."""
         queued_error = pb.ExecutionError(kind=pb.ERROR_KIND_TERMINATED, message=reason)
         with self._sessions.begin() as session:
             for phase, values in (
@@ -398,6 +409,9 @@ class ExecutionRepository:
                     )
                 )
                 if changed:
+                    if phase == pb.EXECUTION_PHASE_QUEUED:
+                        seq = session.execute(select(ExecutionRow.id).where(_is(key))).scalar_one()
+                        write_deliveries(session.connection(), seq, deliveries)
                     return True
         return False
 

@@ -36,7 +36,6 @@ from graven.control_plane.persistence.execution_repository import (
     LeaseLost,
     StoredExecution,
 )
-from graven.control_plane.persistence.notification_repository import NewDelivery
 from graven.control_plane.persistence.proto_columns import to_timestamp
 from graven.control_plane.service.child_executions import ChildExecutions
 from graven.control_plane.service.event_indexing import (
@@ -46,10 +45,9 @@ from graven.control_plane.service.event_indexing import (
 )
 from graven.control_plane.service.execution_events import apply_execution_event, apply_node_event
 from graven.control_plane.service.execution_workflows import WorkflowVersions
-from graven.control_plane.service.executions import checked_key
+from graven.control_plane.service.executions import checked_key, notification_deliveries
 from graven.control_plane.service.lineage_records import check_record
 from graven.control_plane.service.node_paths import in_order
-from graven.control_plane.service.notifications import planned_deliveries
 from graven.control_plane.service.signals import SignalService
 from graven.control_plane.service.validation import check_digest, checked_time
 from graven.control_plane.service.watch import CLAIMABLE, Cancellation, Notifier, Offload
@@ -204,7 +202,9 @@ class AgentService:
                 _apply(states[key], events, self._workflows, now)
                 if not was_terminal and closure.phase in EXECUTION_TERMINAL:
                     finished.append((key, closure.phase))
-                    deliveries = self._deliveries(states[key].execution, moment)
+                    deliveries = notification_deliveries(
+                        self._workflows, states[key].execution, moment
+                    )
                     states[key].indexing.deliveries.extend(deliveries)
 
         touched = {
@@ -223,14 +223,6 @@ class AgentService:
         # running, and a TerminateExecution of the finished parent stops them.
         self._children.parents_finished(finished)
         return ag.ReportEventsResponse()
-
-    def _deliveries(self, execution: pb.Execution, now: datetime) -> list[NewDelivery]:
-        """What the launch plan's notifications make of the phase the execution reached."""
-        launch_plan_id = execution.spec.launch_plan_id
-        if not launch_plan_id.name:
-            return []
-        launch_plan = self._workflows.launch_plan(launch_plan_id, "spec.launch_plan_id")
-        return planned_deliveries(execution, launch_plan.spec.notifications, now)
 
     def reserve_cache(self, request: ag.ReserveCacheRequest) -> ag.ReserveCacheResponse:
         """Per key: HIT (reuse the newest entry), RUN (the key is now the node's until it

@@ -32,6 +32,7 @@ from graven.control_plane.persistence.lineage_repository import (
     LineageRepository,
     StepKey,
 )
+from graven.control_plane.persistence.notification_repository import NewDelivery
 from graven.control_plane.persistence.proto_columns import to_timestamp
 from graven.control_plane.persistence.upload_repository import UploadRepository
 from graven.control_plane.service.clock import Clock, utc_now
@@ -41,6 +42,7 @@ from graven.control_plane.service.group_commit import GroupCommit
 from graven.control_plane.service.identifiers import describe
 from graven.control_plane.service.lineage_records import InputArtifacts, store_records, taken_over
 from graven.control_plane.service.node_paths import UNKNOWN_KEY, in_order
+from graven.control_plane.service.notifications import planned_deliveries
 from graven.control_plane.service.paging import decode_page_token, page_size, paginate
 from graven.control_plane.service.validation import (
     check_labels,
@@ -481,9 +483,10 @@ class ExecutionService:
     def terminate_execution(
         self, request: es.TerminateExecutionRequest
     ) -> es.TerminateExecutionResponse:
-        key = ExecutionKey.of(self._get(request.id).execution.id)
+        before = self._get(request.id)
+        key = ExecutionKey.of(before.execution.id)
         reason = request.reason or DEFAULT_TERMINATE_REASON
-        terminated = self._repository.request_terminate(key, reason, datetime.now(UTC))
+        terminated = self._request_terminate(before, reason)
         stored = self._get(request.id)
         phase = stored.execution.closure.phase
         if terminated:
@@ -513,8 +516,24 @@ class ExecutionService:
                 pending.append(key)
                 if child.execution.closure.phase in EXECUTION_TERMINAL:
                     continue
-                if self._repository.request_terminate(key, reason, datetime.now(UTC)):
+                if self._request_terminate(child, reason):
                     self._notifier.publish(key)
+
+    def _request_terminate(self, stored: StoredExecution, reason: str) -> bool:
+        """ExecutionRepository.request_terminate, with the deliveries the execution's
+        notifications make of TERMINATED should it be queued (it ends at once then)."""
+        now = datetime.now(UTC)
+        ended = pb.Execution()
+        ended.CopyFrom(stored.execution)
+        ended.closure.phase = pb.EXECUTION_PHASE_TERMINATED
+        ended.closure.finished_at.CopyFrom(to_timestamp(now))
+        ended.closure.error.CopyFrom(
+            pb.ExecutionError(kind=pb.ERROR_KIND_TERMINATED, message=reason)
+        )
+        deliveries = notification_deliveries(self._workflows, ended, now)
+        return self._repository.request_terminate(
+            ExecutionKey.of(stored.execution.id), reason, now, deliveries
+        )
 
     # --- shared steps ---------------------------------------------------------------------
 
@@ -590,6 +609,17 @@ class ExecutionWatch:
         return es.WatchExecutionResponse(
             execution=stored.execution, node_executions=self._node_executions(stored, seen)
         )
+
+
+def notification_deliveries(
+    workflows: WorkflowVersions, execution: pb.Execution, now: datetime
+) -> list[NewDelivery]:
+    """What the launch plan's notifications make of the (terminal) phase of ``execution``."""
+    launch_plan_id = execution.spec.launch_plan_id
+    if not launch_plan_id.name:
+        return []
+    launch_plan = workflows.launch_plan(launch_plan_id, "spec.launch_plan_id")
+    return planned_deliveries(execution, launch_plan.spec.notifications, now)
 
 
 def checked_key(identifier: ExecutionIdentifier, field: str) -> ExecutionKey:
