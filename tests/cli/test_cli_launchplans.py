@@ -205,7 +205,7 @@ def test_an_activated_schedule_runs_executions_that_succeed_until_deactivated(
     running: PlaneClient, clock: MovingClock, tmp_path: Path
 ) -> None:
     at = running.endpoint
-    package = write_package(tmp_path / "code", "sched", SCHEDULED)
+    package = write_package(tmp_path / "code", "tickpkg", SCHEDULED)
     registered = graven("register", str(package), "-p", running.project, endpoint=at)
     assert registered.returncode == 0, registered.stderr
     where = ["-p", running.project, "-d", "development", "--endpoint", at]
@@ -233,3 +233,76 @@ def test_an_activated_schedule_runs_executions_that_succeed_until_deactivated(
             len(list(remote.schedule_ticks("sched.every_five", running.project, "development")))
             == 1
         )
+
+
+HOURLY = """
+from datetime import datetime, timedelta
+
+from graven import FixedRate, LaunchPlan, task, workflow
+
+
+@task
+def hour(run_at: datetime) -> int:
+    return run_at.hour
+
+
+@workflow
+def hours(run_at: datetime) -> int:
+    return hour(run_at=run_at)
+
+
+hourly = LaunchPlan(
+    "fill.hourly", hours, schedule=FixedRate(timedelta(hours=1), kickoff_input="run_at")
+)
+"""
+
+
+def most_at_once(executions: list[ex.Execution]) -> int:
+    """The most executions running at one instant, from their start and finish times."""
+    edges = []
+    for execution in executions:
+        edges.append((execution.closure.started_at.ToNanoseconds(), 1))
+        edges.append((execution.closure.finished_at.ToNanoseconds(), -1))
+    running = most = 0
+    for _, change in sorted(edges):  # a finish sorts before a start at the same instant
+        running += change
+        most = max(most, running)
+    return most
+
+
+def test_a_backfill_of_48_hourly_ticks_four_at_once_run_twice_makes_48_executions(
+    running: PlaneClient, tmp_path: Path
+) -> None:
+    at = running.endpoint
+    package = write_package(tmp_path / "code", "fillpkg", HOURLY)
+    registered = graven("register", str(package), "-p", running.project, endpoint=at)
+    assert registered.returncode == 0, registered.stderr
+    where = ["-p", running.project, "-d", "development", "--endpoint", at]
+    span = ["--from", "2026-01-01T00:00:00Z", "--to", "2026-01-02T23:00:00Z"]
+    listed = graven("backfill", "fill.hourly", *span, "--dry-run", *where, endpoint=at)
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.splitlines()[0] == "2026-01-01T00:00:00+00:00"
+    assert "48 ticks of fill.hourly" in listed.stdout
+    first = graven("backfill", "fill.hourly", *span, "--parallel", "4", *where, endpoint=at)
+    assert first.returncode == 0, first.stderr
+    assert "48 ticks, 48 executions created, 0 existed already" in first.stdout
+    again = graven("backfill", "fill.hourly", *span, "--parallel", "4", *where, endpoint=at)
+    assert "48 ticks, 0 executions created, 48 existed already" in again.stdout, again.stderr
+    with Remote(at, token=admin_token(running.plane)) as remote:
+        executions = list(remote.list_executions(running.project, "development"))
+        assert len(executions) == 48
+        assert {e.closure.phase for e in executions} == {ex.EXECUTION_PHASE_SUCCEEDED}
+        assert most_at_once(executions) <= 4
+        outputs = sorted(remote.outputs(e.id)["o0"] for e in executions)
+        assert outputs == sorted([*range(24), *range(24)])
+
+
+def test_a_reversed_or_too_large_backfill_range_is_one_error_line(client: PlaneClient) -> None:
+    every_five_seconds(client, "nightly")
+    where = ["-p", client.project, "-d", "dev", "--endpoint", client.endpoint]
+    reversed_range = ["--from", "2026-01-02T00:00:00Z", "--to", "2026-01-01T00:00:00Z"]
+    result = graven("backfill", "nightly", *reversed_range, *where, endpoint=client.endpoint)
+    assert_one_line_error(result, "is before --from")
+    huge = ["--from", "2026-01-01T00:00:00Z", "--to", "2026-12-31T00:00:00Z"]
+    result = graven("backfill", "nightly", *huge, "--dry-run", *where, endpoint=client.endpoint)
+    assert_one_line_error(result, "more than 10000 ticks")

@@ -14,6 +14,7 @@ import typer
 
 from graven.cli import (
     admin,
+    backfill,
     cache,
     executions,
     launchplans,
@@ -44,6 +45,7 @@ cache.install(app)
 admin.install(app)
 tokens.install(app)
 launchplans.install(app)
+backfill.install(app)
 app.callback()(credentials)
 
 UNREACHABLE = (
