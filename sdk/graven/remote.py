@@ -33,11 +33,14 @@ from graven.v1 import execution_service_pb2 as exs
 from graven.v1 import identifier_pb2 as idl
 from graven.v1 import launch_plan_pb2, task_pb2, workflow_pb2
 from graven.v1 import literals_pb2 as lit
+from graven.v1 import notification_pb2 as nt
+from graven.v1 import notification_service_pb2 as nts
 from graven.v1 import registry_service_pb2 as reg
 from graven.v1.cache_service_pb2_grpc import CacheServiceStub
 from graven.v1.execution_service_pb2_grpc import ExecutionServiceStub
 from graven.v1.interface_pb2 import TypedInterface
 from graven.v1.lineage_service_pb2_grpc import LineageServiceStub
+from graven.v1.notification_service_pb2_grpc import NotificationServiceStub
 from graven.v1.registry_service_pb2_grpc import RegistryServiceStub
 from graven.v1.schedule_service_pb2_grpc import ScheduleServiceStub
 from graven.v1.signal_service_pb2_grpc import SignalServiceStub
@@ -86,6 +89,7 @@ class Remote(LineageCalls, CacheCalls, SignalCalls, TokenCalls, ScheduleCalls):
         self.signal_service = SignalServiceStub(self._channel)
         self.token_service = TokenServiceStub(self._channel)
         self.schedule_service = ScheduleServiceStub(self._channel)
+        self.notification_service = NotificationServiceStub(self._channel)
         self.blobs = RemoteBlobs(self.lineage_service)
 
     def close(self) -> None:
@@ -266,6 +270,13 @@ class Remote(LineageCalls, CacheCalls, SignalCalls, TokenCalls, ScheduleCalls):
 
     def execution(self, execution_id: idl.ExecutionIdentifier) -> ex.Execution:
         return self.executions.GetExecution(exs.GetExecutionRequest(id=execution_id)).execution
+
+    def notification_deliveries(
+        self, execution_id: idl.ExecutionIdentifier
+    ) -> list[nt.NotificationDelivery]:
+        """What the execution's notifications delivered, each with its attempts."""
+        request = nts.ListNotificationDeliveriesRequest(execution_id=execution_id)
+        return list(self.notification_service.ListNotificationDeliveries(request).deliveries)
 
     def list_executions(
         self,

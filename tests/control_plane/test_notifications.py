@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -19,7 +22,7 @@ from typing import Any
 import grpc
 import pytest
 from aiosmtpd.controller import Controller
-from auth_support import authorized_channel, remember
+from auth_support import authorized_channel, remember, token_env
 from cp_support import DOMAIN, launch_plan_id, launch_plan_spec, unique
 from execution_support import WAIT, Harness, execution_event
 from notification_support import Mailbox
@@ -331,6 +334,35 @@ def test_an_execution_terminated_while_queued_notifies_aborted(
     with pytest.raises(grpc.RpcError):
         cp.harness.executions.TerminateExecution(es.TerminateExecutionRequest(id=execution.id))
     assert len(cp.deliveries(execution.id)) == 1
+
+
+def test_graven_executions_get_shows_the_deliveries(cp: Stack, receiver: Receiver) -> None:
+    receiver.statuses = [500]
+    execution = cp.run(pb.EXECUTION_PHASE_FAILED, webhook(receiver.url))
+    assert cp.plane.deliveries.run_once() == 1
+    name, project, at = execution.id.name, cp.harness.project, cp.plane.grpc_address
+    shown = graven_cli("executions", "get", name, "-p", project, "-d", DOMAIN, endpoint=at)
+    assert shown.returncode == 0, shown.stderr
+    assert (
+        f"notify {receiver.url} on FAILED: pending after 1 attempt(s) "
+        "(last: the receiver answered HTTP 500)"
+    ) in shown.stdout
+    as_json = graven_cli(
+        "executions", "get", name, "-p", project, "-d", DOMAIN, "--json", endpoint=at
+    )
+    (delivery,) = json.loads(as_json.stdout)["notification_deliveries"]
+    assert delivery["attempts"][0]["status_code"] == 500
+
+
+def graven_cli(*args: str, endpoint: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "graven.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **token_env(endpoint), "COLUMNS": "200"},
+        check=False,
+    )
 
 
 def test_email_reaches_the_smtp_server(cp: Stack, mailbox: Mailbox) -> None:

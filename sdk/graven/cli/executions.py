@@ -22,6 +22,7 @@ from graven.loader import load_project
 from graven.remote import Remote
 from graven.v1 import execution_pb2 as ex
 from graven.v1 import identifier_pb2 as idl
+from graven.v1 import notification_pb2 as nt
 from graven.v1 import workflow_pb2 as wf
 from graven.v1.execution_service_pb2 import WatchExecutionResponse
 
@@ -256,11 +257,13 @@ def get_execution(
     with Remote(endpoint or None) as remote:
         execution = remote.execution(eid)
         nodes = remote.node_executions(eid)
+        deliveries = remote.notification_deliveries(eid)
         if json:
             print_json(
                 {
                     "execution": to_dict(execution),
                     "node_executions": [to_dict(n) for n in nodes],
+                    "notification_deliveries": [to_dict(d) for d in deliveries],
                     **_outputs(remote, execution),
                 }
             )
@@ -273,6 +276,24 @@ def get_execution(
                 Text(f"started by node {parent.node_id} of {full_name(parent.execution_id)}")
             )
         _print_result(remote, execution)
+        for delivery in deliveries:
+            console.print(Text(_delivery_line(delivery)))
+
+
+def _delivery_line(delivery: nt.NotificationDelivery) -> str:
+    """notify <target> on <phase>: <state> after <n> attempt(s), and the last error."""
+    notification = delivery.notification
+    if notification.WhichOneof("target") == "webhook":
+        target = notification.webhook.url
+    else:
+        target = ", ".join(notification.email.recipients)
+    phase = ex.ExecutionPhase.Name(delivery.phase).removeprefix("EXECUTION_PHASE_")
+    state = nt.DeliveryState.Name(delivery.state).removeprefix("DELIVERY_STATE_").lower()
+    attempts = len(delivery.attempts)
+    line = f"notify {target} on {phase}: {state} after {attempts} attempt(s)"
+    if delivery.attempts and delivery.attempts[-1].error:
+        line += f" (last: {delivery.attempts[-1].error})"
+    return line
 
 
 def _workflow(remote: Remote, execution: ex.Execution) -> wf.Workflow:
