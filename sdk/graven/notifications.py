@@ -48,7 +48,10 @@ class Webhook:
         secret: str = "",
         slack: bool = False,
     ) -> None:
-        parts = urlsplit(url) if isinstance(url, str) else None
+        try:
+            parts = urlsplit(url) if isinstance(url, str) else None
+        except ValueError:  # an unbalanced [ or ] around an IPv6 host
+            parts = None
         if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
             raise GravenDefinitionError(f"webhook url must be http:// or https://, got {url!r}")
         self.url = url

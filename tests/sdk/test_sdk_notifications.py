@@ -50,6 +50,7 @@ def test_the_spec_carries_the_notifications_in_order() -> None:
     ("make", "words"),
     [
         (lambda: Webhook("ftp://example.com"), "http:// or https://"),
+        (lambda: Webhook("http://["), "http:// or https://"),
         (lambda: Webhook("https://example.com", on=["running"]), "unknown phase 'running'"),
         (lambda: Webhook("https://example.com", on="failed"), "non-empty list of phases"),
         (lambda: Email([]), "non-empty list of addresses"),

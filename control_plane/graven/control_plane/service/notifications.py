@@ -67,7 +67,10 @@ def check_notifications(notifications: Sequence[Notification], field: str) -> No
 def _check_webhook(notification: Notification, at: str) -> None:
     webhook = notification.webhook
     url = webhook.url
-    parts = urlsplit(url) if len(url) <= MAX_URL_LENGTH else None
+    try:
+        parts = urlsplit(url) if len(url) <= MAX_URL_LENGTH else None
+    except ValueError:  # an unbalanced [ or ] around an IPv6 host
+        parts = None
     if parts is None or parts.scheme not in WEBHOOK_SCHEMES or not parts.hostname:
         raise InvalidArgument(
             f"{at}.url", f"{shown(url[:100])} is not an http:// or https:// URL with a host"
