@@ -392,7 +392,6 @@ def test_two_control_planes_on_one_database_deliver_once(
             NotificationRepository(make_sessions(engine)),
             WebhookSender({"HOOK": KEY}, WAIT),
             RetryPolicy(),
-            3600.0,
             cp.clock,
         )
         start = threading.Barrier(2)

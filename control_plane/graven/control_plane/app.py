@@ -22,11 +22,11 @@ from graven.control_plane.service.notification_queries import NotificationQuerie
 from graven.control_plane.service.notification_senders import EmailSender, Senders, WebhookSender
 from graven.control_plane.service.notifications import RetryPolicy
 from graven.control_plane.service.notifier import DeliveryLoop
+from graven.control_plane.service.periodic import Periodic
 from graven.control_plane.service.registry import RegistryService
 from graven.control_plane.service.schedule_wiring import schedule_services
-from graven.control_plane.service.scheduler import PeriodicScheduler
 from graven.control_plane.service.tokens import TokenService
-from graven.control_plane.service.upload_collection import PeriodicCollection, UploadCollector
+from graven.control_plane.service.upload_collection import UploadCollector
 from graven.control_plane.transport.connect_apps import ConnectServices
 from graven.control_plane.transport.grpc_agent import AgentServicer
 from graven.control_plane.transport.grpc_auth import AuthInterceptor
@@ -80,11 +80,9 @@ class ControlPlane:
             grace=timedelta(seconds=settings.upload_grace_seconds),
             clock=clock,
         )
-        self._collection = PeriodicCollection(self.uploads, settings.upload_collection_seconds)
         self.schedules, self.scheduler = schedule_services(
             sessions, self.registry, self.executions, clock
         )
-        self._scheduling = PeriodicScheduler(self.scheduler, settings.scheduler_seconds)
         notifications = NotificationRepository(sessions)
         self.notifications = NotificationQueries(notifications)
         timeout = settings.notification_timeout_seconds
@@ -98,8 +96,13 @@ class ControlPlane:
                 max_attempts=settings.notification_max_attempts,
                 first_delay=timedelta(seconds=settings.notification_first_retry_seconds),
             ),
-            settings.notification_poll_seconds,
             clock,
+        )
+        # Repeated on threads of their own while the control plane serves.
+        self._rounds = (
+            Periodic(self.uploads.collect, settings.upload_collection_seconds, "upload-collection"),
+            Periodic(self.scheduler.run_once, settings.scheduler_seconds, "scheduler"),
+            Periodic(self.deliveries.run_once, settings.notification_poll_seconds, "notifications"),
         )
         tokens = TokenRepository(sessions)
         # Every call but health and reflection is authenticated and authorized by it.
@@ -139,9 +142,8 @@ class ControlPlane:
         )
         self._grpc.start()
         self.grpc_port = self._grpc.port
-        self._collection.start()
-        self._scheduling.start()
-        self.deliveries.start()
+        for rounds in self._rounds:
+            rounds.start()
         if self.settings.http_port is not None:
             self._http = create_http_server(
                 ConnectServices(
@@ -169,9 +171,8 @@ class ControlPlane:
             self._http.stop(grace)
         if self._grpc is not None:
             self._grpc.stop(grace)
-        self._scheduling.stop()
-        self._collection.stop()
-        self.deliveries.stop()
+        for rounds in self._rounds:
+            rounds.stop()
         self.engine.dispose()
 
     def wait(self) -> None:

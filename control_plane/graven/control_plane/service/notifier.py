@@ -13,7 +13,6 @@ import logging
 import os
 import secrets
 import socket
-import threading
 from datetime import timedelta
 
 from graven.control_plane.persistence.notification_repository import (
@@ -38,17 +37,13 @@ class DeliveryLoop:
         repository: NotificationRepository,
         send: Sender,
         retry: RetryPolicy,
-        poll_seconds: float,
         clock: Clock = utc_now,
     ) -> None:
         self._repository = repository
         self._send = send
         self._retry = retry
-        self._poll_seconds = poll_seconds
         self._clock = clock
         self.owner = f"{socket.gethostname()[:200]}/{os.getpid()}/{secrets.token_hex(4)}"
-        self._stopped = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def run_once(self) -> int:
         """Attempt every delivery due now; how many attempts were made."""
@@ -71,19 +66,3 @@ class DeliveryLoop:
             self._repository.record(claimed, self.owner, attempt, retry_at)
             made += 1
         return made
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="notifications", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stopped.set()
-        if self._thread is not None:
-            self._thread.join()
-
-    def _run(self) -> None:
-        while not self._stopped.wait(self._poll_seconds):
-            try:
-                self.run_once()
-            except Exception:  # the database away for a moment: try again next round
-                log.exception("notification delivery round")

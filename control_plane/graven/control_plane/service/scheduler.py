@@ -12,7 +12,6 @@ claimed; the next pass of any scheduler launches it.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from datetime import datetime
 
@@ -131,31 +130,3 @@ class Scheduler:
             state, error = TICK_STATE_FAILED, str(refused)
         self._repository.finish(tick.id, TICK_STATE_CLAIMED, state, self._clock(), error)
         return created
-
-
-class PeriodicScheduler:
-    """A scheduler pass every ``interval_seconds`` on a thread of the control plane, until
-    stopped; a failed pass (the database away) is logged and the next one tries again. An
-    interval of 0 runs no thread: another control plane on the database schedules."""
-
-    def __init__(self, scheduler: Scheduler, interval_seconds: float) -> None:
-        self._scheduler = scheduler
-        self._interval = interval_seconds
-        self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="scheduler", daemon=True)
-
-    def start(self) -> None:
-        if self._interval > 0:
-            self._thread.start()
-
-    def stop(self) -> None:
-        self._stopped.set()
-        if self._thread.is_alive():
-            self._thread.join()
-
-    def _run(self) -> None:
-        while not self._stopped.wait(self._interval):
-            try:
-                self._scheduler.run_once()
-            except Exception:
-                log.exception("a scheduler pass failed")

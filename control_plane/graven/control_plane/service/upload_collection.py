@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -237,29 +236,3 @@ def collect_uploads(settings: Settings, grace: timedelta) -> Collected:
         return UploadCollector(uploads, open_store(settings.store_url), grace).collect()
     finally:
         engine.dispose()
-
-
-class PeriodicCollection:
-    """The collector run every ``interval_seconds`` on a thread of the control plane, until
-    stopped; a failed run is logged, and the next one tries again."""
-
-    def __init__(self, collector: UploadCollector, interval_seconds: float) -> None:
-        self._collector = collector
-        self._interval = interval_seconds
-        self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="upload-collection", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stopped.set()
-        if self._thread.is_alive():
-            self._thread.join()
-
-    def _run(self) -> None:
-        while not self._stopped.wait(self._interval):
-            try:
-                self._collector.collect()
-            except Exception:
-                log.exception("collecting unreferenced uploads failed")

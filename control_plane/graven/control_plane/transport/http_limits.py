@@ -15,6 +15,8 @@ from connectrpc.code import Code
 from connectrpc.errors import ConnectError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from graven.shown import shown
+
 # Inflate in steps this big, so a refused bomb never holds more than the cap plus one step.
 INFLATE_STEP = 1 << 20
 GZIP_WBITS = 16 + zlib.MAX_WBITS
@@ -22,7 +24,7 @@ GZIP_WBITS = 16 + zlib.MAX_WBITS
 ENVELOPE_PREFIX = 5
 # The names a loopback-bound port answers to, besides the configured ones.
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
-# A refused Host is echoed this far, not whole (a header may be kilobytes).
+# A refused Host is echoed this far (graven.shown), not whole: a header may be kilobytes.
 SHOWN_HOST = 100
 
 # What the built console needs (console/dist): its own script, stylesheet and Connect API,
@@ -183,14 +185,14 @@ class HttpLimits:
         if self._allowed is not None:
             host = headers.get(b"host", b"").decode("latin-1")
             parsed = split_host(host)
-            shown = host[:SHOWN_HOST]
+            echoed = shown(host, SHOWN_HOST)
             server = scope.get("server")
             port = server[1] if server else None
             if parsed is None:
-                return 400, "invalid_argument", f"bad Host header {shown!r}"
+                return 400, "invalid_argument", f"bad Host header {echoed}"
             name, asked = parsed
             if name not in self._allowed or (asked is not None and asked != port):
-                return 421, "permission_denied", f"this server does not answer to {shown!r}"
+                return 421, "permission_denied", f"this server does not answer to {echoed}"
         length = headers.get(b"content-length")
         if length is not None:
             if not length.isdigit():
