@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -135,6 +136,37 @@ def test_user_tokens_cannot_call_agent_service_and_agent_tokens_nothing_else(
             grpc.StatusCode.PERMISSION_DENIED
         )
         assert agent.agents.Heartbeat(ag.HeartbeatRequest(agent_id="a"), timeout=WAIT)
+
+
+def test_an_agent_run_with_a_user_token_ends_with_the_refusal(
+    control_plane: ControlPlane, ray_address: str
+) -> None:
+    """`graven agent` with a user token: the refused claim ends it (one error line from the
+    CLI), instead of an agent asking again forever."""
+    from graven.data_plane.agent import Agent
+
+    runner = Agent(
+        control_plane.grpc_address, ray_address, token=admin_token(control_plane), claim_wait=0.1
+    )
+    ended: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            runner.run()
+        except BaseException as error:
+            ended.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=60)
+    if thread.is_alive():
+        runner.stop()
+        thread.join()
+        pytest.fail("the agent kept claiming with a token that may not claim")
+    (error,) = ended
+    assert isinstance(error, grpc.RpcError)
+    assert error.code() == grpc.StatusCode.PERMISSION_DENIED
+    assert "is for agents" in (error.details() or "")
 
 
 def test_the_fake_agent_attack_fails_and_the_execution_is_unchanged(

@@ -39,6 +39,9 @@ log = logging.getLogger(__name__)
 CLAIM_WAIT_SECONDS = 5.0
 # Between claims that failed because the control plane is away.
 RECONNECT_SECONDS = 1.0
+# A claim refused for the agent's credential: no retry will be taken, so the agent ends
+# with the control plane's reason instead of asking again forever.
+REFUSED = frozenset({grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED})
 # How long stop() waits for each execution's walk to let go.
 STOP_SECONDS = 10.0
 
@@ -95,7 +98,8 @@ class Agent:
             self._lock.notify_all()
 
     def run(self) -> None:
-        """Claim and run executions until ``stop()``."""
+        """Claim and run executions until ``stop()``; a claim refused for the agent's token
+        (UNAUTHENTICATED, PERMISSION_DENIED) ends it with that error."""
         ray_runtime.connect(self.ray_address, num_cpus=self._num_cpus)
         channel = open_channel(self.endpoint, self._token, ca=self._ca)
         stub = AgentServiceStub(channel)
@@ -153,6 +157,8 @@ class Agent:
         except grpc.FutureCancelledError:
             return None
         except grpc.RpcError as error:
+            if error.code() in REFUSED:
+                raise
             if not self._stopped.is_set():
                 log.warning("claim failed: %s", error)
                 self._stopped.wait(RECONNECT_SECONDS)
